@@ -1,0 +1,1 @@
+"""Clarifai Workflows API over REST/JSON and gRPC (reference/clarifai-workflows.md)."""

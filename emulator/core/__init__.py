@@ -1,0 +1,1 @@
+"""API-independent machinery: state root, tenants, clock, ids, graph, faults, journal."""

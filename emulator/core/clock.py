@@ -1,0 +1,131 @@
+"""Injected time: the real clock, a manual clock tests advance, and a scaled clock.
+
+Everything that waits (step latency, injected latency, deprovision back-off) awaits
+`clock.sleep()`, so a manual clock makes asynchronous behaviour fully deterministic.
+"""
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    mode: str
+
+    def now(self) -> float: ...
+    def now_ms(self) -> int: ...
+    async def sleep(self, seconds: float) -> None: ...
+    def describe(self) -> dict[str, object]: ...
+
+
+class RealClock:
+    mode = "real"
+
+    def now(self) -> float:
+        return time.time()
+
+    def now_ms(self) -> int:
+        return int(time.time() * 1000)
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+        else:
+            await asyncio.sleep(0)
+
+    def describe(self) -> dict[str, object]:
+        return {"mode": self.mode, "now_ms": self.now_ms()}
+
+
+class ScaledClock:
+    """Virtual time runs `scale` times faster than real time (scale 10: a 1 s wait takes 0.1 s)."""
+
+    mode = "scaled"
+
+    def __init__(self, scale: float, start: float | None = None) -> None:
+        if scale <= 0:
+            raise ValueError("time scale must be positive")
+        self.scale = scale
+        self._v0 = time.time() if start is None else start
+        self._r0 = time.monotonic()
+
+    def now(self) -> float:
+        return self._v0 + (time.monotonic() - self._r0) * self.scale
+
+    def now_ms(self) -> int:
+        return int(self.now() * 1000)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds / self.scale))
+
+    def describe(self) -> dict[str, object]:
+        return {"mode": self.mode, "now_ms": self.now_ms(), "scale": self.scale}
+
+
+class ManualClock:
+    """Time stands still until `advance()`; sleepers wake in deadline order as time passes them."""
+
+    mode = "manual"
+    # loop turns given to woken tasks after each wake-up, so that work they do before their
+    # next sleep (joining node tasks, appending resources) happens "at" that instant
+    SETTLE_TURNS = 25
+
+    def __init__(self, start: float | None = None) -> None:
+        self._now = time.time() if start is None else start
+        self._heap: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    def now(self) -> float:
+        return self._now
+
+    def now_ms(self) -> int:
+        return int(self._now * 1000)
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._heap, (self._now + seconds, next(self._seq), fut))
+        await fut
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for _, _, f in self._heap if not f.done())
+
+    async def settle(self) -> None:
+        for _ in range(self.SETTLE_TURNS):
+            await asyncio.sleep(0)
+
+    async def advance(self, seconds: float) -> float:
+        """Move time forward by `seconds`, waking every sleeper whose deadline is reached."""
+        if seconds < 0:
+            raise ValueError("cannot move the clock backwards")
+        target = self._now + seconds
+        await self.settle()
+        while self._heap and self._heap[0][0] <= target:
+            deadline, _, fut = heapq.heappop(self._heap)
+            if fut.done():
+                continue
+            self._now = max(self._now, deadline)
+            fut.set_result(None)
+            await self.settle()
+        self._now = target
+        await self.settle()
+        return self._now
+
+    def describe(self) -> dict[str, object]:
+        return {"mode": self.mode, "now_ms": self.now_ms(), "pending_sleepers": self.pending}
+
+
+def make_clock(mode: str, scale: float = 1.0, start: float | None = None) -> Clock:
+    if mode == "real":
+        return RealClock()
+    if mode == "manual":
+        return ManualClock(start)
+    if mode == "scaled":
+        return ScaledClock(scale, start)
+    raise ValueError(f"unknown clock mode {mode!r}; expected real, manual or scaled")

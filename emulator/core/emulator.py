@@ -1,0 +1,95 @@
+"""The state root: one Emulator holds every tenant; a tenant holds its stores, clock, faults, journal."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from emulator.core.clock import Clock, make_clock
+from emulator.core.faults import FaultSet
+from emulator.core.ids import IdFactory
+from emulator.core.journal import Journal
+from emulator.settings import Settings
+
+DEFAULT_TENANT = "default"
+TENANT_HEADER = "x-emulator-tenant"
+
+BackendFactory = Callable[["Tenant"], Any]
+
+
+class Tenant:
+    """An isolated world: API backends are created lazily from the registered factories."""
+
+    def __init__(self, name: str, emulator: "Emulator") -> None:
+        s = emulator.settings
+        self.name = name
+        self.emulator = emulator
+        self.settings: Settings = s
+        self.clock: Clock = make_clock(s.clock, s.time_scale)
+        seed = None if s.seed is None else f"{s.seed}:{name}"
+        self.ids = IdFactory(seed)
+        self.faults = FaultSet(seed)
+        self.journal = Journal(s.journal_cap)
+        self._backends: dict[str, Any] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def backend(self, key: str) -> Any:
+        b = self._backends.get(key)
+        if b is None:
+            b = self._backends[key] = self.emulator.backend_factories[key](self)
+        return b
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> "asyncio.Task[Any]":
+        """Start background work owned by this tenant; a reset cancels it."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    def close(self) -> None:
+        for t in list(self._tasks):
+            t.cancel()
+        self._tasks.clear()
+        self._backends.clear()
+
+    def set_clock(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def dump(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"tenant": self.name, "clock": self.clock.describe()}
+        for key, b in self._backends.items():
+            dump = getattr(b, "dump", None)
+            out[key] = dump() if dump else {}
+        return out
+
+
+class Emulator:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.tenants: dict[str, Tenant] = {}
+        self.backend_factories: dict[str, BackendFactory] = {}
+        # ports actually bound (port 0 in settings means "any free port")
+        self.ports: dict[str, int] = {}
+
+    def register_backend(self, key: str, factory: BackendFactory) -> None:
+        self.backend_factories[key] = factory
+
+    def tenant(self, name: str | None = None) -> Tenant:
+        name = name or DEFAULT_TENANT
+        t = self.tenants.get(name)
+        if t is None:
+            t = self.tenants[name] = Tenant(name, self)
+        return t
+
+    def reset(self, name: str | None = None) -> list[str]:
+        """Drop one tenant (or all): in-flight work is cancelled, the next request starts fresh."""
+        names = [name] if name else list(self.tenants)
+        for n in names:
+            t = self.tenants.pop(n, None)
+            if t is not None:
+                t.close()
+        return names

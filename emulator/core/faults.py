@@ -1,0 +1,200 @@
+"""Fault rules = match + effect(s) + count, checked at the HTTP level and at domain hooks.
+
+Hooks (the only places rules are consulted):
+- `http(ctx)`                 before a request reaches its handler (api, operation, method, path)
+- `flow_step(**attrs)`        when a Flow step runs (phase "provision") or a resource is deleted
+                              (phase "deprovision"); attrs: step_type, node_id, resource_id, workflow_id
+- `clarifai_node(**attrs)`    when a Clarifai workflow node predicts one input; attrs: model_id,
+                              node_id, input_index, workflow_id
+A rule targets exactly one hook (`on`), inferred from its effect types when omitted.
+"""
+from __future__ import annotations
+
+import contextvars
+import fnmatch
+import itertools
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+HTTP_EFFECTS = {"error", "latency", "drop", "empty_body", "truncate", "pass"}
+FLOW_EFFECTS = {"step_error", "pass"}
+CLARIFAI_EFFECTS = {"node_error", "pass"}
+HOOKS = {"http": HTTP_EFFECTS, "flow_step": FLOW_EFFECTS, "clarifai_node": CLARIFAI_EFFECTS}
+MATCH_KEYS = {"api", "operation", "method", "path", "tenant", "step_type", "node_id", "phase",
+              "resource_id", "workflow_id", "model_id", "input_index"}
+LATENCY_DISTRIBUTIONS = {"fixed", "uniform", "lognormal"}
+
+
+class FaultRuleError(ValueError):
+    """A rule the control plane refuses (reported as 400)."""
+
+
+@dataclass
+class FaultRule:
+    id: str
+    on: str
+    match: dict[str, Any]
+    effects: list[dict[str, Any]]
+    count: int | None = None  # None = forever (or until the effect list is used up)
+    probability: float = 1.0
+    seed: int | None = None
+    matched: int = 0
+    fired: int = 0
+    _rng: random.Random = field(default_factory=random.Random, repr=False)
+
+    @property
+    def exhausted(self) -> bool:
+        if self.count is not None and self.fired >= self.count:
+            return True
+        return len(self.effects) > 1 and self.fired >= len(self.effects)
+
+    def matches(self, attrs: dict[str, Any]) -> bool:
+        for key, want in self.match.items():
+            have = attrs.get(key)
+            if key == "path":
+                if have is None or not fnmatch.fnmatchcase(str(have), str(want)):
+                    return False
+            elif key == "method":
+                if str(have).upper() != str(want).upper():
+                    return False
+            elif isinstance(want, list):
+                if have not in want:
+                    return False
+            elif have != want:
+                return False
+        return True
+
+    def try_fire(self, attrs: dict[str, Any]) -> dict[str, Any] | None:
+        if self.exhausted or not self.matches(attrs):
+            return None
+        self.matched += 1
+        if self.probability < 1.0 and self._rng.random() >= self.probability:
+            return None
+        effect = self.effects[min(self.fired, len(self.effects) - 1)]
+        self.fired += 1
+        return effect
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "on": self.on, "match": self.match, "effects": self.effects,
+                "count": self.count, "probability": self.probability, "seed": self.seed,
+                "matched": self.matched, "fired": self.fired, "exhausted": self.exhausted}
+
+
+def _infer_hook(effects: list[dict[str, Any]]) -> str:
+    kinds = {e.get("type") for e in effects} - {"pass"}
+    for hook, allowed in HOOKS.items():
+        if kinds and kinds <= allowed:
+            return hook
+    return "http"
+
+
+def parse_rule(spec: dict[str, Any], rule_id: str, default_seed: int | str | None = None) -> FaultRule:
+    if not isinstance(spec, dict):
+        raise FaultRuleError("a fault rule must be a JSON object")
+    unknown = set(spec) - {"id", "on", "match", "effect", "effects", "count", "times", "probability", "seed"}
+    if unknown:
+        raise FaultRuleError(f"unknown fault rule field(s): {sorted(unknown)}")
+    effects = spec.get("effects") or ([spec["effect"]] if "effect" in spec else None)
+    if not effects or not isinstance(effects, list) or not all(isinstance(e, dict) for e in effects):
+        raise FaultRuleError("a fault rule needs `effect` (object) or `effects` (non-empty list of objects)")
+    on = spec.get("on") or _infer_hook(effects)
+    if on not in HOOKS:
+        raise FaultRuleError(f"`on` must be one of {sorted(HOOKS)}")
+    for e in effects:
+        t = e.get("type")
+        if t not in HOOKS[on]:
+            raise FaultRuleError(f"effect type {t!r} is not valid for hook {on!r}; expected one of {sorted(HOOKS[on])}")
+        if t == "latency" and e.get("distribution", "fixed") not in LATENCY_DISTRIBUTIONS:
+            raise FaultRuleError(f"latency distribution must be one of {sorted(LATENCY_DISTRIBUTIONS)}")
+    match = spec.get("match") or {}
+    if not isinstance(match, dict) or set(match) - MATCH_KEYS:
+        raise FaultRuleError(f"`match` must be an object with keys among {sorted(MATCH_KEYS)}")
+    count = spec.get("count", spec.get("times"))
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
+        raise FaultRuleError("`count` must be a non-negative integer or null (forever)")
+    prob = spec.get("probability", 1.0)
+    if not isinstance(prob, (int, float)) or isinstance(prob, bool) or not 0.0 <= float(prob) <= 1.0:
+        raise FaultRuleError("`probability` must be a number in [0, 1]")
+    seed = spec.get("seed", default_seed)
+    rule = FaultRule(id=str(spec.get("id") or rule_id), on=on, match=dict(match), effects=list(effects),
+                     count=count, probability=float(prob), seed=spec.get("seed"))
+    rule._rng = random.Random(f"{seed}:{rule.id}")
+    return rule
+
+
+# Rules sent with one request (x-emulator-fault); contextvars follow the request into the
+# background tasks it spawns, so a one-off step fault also reaches asynchronous provisioning.
+request_rules: contextvars.ContextVar[tuple[FaultRule, ...]] = contextvars.ContextVar("request_rules", default=())
+
+
+class FaultSet:
+    def __init__(self, seed: int | str | None = None) -> None:
+        self._rules: dict[str, FaultRule] = {}
+        self._ids = itertools.count(1)
+        self._seed = seed
+        self._by_hook: dict[str, list[FaultRule]] = {h: [] for h in HOOKS}
+
+    def add(self, spec: dict[str, Any]) -> FaultRule:
+        rule = parse_rule(spec, f"fault-{next(self._ids)}", self._seed)
+        if rule.id in self._rules:
+            raise FaultRuleError(f"a fault rule with id {rule.id!r} already exists")
+        self._rules[rule.id] = rule
+        self._by_hook[rule.on].append(rule)
+        return rule
+
+    def delete(self, rule_id: str) -> bool:
+        rule = self._rules.pop(rule_id, None)
+        if rule is None:
+            return False
+        self._by_hook[rule.on].remove(rule)
+        return True
+
+    def clear(self) -> None:
+        self._rules.clear()
+        for v in self._by_hook.values():
+            v.clear()
+
+    def list(self) -> list[FaultRule]:
+        return list(self._rules.values())
+
+    def get(self, rule_id: str) -> FaultRule | None:
+        return self._rules.get(rule_id)
+
+    def _fire(self, hook: str, attrs: dict[str, Any]) -> dict[str, Any] | None:
+        for rule in request_rules.get():
+            if rule.on == hook:
+                eff = rule.try_fire(attrs)
+                if eff is not None:
+                    return {**eff, "rule": rule.id}
+        for rule in self._by_hook[hook]:
+            eff = rule.try_fire(attrs)
+            if eff is not None:
+                return {**eff, "rule": rule.id}
+        return None
+
+    @property
+    def active(self) -> bool:
+        return bool(self._rules) or bool(request_rules.get())
+
+    def http(self, **attrs: Any) -> dict[str, Any] | None:
+        return self._fire("http", attrs) if self.active else None
+
+    def flow_step(self, **attrs: Any) -> dict[str, Any] | None:
+        return self._fire("flow_step", attrs) if self.active else None
+
+    def clarifai_node(self, **attrs: Any) -> dict[str, Any] | None:
+        return self._fire("clarifai_node", attrs) if self.active else None
+
+
+def latency_seconds(effect: dict[str, Any], rng: random.Random) -> float:
+    """Seconds to wait for a latency effect: fixed `ms`, uniform `min_ms..max_ms`, or log-normal."""
+    dist = effect.get("distribution", "fixed")
+    if dist == "uniform":
+        return rng.uniform(float(effect.get("min_ms", 0)), float(effect.get("max_ms", 0))) / 1000.0
+    if dist == "lognormal":
+        import math
+
+        median = float(effect.get("median_ms", effect.get("ms", 100)))
+        return rng.lognormvariate(math.log(max(median, 1e-3)), float(effect.get("sigma", 0.5))) / 1000.0
+    return float(effect.get("ms", 0)) / 1000.0

@@ -1,0 +1,169 @@
+"""One wrapper around every API operation: tenant, one-off fault header, HTTP faults, journal, errors.
+
+Each API describes itself once with an `ApiBinding` (how it renders its own errors); its route
+table is built with `operation_route(...)`, whose Starlette route name is the OpenAPI operationId.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
+from emulator.core.faults import FaultRuleError, latency_seconds, parse_rule, request_rules
+from emulator.core.journal import redact
+
+FAULT_HEADER = "x-emulator-fault"
+
+Handler = Callable[[Request, Tenant], Awaitable[Response]]
+
+
+class DropConnection(Exception):
+    """Raised to make the server close the socket without answering (a `drop` fault)."""
+
+
+@dataclass(frozen=True)
+class ApiBinding:
+    name: str  # "flow" | "clarifai"
+    prefixes: tuple[str, ...]
+    error_type: type[Exception]
+    # renders an exception of `error_type` in the API's own error shape
+    render_error: Callable[[Exception], Response]
+    # renders (status, message, optional API code, extra headers) in the API's own error shape
+    render_status: Callable[[int, str, int | None, dict[str, str] | None], Response]
+    # the message / API code an error carries, for the journal and coverage
+    outcome: Callable[[Exception], tuple[str | None, int | None]]
+    not_found: Callable[[Request], Response] | None = None
+    method_not_allowed: Callable[[Request, list[str]], Response] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class JsonResponse(Response):
+    media_type = "application/json"
+
+    def __init__(self, content: Any, status_code: int = 200, headers: dict[str, str] | None = None,
+                 media_type: str | None = None) -> None:
+        super().__init__(orjson.dumps(content), status_code, headers, media_type or self.media_type)
+
+
+def emulator_of(request: Request) -> Emulator:
+    emu: Emulator = request.app.state.emulator
+    return emu
+
+
+def tenant_of(request: Request) -> Tenant:
+    return emulator_of(request).tenant(request.headers.get(TENANT_HEADER))
+
+
+def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, name: str,
+                    operation: str | None = None) -> Route:
+    """A route whose name is its operationId; `operation` is the logical operation (e.g. the
+    Clarifai RPC) used by fault matching, the journal and coverage, defaulting to `name`."""
+    op = operation or name
+
+    async def endpoint(request: Request) -> Response:
+        started = time.perf_counter()
+        emu: Emulator = request.app.state.emulator
+        tenant = emu.tenant(request.headers.get(TENANT_HEADER))
+        token = None
+        fired: dict[str, Any] | None = None
+        error: str | None = None
+        code: int | None = None
+        try:
+            header = request.headers.get(FAULT_HEADER)
+            if header:
+                try:
+                    specs = orjson.loads(header)
+                    specs = specs if isinstance(specs, list) else [specs]
+                    rules = tuple(parse_rule({"count": 1, **s} if isinstance(s, dict) else s, f"header-{i}")
+                                  for i, s in enumerate(specs))
+                except (orjson.JSONDecodeError, FaultRuleError, TypeError) as exc:
+                    raise _HeaderError(f"invalid {FAULT_HEADER} header: {exc}") from None
+                token = request_rules.set(rules)
+            faults = tenant.faults
+            if faults.active:
+                fired = faults.http(api=api.name, operation=op, method=request.method,
+                                    path=request.url.path, tenant=tenant.name)
+            response = await _run(api, handler, request, tenant, fired)
+        except _HeaderError as exc:
+            response = api.render_status(400, str(exc), None, None)
+        except api.error_type as exc:
+            response = api.render_error(exc)
+            error, code = api.outcome(exc)
+        finally:
+            if token is not None:
+                request_rules.reset(token)
+        if error is None:
+            st = request.scope.get("state") or {}
+            error, code = st.get("outcome_error"), st.get("outcome_code")
+        tenant.journal.record(
+            time_ms=tenant.clock.now_ms(), api=api.name, operation=op, method=request.method,
+            path=request.url.path, query=request.url.query, status=response.status_code,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3), error=error, code=code,
+            fault=fired.get("rule") if fired else None,
+            request=_request_summary(request))
+        return response
+
+    endpoint.__name__ = name
+    return Route(path, endpoint, methods=[method], name=name)
+
+
+class _HeaderError(Exception):
+    pass
+
+
+async def _run(api: ApiBinding, handler: Handler, request: Request, tenant: Tenant,
+               fired: dict[str, Any] | None) -> Response:
+    if fired is None:
+        return await handler(request, tenant)
+    kind = fired["type"]
+    if kind == "latency":
+        await tenant.clock.sleep(latency_seconds(fired, tenant.ids.random()))
+        return await handler(request, tenant)
+    if kind == "error":
+        headers = {str(k): str(v) for k, v in (fired.get("headers") or {}).items()}
+        if "retry_after" in fired:
+            headers["Retry-After"] = str(fired["retry_after"])
+        status = int(fired.get("status", 500))
+        return api.render_status(status, str(fired.get("message", "Injected fault")), fired.get("code"), headers)
+    if kind == "drop":
+        raise DropConnection()
+    if kind in ("empty_body", "truncate"):
+        response = await handler(request, tenant)
+        body = bytes(response.body)
+        cut = b"" if kind == "empty_body" else body[: int(fired.get("bytes", len(body) // 2))]
+        out = Response(cut, response.status_code, media_type=response.media_type)
+        return out
+    return await handler(request, tenant)
+
+
+def _request_summary(request: Request) -> Any:
+    body = request.scope.get("state", {}).get("parsed_body")
+    return redact(body) if body is not None else None
+
+
+def remember_body(request: Request, parsed: Any) -> None:
+    """Handlers call this with the parsed body so the journal can show it (redacted)."""
+    request.scope.setdefault("state", {})["parsed_body"] = parsed
+
+
+def set_outcome(request: Request, error: str | None, code: int | None) -> None:
+    """For responses that are not exceptions but still carry an API outcome (Clarifai 207 etc.)."""
+    st = request.scope.setdefault("state", {})
+    st["outcome_error"], st["outcome_code"] = error, code
+
+
+@dataclass
+class ApiMount:
+    """What an API package contributes to the app: its binding, routes and lifecycle hooks."""
+
+    binding: ApiBinding | None
+    routes: list[Route]
+    on_startup: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -1,0 +1,1 @@
+"""OpenSearch Flow Framework workflow API (reference/opensearch-flow-framework.md)."""

@@ -1,0 +1,77 @@
+"""Every knob of the emulator in one frozen dataclass, readable from the environment."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _bool(v: str) -> bool:
+    return v.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    # network
+    host: str = "127.0.0.1"
+    port: int = 9200
+    grpc_port: int = 18080
+    grpc_enabled: bool = True
+    # core
+    seed: int | None = None
+    clock: str = "real"  # real | manual | scaled
+    time_scale: float = 1.0  # virtual seconds per real second for the scaled clock
+    journal_cap: int = 10_000
+    max_body_bytes: int = 10 * 1024 * 1024
+    # OpenSearch Flow Framework (reference/opensearch-flow-framework.md §1.4)
+    opensearch_version: str = "3.7.0"
+    flow_enabled: bool = True
+    max_workflows: int = 1000
+    max_workflow_steps: int = 50
+    request_timeout_s: float = 10.0
+    # multiplies every step's simulated latency; 0 makes provisioning instant
+    step_latency_scale: float = 1.0
+    # Clarifai (reference/clarifai-workflows.md)
+    clarifai_default_user_id: str = "me"
+    clarifai_default_app_id: str = "main"
+    clarifai_api_keys_file: str | None = None
+    clarifai_models_file: str | None = None
+    clarifai_rate_limit_rps: float = 0.0  # 0 = unlimited
+    clarifai_cold_start_s: float = 0.0  # 0 = models are warm
+    clarifai_status_overrides: dict[str, Any] = field(default_factory=dict)
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Read `EMULATOR_<FIELD>` variables (e.g. EMULATOR_PORT=9201); explicit overrides win."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get("EMULATOR_" + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _coerce(f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _coerce(type_name: Any, raw: str) -> Any:
+    t = str(type_name)
+    if t.startswith("bool"):
+        return _bool(raw)
+    if t.startswith("int"):
+        return int(raw)
+    if t.startswith("float"):
+        return float(raw)
+    if t.startswith("dict"):
+        import orjson
+
+        return orjson.loads(raw)
+    if "None" in t and raw == "":
+        return None
+    if t.startswith("int | None"):
+        return int(raw)
+    return raw
