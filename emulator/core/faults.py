@@ -22,7 +22,7 @@ FLOW_EFFECTS = {"step_error", "pass"}
 CLARIFAI_EFFECTS = {"node_error", "pass"}
 HOOKS = {"http": HTTP_EFFECTS, "flow_step": FLOW_EFFECTS, "clarifai_node": CLARIFAI_EFFECTS}
 MATCH_KEYS = {"api", "operation", "method", "path", "tenant", "step_type", "node_id", "phase",
-              "resource_id", "workflow_id", "model_id", "input_index"}
+              "resource_id", "resource_type", "workflow_id", "model_id", "input_index"}
 LATENCY_DISTRIBUTIONS = {"fixed", "uniform", "lognormal"}
 
 
@@ -181,10 +181,10 @@ class FaultSet:
         return self._fire("http", attrs) if self.active else None
 
     def flow_step(self, **attrs: Any) -> dict[str, Any] | None:
-        return self._fire("flow_step", attrs) if self.active else None
+        return self._fire("flow_step", {"api": "flow", **attrs}) if self.active else None
 
     def clarifai_node(self, **attrs: Any) -> dict[str, Any] | None:
-        return self._fire("clarifai_node", attrs) if self.active else None
+        return self._fire("clarifai_node", {"api": "clarifai", **attrs}) if self.active else None
 
 
 def latency_seconds(effect: dict[str, Any], rng: random.Random) -> float:
