@@ -1,19 +1,30 @@
-"""pytest plugin: a live emulator on a free loopback port, shared by the session.
+"""pytest plugin: a live emulator on a free loopback port, shared by the session, a tenant per test.
 
-`LiveServer` runs uvicorn in a background thread on a socket bound to 127.0.0.1:0 (and gRPC on
-another free port), so tests never touch 9200/18080 and can run beside a real `make serve`.
+Fixtures (entry point `pytest11`, so installing the package is enough):
+- `emulator_server` (session): reuses `EMULATOR_URL` / `--emulator-url` when given, otherwise
+  starts the emulator in a background thread on 127.0.0.1:<free port> (settings from EMULATOR_*).
+- `emulator_tenant` (function): an `EmulatorTenant` handle on a fresh tenant of that server, with
+  faults / clock / journal / coverage / reset / seed and client factories (opensearch-py,
+  clarifai-grpc JSON and gRPC). It talks to the admin API over HTTP, so it works against any URL.
+- `live_emulator` (session): the in-process `LiveServer` used by this project's own tests.
+Names avoid locust's pytest plugin (`session` fixture, `--host` option).
 """
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from emulator.core.admin_client import AdminClient, EmulatorAdminError, EmulatorTenant
 from emulator.settings import Settings
+
+__all__ = ["AdminClient", "EmulatorAdminError", "EmulatorTenant", "LiveServer", "RemoteServer"]
 
 
 class LiveServer:
@@ -37,7 +48,7 @@ class LiveServer:
     def emulator(self) -> Any:
         return self.app.state.emulator
 
-    def start(self, timeout: float = 10.0) -> "LiveServer":
+    def start(self, timeout: float = 10.0) -> LiveServer:
         import uvicorn
 
         from emulator.app import create_app
@@ -75,6 +86,54 @@ class LiveServer:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(10)
+
+
+class RemoteServer:
+    """An emulator someone else started (`workflow-emulator serve &`, a CI service container)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+        info = AdminClient(self.url).request("GET", "/_emulator/info")
+        self.grpc_port = int((info.get("ports") or {}).get("grpc") or 0)
+
+    def stop(self) -> None:
+        pass
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--emulator-url", default=None,
+                     help="use the workflow emulator at this URL instead of starting one (env EMULATOR_URL)")
+
+
+def _worker_id(config: pytest.Config) -> str:
+    workerinput = getattr(config, "workerinput", None)
+    return str(workerinput["workerid"]) if workerinput else os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def emulator_server(request: pytest.FixtureRequest) -> Iterator[LiveServer | RemoteServer]:
+    """The emulator this session talks to: EMULATOR_URL if set, else one started in a thread."""
+    url = request.config.getoption("--emulator-url", None) or os.environ.get("EMULATOR_URL")
+    server: LiveServer | RemoteServer = RemoteServer(url) if url else LiveServer(Settings.from_env()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def emulator_tenant(emulator_server: LiveServer | RemoteServer,
+                    request: pytest.FixtureRequest) -> Iterator[EmulatorTenant]:
+    """A fresh tenant for this test (own workflows, clock, faults, journal); reset afterwards."""
+    name = f"{_worker_id(request.config)}-{request.node.name[:40]}-{uuid.uuid4().hex[:8]}"
+    handle = EmulatorTenant(emulator_server.url, name, grpc_port=emulator_server.grpc_port)
+    try:
+        yield handle
+    finally:
+        try:
+            handle.reset()
+        except (OSError, EmulatorAdminError):  # the server may already be gone at session end
+            pass
 
 
 @pytest.fixture(scope="session")

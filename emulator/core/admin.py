@@ -1,16 +1,308 @@
-"""The control plane under /_emulator/ (placeholder: health only, grown by the control-plane work)."""
+"""The control plane under /_emulator/: health, info, reset, seed, clock, faults, journal, state,
+Clarifai model registration/state and consumer coverage (described in openapi/emulator-admin.yaml).
+
+Every call is scoped to the tenant named by `x-emulator-tenant` (or `?tenant=`); no tenant means
+the default tenant, except for reset, where no tenant means every tenant. Route names are the
+operationIds of openapi/emulator-admin.yaml. Admin calls are never journaled or faulted.
+"""
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import math
+import time
+from collections.abc import Awaitable, Callable
+from importlib import metadata
+from typing import Any
+
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from emulator.core.emulator import Emulator
-from emulator.core.http import ApiMount, JsonResponse
+from emulator.core import coverage as coverage_report
+from emulator.core import seed as seeding
+from emulator.core.admin_clarifai import clarifai_routes
+from emulator.core.clock import Clock, ManualClock, make_clock
+from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
+from emulator.core.faults import FaultRuleError
+from emulator.core.http import ApiMount
+
+PREFIX = "/_emulator"
+CLOCK_MODES = ("real", "manual", "scaled")
+RESET_GRACE_S = 1.0  # how long reset waits for cancelled work to unwind
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class AdminResponse(Response):
+    media_type = "application/json"
+
+    def __init__(self, content: Any, status_code: int = 200) -> None:
+        # backends' dumps may hold values orjson does not know natively: fall back to str()
+        super().__init__(orjson.dumps(content, default=str, option=orjson.OPT_NON_STR_KEYS), status_code)
+
+
+AdminHandler = Callable[[Request], Awaitable[Any]]
+
+
+def admin_route(path: str, method: str, name: str, handler: AdminHandler, status: int = 200) -> Route:
+    async def endpoint(request: Request) -> Response:
+        try:
+            return AdminResponse(await handler(request), status)
+        except AdminError as exc:
+            return AdminResponse({"error": exc.message, "status": exc.status}, exc.status)
+        except (FaultRuleError, seeding.SeedError) as exc:
+            return AdminResponse({"error": str(exc), "status": 400}, 400)
+
+    endpoint.__name__ = name
+    return Route(PREFIX + path, endpoint, methods=[method], name=name)
+
+
+def tenant_name(request: Request) -> str | None:
+    return request.query_params.get("tenant") or request.headers.get(TENANT_HEADER) or None
+
+
+def tenant_of(request: Request) -> Tenant:
+    emu: Emulator = request.app.state.emulator
+    return emu.tenant(tenant_name(request))
+
+
+async def json_body(request: Request, default: Any = None) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        return default
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise AdminError(400, f"request body is not valid JSON: {exc}") from None
+
+
+def _number(value: Any, what: str) -> float:
+    try:
+        n = float(value)
+    except (TypeError, ValueError):
+        raise AdminError(400, f"`{what}` must be a number") from None
+    if math.isnan(n) or n < 0:
+        raise AdminError(400, f"`{what}` must be a non-negative number")
+    return n
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def install(emulator: Emulator) -> ApiMount:
-    async def get_health(request: Request) -> Response:
-        return JsonResponse({"status": "ok"})
+    started = {"at": 0.0}
 
-    return ApiMount(None, [Route("/_emulator/health", get_health, methods=["GET"], name="get_health")])
+    async def mark_started() -> None:
+        started["at"] = time.time()
+
+    async def get_health(request: Request) -> Any:
+        # "ready" = both APIs have their routes mounted and the app (and gRPC, if enabled) is up
+        names = {b.name for b in request.app.state.bindings}
+        apis = {"flow": "up" if "flow" in names else "down",
+                "clarifai": "up" if "clarifai" in names else "down"}
+        if emulator.settings.grpc_enabled:
+            apis["grpc"] = "up" if emulator.ports.get("grpc") else "down"
+        ready = bool(started["at"]) and all(v == "up" for v in apis.values())
+        body = {"status": "ready" if ready else "starting", "apis": apis}
+        if not ready:
+            raise AdminError(503, f"not ready: {', '.join(k for k, v in apis.items() if v != 'up') or 'starting'}")
+        return body
+
+    async def get_info(request: Request) -> Any:
+        s = emulator.settings
+        return {"emulator": {"name": "workflow-emulator", "version": _version("workflow-emulator")},
+                "emulates": {"opensearch": s.opensearch_version, "flow_framework": s.opensearch_version + ".0",
+                             "clarifai_api": "v2", "clarifai_grpc": _version("clarifai-grpc")},
+                "settings": dataclasses.asdict(s),
+                "ports": {"http": request.url.port, **emulator.ports},
+                "tenants": sorted(emulator.tenants), "started_at_ms": int(started["at"] * 1000)}
+
+    async def list_tenants(request: Request) -> Any:
+        return {"tenants": [{"name": t.name, "clock": t.clock.describe(), "faults": len(t.faults.list()),
+                             "journal": len(t.journal), "in_flight": t.in_flight}
+                            for t in emulator.tenants.values()]}
+
+    async def reset(request: Request) -> Any:
+        t0 = time.perf_counter()
+        name = tenant_name(request)
+        body = await json_body(request, {})
+        if isinstance(body, dict) and body.get("tenant"):
+            name = str(body["tenant"])
+        victims = [emulator.tenants[n] for n in ([name] if name else list(emulator.tenants))
+                   if n in emulator.tenants]
+        tasks = [task for t in victims for task in list(t._tasks)]
+        names = emulator.reset(name)
+        if tasks:
+            # cancelled provisioning unwinds before we answer: nothing of the old world still runs
+            await asyncio.wait(tasks, timeout=RESET_GRACE_S)
+        return {"reset": names, "all": name is None, "cancelled": len(tasks),
+                "took_ms": round((time.perf_counter() - t0) * 1000, 3)}
+
+    async def seed(request: Request) -> Any:
+        tenant = tenant_of(request)
+        doc = await json_body(request, {})
+        s = emulator.settings
+        steps = seeding.plan(doc, s.clarifai_default_user_id, s.clarifai_default_app_id)
+        results: list[dict[str, Any]] = []
+        ids: dict[str, list[str]] = {"flow_workflows": [], "clarifai_workflows": []}
+        models = (doc.get("clarifai") or {}).get("models") or []
+        registered = [await _register_model(tenant, m) for m in models]
+        for st in steps:
+            status, body = await seeding.asgi_request(request.app, tenant.name, st["method"], st["path"],
+                                                      st.get("body"), st.get("query"), st.get("headers"))
+            results.append({"method": st["method"], "path": st["path"], "status": status, "body": body})
+            cid = seeding.created_id(st["kind"], body) if status < 300 else None
+            if cid:
+                ids["flow_workflows" if st["kind"] == "flow_workflow" else "clarifai_workflows"].append(cid)
+        failed = [r for r in results if r["status"] >= 300]
+        if failed:
+            raise AdminError(422, f"{len(failed)} of {len(results)} seed requests failed: "
+                                  + "; ".join(f"{r['method']} {r['path']} -> {r['status']} {r['body']}"
+                                              for r in failed))
+        return {"tenant": tenant.name, **ids, "clarifai_models": registered, "results": results}
+
+    async def get_clock(request: Request) -> Any:
+        return tenant_of(request).clock.describe()
+
+    async def set_clock(request: Request) -> Any:
+        tenant = tenant_of(request)
+        body = await json_body(request, {})
+        if not isinstance(body, dict) or body.get("mode") not in CLOCK_MODES:
+            raise AdminError(400, f"`mode` must be one of {list(CLOCK_MODES)}")
+        old = tenant.clock
+        start = old.now() if body.get("now_ms") is None else _number(body["now_ms"], "now_ms") / 1000.0
+        scale = _number(body.get("scale", emulator.settings.time_scale), "scale")
+        if body["mode"] == "scaled" and scale <= 0:
+            raise AdminError(400, "`scale` must be positive")
+        new = make_clock(body["mode"], scale, start if body["mode"] != "real" else None)
+        tenant.set_clock(new)
+        _migrate_sleepers(tenant, old, new)
+        return new.describe()
+
+    async def advance_clock(request: Request) -> Any:
+        tenant = tenant_of(request)
+        body = await json_body(request, {})
+        raw = body.get("seconds") if isinstance(body, dict) else None
+        seconds = _number(request.query_params.get("seconds", raw), "seconds")
+        clock = tenant.clock
+        if not isinstance(clock, ManualClock):
+            raise AdminError(409, f"the clock of tenant {tenant.name!r} is {clock.mode!r}; "
+                                  "switch it to manual (PUT /_emulator/clock) before advancing it")
+        before = clock.pending
+        await clock.advance(seconds)
+        return {**clock.describe(), "advanced_s": seconds, "woken": max(0, before - clock.pending)}
+
+    async def list_faults(request: Request) -> Any:
+        return {"faults": [r.to_json() for r in tenant_of(request).faults.list()]}
+
+    async def add_faults(request: Request) -> Any:
+        faults = tenant_of(request).faults
+        body = await json_body(request)
+        specs = body.get("rules") if isinstance(body, dict) and "rules" in body else body
+        specs = specs if isinstance(specs, list) else [specs]
+        added = []
+        try:
+            for spec in specs:
+                added.append(faults.add(spec))
+        except FaultRuleError:
+            for r in added:  # all or nothing
+                faults.delete(r.id)
+            raise
+        return {"faults": [r.to_json() for r in added]}
+
+    async def get_fault(request: Request) -> Any:
+        rule = tenant_of(request).faults.get(request.path_params["fault_id"])
+        if rule is None:
+            raise AdminError(404, f"no fault rule {request.path_params['fault_id']!r}")
+        return rule.to_json()
+
+    async def delete_fault(request: Request) -> Any:
+        fid = request.path_params["fault_id"]
+        if not tenant_of(request).faults.delete(fid):
+            raise AdminError(404, f"no fault rule {fid!r}")
+        return {"deleted": fid}
+
+    async def clear_faults(request: Request) -> Any:
+        return {"deleted": tenant_of(request).faults.clear()}
+
+    async def get_journal(request: Request) -> Any:
+        j = tenant_of(request).journal
+        q = request.query_params
+        ints = {}
+        for key in ("since_ms", "until_ms", "limit", "after_seq"):
+            if q.get(key) is not None:
+                ints[key] = int(_number(q[key], key))
+        entries = j.query(operation=q.getlist("operation") or None, status=q.getlist("status") or None,
+                          api=q.get("api"), method=q.get("method"), path=q.get("path"),
+                          error=q.get("error"), fault=q.get("fault"), **ints)
+        return {"entries": [e.to_json() for e in entries], "total": len(j), "cap": j.cap,
+                "dropped": j.dropped}
+
+    async def clear_journal(request: Request) -> Any:
+        return {"deleted": tenant_of(request).journal.clear()}
+
+    async def get_state(request: Request) -> Any:
+        t = tenant_of(request)
+        return {**t.dump(), "faults": [r.to_json() for r in t.faults.list()], "journal_entries": len(t.journal),
+                "in_flight": t.in_flight}
+
+    async def get_coverage(request: Request) -> Any:
+        return coverage_report.coverage(request.app, tenant_of(request))
+
+    routes = [
+        admin_route("/health", "GET", "get_health", get_health),
+        admin_route("/info", "GET", "get_info", get_info),
+        admin_route("/tenants", "GET", "list_tenants", list_tenants),
+        admin_route("/reset", "POST", "reset", reset),
+        admin_route("/seed", "POST", "seed", seed),
+        admin_route("/clock", "GET", "get_clock", get_clock),
+        admin_route("/clock", "PUT", "set_clock", set_clock),
+        admin_route("/clock/advance", "POST", "advance_clock", advance_clock),
+        admin_route("/faults", "GET", "list_faults", list_faults),
+        admin_route("/faults", "POST", "add_faults", add_faults, 201),
+        admin_route("/faults", "DELETE", "clear_faults", clear_faults),
+        admin_route("/faults/{fault_id}", "GET", "get_fault", get_fault),
+        admin_route("/faults/{fault_id}", "DELETE", "delete_fault", delete_fault),
+        admin_route("/journal", "GET", "get_journal", get_journal),
+        admin_route("/journal", "DELETE", "clear_journal", clear_journal),
+        admin_route("/state", "GET", "get_state", get_state),
+        admin_route("/coverage", "GET", "get_coverage", get_coverage),
+        *clarifai_routes(admin_route, tenant_of, json_body, AdminError),
+    ]
+    return ApiMount(None, routes, on_startup=[mark_started])
+
+
+async def _register_model(tenant: Tenant, spec: Any) -> Any:
+    from emulator.core.admin_clarifai import register_model
+
+    return await register_model(tenant, spec, AdminError)
+
+
+def _migrate_sleepers(tenant: Tenant, old: Clock, new: Clock) -> None:
+    """Work waiting on a manual clock would never wake after a switch: re-arm it on the new clock
+    for the virtual time it still had to wait."""
+    if not isinstance(old, ManualClock) or old is new:
+        return
+    now = old.now()
+    for deadline, _, fut in list(old._heap):
+        if fut.done():
+            continue
+
+        async def rearm(wait: float = deadline - now, fut: asyncio.Future[None] = fut) -> None:
+            await new.sleep(wait)
+            if not fut.done():
+                fut.set_result(None)
+
+        tenant.spawn(rearm())
+    old._heap.clear()

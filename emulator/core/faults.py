@@ -1,21 +1,34 @@
 """Fault rules = match + effect(s) + count, checked at the HTTP level and at domain hooks.
 
 Hooks (the only places rules are consulted):
-- `http(ctx)`                 before a request reaches its handler (api, operation, method, path)
+- `http(**attrs)`             before a request reaches its handler (api, operation, method, path, tenant)
 - `flow_step(**attrs)`        when a Flow step runs (phase "provision") or a resource is deleted
-                              (phase "deprovision"); attrs: step_type, node_id, resource_id, workflow_id
+                              (phase "deprovision"); attrs: step_type, node_id, resource_type,
+                              resource_id, workflow_id
 - `clarifai_node(**attrs)`    when a Clarifai workflow node predicts one input; attrs: model_id,
-                              node_id, input_index, workflow_id
+                              node_id, input_index (0-based), workflow_id
 A rule targets exactly one hook (`on`), inferred from its effect types when omitted.
+
+Effects (what a fired rule does; the API renders HTTP errors in its own error shape):
+- http:          error {status, message?, code?, retry_after?, headers?} | latency {distribution
+                 fixed|uniform|lognormal, ms | min_ms,max_ms | median_ms,sigma} | drop | empty_body |
+                 truncate {bytes?} | pass
+- flow_step:     step_error {status?, message?} | pass
+- clarifai_node: node_error {code, description?, details?} | pass
+`pass` consumes one turn of an ordered effect list without doing anything ("fail twice, then
+succeed" = effects [error, error, pass]); hooks never return a `pass` effect.
 """
 from __future__ import annotations
 
 import contextvars
 import fnmatch
 import itertools
+import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 HTTP_EFFECTS = {"error", "latency", "drop", "empty_body", "truncate", "pass"}
 FLOW_EFFECTS = {"step_error", "pass"}
@@ -23,7 +36,9 @@ CLARIFAI_EFFECTS = {"node_error", "pass"}
 HOOKS = {"http": HTTP_EFFECTS, "flow_step": FLOW_EFFECTS, "clarifai_node": CLARIFAI_EFFECTS}
 MATCH_KEYS = {"api", "operation", "method", "path", "tenant", "step_type", "node_id", "phase",
               "resource_id", "resource_type", "workflow_id", "model_id", "input_index"}
+RULE_KEYS = {"id", "on", "match", "effect", "effects", "count", "times", "probability", "seed"}
 LATENCY_DISTRIBUTIONS = {"fixed", "uniform", "lognormal"}
+APIS = {"flow", "clarifai"}
 
 
 class FaultRuleError(ValueError):
@@ -38,7 +53,7 @@ class FaultRule:
     effects: list[dict[str, Any]]
     count: int | None = None  # None = forever (or until the effect list is used up)
     probability: float = 1.0
-    seed: int | None = None
+    seed: int | str | None = None
     matched: int = 0
     fired: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False)
@@ -49,6 +64,11 @@ class FaultRule:
             return True
         return len(self.effects) > 1 and self.fired >= len(self.effects)
 
+    @property
+    def remaining(self) -> int | None:
+        limits = [n for n in (self.count, len(self.effects) if len(self.effects) > 1 else None) if n is not None]
+        return None if not limits else max(0, min(limits) - self.fired)
+
     def matches(self, attrs: dict[str, Any]) -> bool:
         for key, want in self.match.items():
             have = attrs.get(key)
@@ -56,7 +76,8 @@ class FaultRule:
                 if have is None or not fnmatch.fnmatchcase(str(have), str(want)):
                     return False
             elif key == "method":
-                if str(have).upper() != str(want).upper():
+                wanted = want if isinstance(want, list) else [want]
+                if str(have).upper() not in {str(w).upper() for w in wanted}:
                     return False
             elif isinstance(want, list):
                 if have not in want:
@@ -78,7 +99,8 @@ class FaultRule:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "on": self.on, "match": self.match, "effects": self.effects,
                 "count": self.count, "probability": self.probability, "seed": self.seed,
-                "matched": self.matched, "fired": self.fired, "exhausted": self.exhausted}
+                "matched": self.matched, "fired": self.fired, "remaining": self.remaining,
+                "exhausted": self.exhausted}
 
 
 def _infer_hook(effects: list[dict[str, Any]]) -> str:
@@ -89,10 +111,37 @@ def _infer_hook(effects: list[dict[str, Any]]) -> str:
     return "http"
 
 
+def _number(effect: dict[str, Any], key: str, *, minimum: float = 0.0) -> None:
+    v = effect.get(key)
+    if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < minimum):
+        raise FaultRuleError(f"effect field `{key}` must be a number >= {minimum:g}")
+
+
+def _check_effect(on: str, e: dict[str, Any]) -> None:
+    t = e.get("type")
+    if t not in HOOKS[on]:
+        raise FaultRuleError(f"effect type {t!r} is not valid for hook {on!r}; expected one of {sorted(HOOKS[on])}")
+    if t in ("error", "step_error"):
+        status = e.get("status", 500)
+        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+            raise FaultRuleError("effect field `status` must be an HTTP status code (100-599)")
+    if t == "error" and e.get("code") is not None and not isinstance(e["code"], int):
+        raise FaultRuleError("effect field `code` must be an integer API status code")
+    if t == "node_error" and (isinstance(e.get("code"), bool) or not isinstance(e.get("code"), int)):
+        raise FaultRuleError("a node_error effect needs an integer Clarifai status `code`")
+    if t == "latency":
+        if e.get("distribution", "fixed") not in LATENCY_DISTRIBUTIONS:
+            raise FaultRuleError(f"latency distribution must be one of {sorted(LATENCY_DISTRIBUTIONS)}")
+        for key in ("ms", "min_ms", "max_ms", "median_ms", "sigma"):
+            _number(e, key)
+    for key in ("retry_after", "bytes"):
+        _number(e, key)
+
+
 def parse_rule(spec: dict[str, Any], rule_id: str, default_seed: int | str | None = None) -> FaultRule:
     if not isinstance(spec, dict):
         raise FaultRuleError("a fault rule must be a JSON object")
-    unknown = set(spec) - {"id", "on", "match", "effect", "effects", "count", "times", "probability", "seed"}
+    unknown = set(spec) - RULE_KEYS
     if unknown:
         raise FaultRuleError(f"unknown fault rule field(s): {sorted(unknown)}")
     effects = spec.get("effects") or ([spec["effect"]] if "effect" in spec else None)
@@ -102,30 +151,49 @@ def parse_rule(spec: dict[str, Any], rule_id: str, default_seed: int | str | Non
     if on not in HOOKS:
         raise FaultRuleError(f"`on` must be one of {sorted(HOOKS)}")
     for e in effects:
-        t = e.get("type")
-        if t not in HOOKS[on]:
-            raise FaultRuleError(f"effect type {t!r} is not valid for hook {on!r}; expected one of {sorted(HOOKS[on])}")
-        if t == "latency" and e.get("distribution", "fixed") not in LATENCY_DISTRIBUTIONS:
-            raise FaultRuleError(f"latency distribution must be one of {sorted(LATENCY_DISTRIBUTIONS)}")
+        _check_effect(on, e)
     match = spec.get("match") or {}
     if not isinstance(match, dict) or set(match) - MATCH_KEYS:
         raise FaultRuleError(f"`match` must be an object with keys among {sorted(MATCH_KEYS)}")
+    if "api" in match and match["api"] not in APIS and not isinstance(match["api"], list):
+        raise FaultRuleError(f"`match.api` must be one of {sorted(APIS)} (the admin API is never faulted)")
     count = spec.get("count", spec.get("times"))
     if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
         raise FaultRuleError("`count` must be a non-negative integer or null (forever)")
     prob = spec.get("probability", 1.0)
     if not isinstance(prob, (int, float)) or isinstance(prob, bool) or not 0.0 <= float(prob) <= 1.0:
         raise FaultRuleError("`probability` must be a number in [0, 1]")
+    rule_id = str(spec.get("id") or rule_id)
     seed = spec.get("seed", default_seed)
-    rule = FaultRule(id=str(spec.get("id") or rule_id), on=on, match=dict(match), effects=list(effects),
+    rule = FaultRule(id=rule_id, on=on, match=dict(match), effects=[dict(e) for e in effects],
                      count=count, probability=float(prob), seed=spec.get("seed"))
     rule._rng = random.Random(f"{seed}:{rule.id}")
     return rule
 
 
+def parse_header_rules(text: str) -> tuple[FaultRule, ...]:
+    """Rules sent in `x-emulator-fault`: a rule, a list of rules, or a bare effect; each fires once
+    unless it says otherwise, and only for the request carrying the header (and work it spawns)."""
+    try:
+        specs = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise FaultRuleError(f"not JSON: {exc}") from None
+    specs = specs if isinstance(specs, list) else [specs]
+    rules = []
+    for i, s in enumerate(specs):
+        if isinstance(s, dict) and "type" in s and "effect" not in s and "effects" not in s:
+            s = {"effect": s}
+        if not isinstance(s, dict):
+            raise FaultRuleError("each rule must be a JSON object")
+        rules.append(parse_rule({"count": 1, **s}, f"header-{i + 1}"))
+    return tuple(rules)
+
+
 # Rules sent with one request (x-emulator-fault); contextvars follow the request into the
 # background tasks it spawns, so a one-off step fault also reaches asynchronous provisioning.
 request_rules: contextvars.ContextVar[tuple[FaultRule, ...]] = contextvars.ContextVar("request_rules", default=())
+# Set while the control plane replays seed requests: seeding must not trip the tenant's faults.
+suspended: contextvars.ContextVar[bool] = contextvars.ContextVar("faults_suspended", default=False)
 
 
 class FaultSet:
@@ -150,10 +218,12 @@ class FaultSet:
         self._by_hook[rule.on].remove(rule)
         return True
 
-    def clear(self) -> None:
+    def clear(self) -> int:
+        n = len(self._rules)
         self._rules.clear()
         for v in self._by_hook.values():
             v.clear()
+        return n
 
     def list(self) -> list[FaultRule]:
         return list(self._rules.values())
@@ -162,15 +232,15 @@ class FaultSet:
         return self._rules.get(rule_id)
 
     def _fire(self, hook: str, attrs: dict[str, Any]) -> dict[str, Any] | None:
-        for rule in request_rules.get():
-            if rule.on == hook:
-                eff = rule.try_fire(attrs)
-                if eff is not None:
-                    return {**eff, "rule": rule.id}
-        for rule in self._by_hook[hook]:
+        if suspended.get():
+            return None
+        # first rule that fires wins: one-off header rules, then the tenant's rules in creation order
+        for rule in itertools.chain(request_rules.get(), self._by_hook[hook]):
+            if rule.on != hook:
+                continue
             eff = rule.try_fire(attrs)
             if eff is not None:
-                return {**eff, "rule": rule.id}
+                return None if eff.get("type") == "pass" else {**eff, "rule": rule.id}
         return None
 
     @property
@@ -188,13 +258,13 @@ class FaultSet:
 
 
 def latency_seconds(effect: dict[str, Any], rng: random.Random) -> float:
-    """Seconds to wait for a latency effect: fixed `ms`, uniform `min_ms..max_ms`, or log-normal."""
+    """Seconds to wait for a latency effect: fixed `ms`, uniform `min_ms..max_ms`, or log-normal
+    around `median_ms` with shape `sigma` (long tails, the usual shape of service latency)."""
     dist = effect.get("distribution", "fixed")
     if dist == "uniform":
-        return rng.uniform(float(effect.get("min_ms", 0)), float(effect.get("max_ms", 0))) / 1000.0
+        lo = float(effect.get("min_ms", 0))
+        return rng.uniform(lo, float(effect.get("max_ms", lo))) / 1000.0
     if dist == "lognormal":
-        import math
-
         median = float(effect.get("median_ms", effect.get("ms", 100)))
         return rng.lognormvariate(math.log(max(median, 1e-3)), float(effect.get("sigma", 0.5))) / 1000.0
     return float(effect.get("ms", 0)) / 1000.0

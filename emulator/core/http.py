@@ -16,8 +16,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
-from emulator.core.faults import FaultRuleError, latency_seconds, parse_rule, request_rules
-from emulator.core.journal import redact
+from emulator.core.faults import FaultRuleError, latency_seconds, parse_header_rules, request_rules
+from emulator.core.journal import redact, redact_headers
 
 FAULT_HEADER = "x-emulator-fault"
 
@@ -79,18 +79,25 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
             header = request.headers.get(FAULT_HEADER)
             if header:
                 try:
-                    specs = orjson.loads(header)
-                    specs = specs if isinstance(specs, list) else [specs]
-                    rules = tuple(parse_rule({"count": 1, **s} if isinstance(s, dict) else s, f"header-{i}")
-                                  for i, s in enumerate(specs))
-                except (orjson.JSONDecodeError, FaultRuleError, TypeError) as exc:
+                    rules = parse_header_rules(header)
+                except FaultRuleError as exc:
                     raise _HeaderError(f"invalid {FAULT_HEADER} header: {exc}") from None
                 token = request_rules.set(rules)
             faults = tenant.faults
             if faults.active:
                 fired = faults.http(api=api.name, operation=op, method=request.method,
                                     path=request.url.path, tenant=tenant.name)
-            response = await _run(api, handler, request, tenant, fired)
+            try:
+                response = await _run(api, handler, request, tenant, fired)
+            except DropConnection:
+                # the client sees no response at all; the journal still shows what happened
+                tenant.journal.record(
+                    time_ms=tenant.clock.now_ms(), api=api.name, operation=op, method=request.method,
+                    path=request.url.path, query=request.url.query, status=0,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                    fault=fired.get("rule") if fired else None, request=_request_summary(request),
+                    headers=redact_headers(request.headers))
+                raise
         except _HeaderError as exc:
             response = api.render_status(400, str(exc), None, None)
         except api.error_type as exc:
@@ -107,10 +114,14 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
             path=request.url.path, query=request.url.query, status=response.status_code,
             duration_ms=round((time.perf_counter() - started) * 1000, 3), error=error, code=code,
             fault=fired.get("rule") if fired else None,
-            request=_request_summary(request))
+            request=_request_summary(request), headers=redact_headers(request.headers),
+            response_bytes=len(getattr(response, "body", b"") or b""))
         return response
 
     endpoint.__name__ = name
+    # read by the control plane's coverage report (operationId -> logical operation)
+    endpoint.operation = op  # type: ignore[attr-defined]
+    endpoint.api = api.name  # type: ignore[attr-defined]
     return Route(path, endpoint, methods=[method], name=name)
 
 

@@ -1,10 +1,30 @@
-"""Per-tenant bounded ring buffer of request/response summaries (what a client did)."""
+"""Per-tenant bounded ring buffer of request/response summaries (what a client did).
+
+Besides the ring buffer the journal keeps one small tally per distinct (api, operation, status,
+error, code) outcome, so consumer coverage survives the ring buffer wrapping around.
+"""
 from __future__ import annotations
 
+import contextvars
 import itertools
 from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+REDACTED = "<redacted>"
+# Flow templates carry secrets in `credential` maps (reference/opensearch-flow-framework.md §4.3);
+# Clarifai sends `Authorization: Key <PAT>`; anything else named like a secret goes too.
+SECRET_KEYS = frozenset({"credential", "credentials", "authorization", "api_key", "apikey", "pat",
+                         "password", "secret", "secret_key", "access_key", "session_token", "token",
+                         "proxy-authorization", "cookie", "x-api-key"})
+# request headers worth keeping (others are noise for a test author)
+KEPT_HEADERS = ("authorization", "content-type", "user-agent", "x-emulator-fault",
+                "x-clarifai-request-id-prefix", "x-clarifai-grpc-client", "x-opaque-id")
+OUTCOME_CAP = 10_000
+
+# Set while the control plane replays seed requests, which are not the client's doing.
+suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar("journal_suppressed", default=False)
 
 
 @dataclass(slots=True)
@@ -23,23 +43,47 @@ class Entry:
     code: int | None = None
     fault: str | None = None
     request: Any = None
+    headers: dict[str, str] | None = None
+    response_bytes: int | None = None
+    transport: str = "rest"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-REDACTED = "<redacted>"
-
-
 def redact(value: Any) -> Any:
-    """Drop secrets before they are stored: `credential` maps (Flow) and API keys."""
+    """Drop secrets before they are stored: `credential` maps (Flow), API keys, PATs."""
     if isinstance(value, dict):
-        return {k: (REDACTED if k in ("credential", "authorization", "api_key") else redact(v))
-                for k, v in value.items()}
+        return {k: (REDACTED if str(k).lower() in SECRET_KEYS else redact(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
+
+
+def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The request headers a test author cares about, with credentials replaced."""
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    out: dict[str, str] = {}
+    for k, v in items:
+        key = k.lower()
+        if key in KEPT_HEADERS:
+            out[key] = REDACTED if key in SECRET_KEYS else v
+    return out
+
+
+def _status_matches(status: int, want: int | str | Iterable[int | str] | None) -> bool:
+    if want is None:
+        return True
+    if isinstance(want, (int, str)):
+        want = [want]
+    for w in want:
+        s = str(w).lower()
+        if s.endswith("xx") and len(s) == 3 and str(status)[0] == s[0]:
+            return True
+        if s.isdigit() and int(s) == status:
+            return True
+    return False
 
 
 class Journal:
@@ -47,14 +91,27 @@ class Journal:
         self._entries: deque[Entry] = deque(maxlen=max(1, cap))
         self._seq = itertools.count(1)
         self.cap = cap
+        self.outcomes: dict[tuple[str, str, int, str | None, int | None], int] = {}
+        self.dropped = 0  # entries pushed out of the ring buffer
 
-    def record(self, **kw: Any) -> Entry:
+    def record(self, **kw: Any) -> Entry | None:
+        if suppressed.get():
+            return None
         e = Entry(seq=next(self._seq), **kw)
+        if len(self._entries) == self._entries.maxlen:
+            self.dropped += 1
         self._entries.append(e)
+        key = (e.api, e.operation, e.status, e.error, e.code)
+        if key in self.outcomes or len(self.outcomes) < OUTCOME_CAP:
+            self.outcomes[key] = self.outcomes.get(key, 0) + 1
         return e
 
-    def clear(self) -> None:
+    def clear(self) -> int:
+        n = len(self._entries)
         self._entries.clear()
+        self.outcomes.clear()
+        self.dropped = 0
+        return n
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -62,12 +119,23 @@ class Journal:
     def entries(self) -> list[Entry]:
         return list(self._entries)
 
-    def query(self, operation: str | None = None, status: int | None = None, api: str | None = None,
-              since_ms: int | None = None, until_ms: int | None = None, limit: int | None = None) -> list[Entry]:
+    def query(self, operation: str | Iterable[str] | None = None,
+              status: int | str | Iterable[int | str] | None = None, api: str | None = None,
+              since_ms: int | None = None, until_ms: int | None = None, limit: int | None = None,
+              method: str | None = None, path: str | None = None, error: str | None = None,
+              fault: str | None = None, after_seq: int | None = None) -> list[Entry]:
+        """Entries oldest first; `status` takes codes or classes ("5xx"); `error` is a substring;
+        `limit` keeps the newest N."""
+        ops = None if operation is None else ({operation} if isinstance(operation, str) else set(operation))
         out = [e for e in self._entries
-               if (operation is None or e.operation == operation)
-               and (status is None or e.status == status)
+               if (ops is None or e.operation in ops)
+               and _status_matches(e.status, status)
                and (api is None or e.api == api)
+               and (method is None or e.method == method.upper())
+               and (path is None or e.path == path)
+               and (error is None or (e.error is not None and error in e.error))
+               and (fault is None or e.fault == fault)
+               and (after_seq is None or e.seq > after_seq)
                and (since_ms is None or e.time_ms >= since_ms)
                and (until_ms is None or e.time_ms <= until_ms)]
         return out[-limit:] if limit else out
