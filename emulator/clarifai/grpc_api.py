@@ -1,0 +1,273 @@
+"""Clarifai's gRPC front end (`clarifai.api.V2` over grpc.aio): a second door into the shared Clarifai backend.
+
+Reference: clarifai-workflows.md §1 (the service and its method paths), §7 (application errors travel
+in-band in `status` with gRPC OK; only transport problems are gRPC errors), §8 (auth comes from the
+`authorization` metadata entry) and §10 (clients reach an emulator through
+`ClarifaiChannel.get_insecure_grpc_channel` and the `clarifai` SDK over `http://host:port`).
+
+Every served RPC converts its request message to the same canonical proto-JSON dict the REST routes
+build, hands it to `tenant.backend("clarifai").call(...)` and parses the answer back into the response
+message, so a workflow created over REST is predicted over gRPC and vice versa. HTTP-level fault rules
+and the journal apply as for REST (api "clarifai", method "POST", path "/clarifai.api.V2/<Rpc>").
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from clarifai_grpc.grpc.api import service_pb2, service_pb2_grpc
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from emulator.clarifai import errors, wire
+from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
+from emulator.core.faults import FaultRuleError, latency_seconds, parse_header_rules, request_rules
+from emulator.core.http import FAULT_HEADER, ApiMount
+from emulator.core.journal import redact, redact_headers
+
+log = logging.getLogger(__name__)
+
+SERVICE = "clarifai.api.V2"
+API = "clarifai"
+REQUEST_ID_PREFIX_HEADER = "x-clarifai-request-id-prefix"
+# §10: the official channels allow 1 GB messages; the server must accept what they may send
+MAX_MESSAGE_BYTES = 1024 * 1024 * 1024
+
+# The RPCs the emulator serves over gRPC: the workflow RPCs of §2 plus the GetModel/GetModelType pair
+# the `clarifai` SDK calls before a workflow predict without `input_type` (§10 "Obstacle").
+SERVED_RPCS: tuple[str, ...] = (
+    "PostWorkflows", "ListWorkflows", "GetWorkflow", "PatchWorkflows", "PatchWorkflowIds",
+    "DeleteWorkflow", "DeleteWorkflows", "PostWorkflowResults",
+    "ListWorkflowVersions", "GetWorkflowVersion", "PatchWorkflowVersions", "DeleteWorkflowVersions",
+    "PostWorkflowVersionsPublish", "PostWorkflowVersionsUnPublish",
+    "GetModel", "GetModelType",
+)
+
+# An injected `error` effect without an explicit Clarifai `code` gets the code a client of the real
+# service would most plausibly see with that HTTP status (codes from §7; descriptions from errors.py).
+_CODE_FOR_HTTP_STATUS: dict[int, int] = {
+    401: 11008, 403: 11007, 404: 11101, 405: 11103, 413: 40033, 429: 11005,
+    501: 10040, 502: 40034, 503: 40031, 504: 40032,
+}
+_GENERIC_CLIENT_ERROR = 10020  # FAILURE
+_GENERIC_SERVER_ERROR = 98004  # INTERNAL_SERVER_ISSUE
+
+_V2 = service_pb2.DESCRIPTOR.services_by_name["V2"]
+
+
+def operation_name(rpc: str) -> str:
+    """`PostWorkflowVersionsUnPublish` -> `post_workflow_versions_un_publish` (the journal/fault name)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", rpc).lower()
+
+
+def rpc_path(rpc: str) -> str:
+    return f"/{SERVICE}/{rpc}"
+
+
+def code_for_injected_error(effect: dict[str, Any]) -> int:
+    if effect.get("code") is not None:
+        return int(effect["code"])
+    status = int(effect.get("status", 500))
+    return _CODE_FOR_HTTP_STATUS.get(status, _GENERIC_CLIENT_ERROR if status < 500 else _GENERIC_SERVER_ERROR)
+
+
+class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
+    """clarifai-grpc's generated servicer; the served RPCs are attached below, one per SERVED_RPCS."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    async def serve(self, rpc: str, request: Message, context: grpc.aio.ServicerContext) -> Message:
+        started = time.perf_counter()
+        metadata = _metadata(context)
+        tenant = self.emulator.tenant(metadata.get(TENANT_HEADER))
+        response_cls = wire.response_class(rpc)
+        request_dict: dict[str, Any] | None = None
+        fired: dict[str, Any] | None = None
+        response: Message | None = None
+        token = None
+        status = 0  # what the journal shows when the call never answers (drop, abort)
+        try:
+            header = metadata.get(FAULT_HEADER)
+            if header:
+                try:
+                    token = request_rules.set(parse_header_rules(header))
+                except FaultRuleError as exc:
+                    # the REST wrapper answers a bad fault header with 400; over gRPC that is in-band (§7)
+                    response, status = self._status_only(response_cls, tenant, metadata, 11102,
+                                                         f"invalid {FAULT_HEADER} header: {exc}"), 400
+                    return response
+            request_dict = wire.request_from_message(request)
+            if tenant.faults.active:
+                fired = tenant.faults.http(api=API, operation=operation_name(rpc), method="POST",
+                                           path=rpc_path(rpc), tenant=tenant.name)
+            response, status = await self._run(rpc, request_dict, response_cls, tenant, metadata, fired, context)
+            return response
+        finally:
+            if token is not None:
+                request_rules.reset(token)
+            self._journal(rpc, tenant, metadata, request_dict, status, fired, started, response)
+
+    async def _run(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message], tenant: Tenant,
+                   metadata: dict[str, str], fired: dict[str, Any] | None,
+                   context: grpc.aio.ServicerContext) -> tuple[Message, int]:
+        kind = fired["type"] if fired else None
+        if kind == "latency":
+            assert fired is not None
+            await tenant.clock.sleep(latency_seconds(fired, tenant.ids.random()))
+        elif kind == "error":
+            assert fired is not None
+            code = code_for_injected_error(fired)
+            message = str(fired.get("message", "Injected fault"))
+            context.set_trailing_metadata(_retry_after(fired))
+            return (self._status_only(response_cls, tenant, metadata, code, message),
+                    int(fired.get("status", 500)))
+        elif kind == "drop":
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "Connection dropped (emulator fault)")
+        elif kind == "empty_body":
+            # an empty body decodes to the all-defaults message: no status at all
+            await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
+            return response_cls(), 200
+        elif kind == "truncate":
+            await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
+            await context.abort(grpc.StatusCode.INTERNAL, "Response truncated (emulator fault)")
+        return await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
+
+    async def _call_backend(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message],
+                            tenant: Tenant, metadata: dict[str, str]) -> tuple[Message, int]:
+        from emulator.clarifai.backend import CallContext
+
+        ctx = CallContext(tenant, metadata.get("authorization"), metadata.get(REQUEST_ID_PREFIX_HEADER), "grpc")
+        try:
+            body, status = await tenant.backend(API).call(rpc, request_dict, ctx)
+        except errors.ClarifaiError as exc:
+            code, description, details, status = exc.resolved(tenant.settings.clarifai_status_overrides)
+            return self._status_only(response_cls, tenant, metadata, code, details, description), status
+        except Exception as exc:  # a backend bug must still answer in-band, never hang or crash the server
+            log.exception("Clarifai backend failed on %s", rpc)
+            return (self._status_only(response_cls, tenant, metadata, _GENERIC_SERVER_ERROR,
+                                      f"{type(exc).__name__}: {exc}", "Internal emulator error"), 500)
+        message = response_cls()
+        try:
+            json_format.ParseDict(body, message, ignore_unknown_fields=True)
+        except json_format.ParseError as exc:
+            log.exception("Clarifai backend answered %s with a body that is not a %s", rpc, response_cls.__name__)
+            return (self._status_only(response_cls, tenant, metadata, _GENERIC_SERVER_ERROR,
+                                      f"Unserialisable response: {exc}", "Internal emulator error"), 500)
+        return message, status
+
+    def _status_only(self, response_cls: type[Message], tenant: Tenant, metadata: dict[str, str], code: int,
+                     details: str, description: str | None = None) -> Message:
+        req_id = wire.request_id(tenant.ids.hex32(), metadata.get(REQUEST_ID_PREFIX_HEADER))
+        desc = description if description is not None else (errors.spec(code).description or details)
+        body = {"status": wire.status(code, desc, details if details != desc else "", req_id)}
+        message = response_cls()
+        json_format.ParseDict(body, message, ignore_unknown_fields=True)
+        return message
+
+    def _journal(self, rpc: str, tenant: Tenant, metadata: dict[str, str], request_dict: dict[str, Any] | None,
+                 status: int, fired: dict[str, Any] | None, started: float, response: Message | None) -> None:
+        error: str | None = None
+        code: int | None = None
+        st = getattr(response, "status", None)
+        if st is not None and st.code != errors.SUCCESS.code:
+            error, code = st.description or None, st.code or None
+        tenant.journal.record(
+            time_ms=tenant.clock.now_ms(), api=API, operation=operation_name(rpc), method="POST",
+            path=rpc_path(rpc), query="", status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3), error=error, code=code,
+            fault=fired.get("rule") if fired else None,
+            request=redact(request_dict) if request_dict is not None else None,
+            headers=redact_headers(metadata), transport="grpc",
+            response_bytes=response.ByteSize() if response is not None else None)
+
+
+def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in context.invocation_metadata() or ():
+        if isinstance(value, str):
+            out[key.lower()] = value
+    return out
+
+
+def _retry_after(effect: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    headers = {str(k).lower(): str(v) for k, v in (effect.get("headers") or {}).items()}
+    if "retry_after" in effect:
+        headers["retry-after"] = str(effect["retry_after"])
+    return tuple(headers.items())
+
+
+def _served_method(rpc: str) -> Callable[[ClarifaiServicer, Message, Any], Awaitable[Message]]:
+    async def method(self: ClarifaiServicer, request: Message, context: grpc.aio.ServicerContext) -> Message:
+        return await self.serve(rpc, request, context)
+
+    method.__name__ = rpc
+    return method
+
+
+def _unimplemented_method(rpc: str) -> Callable[[ClarifaiServicer, Any, Any], Awaitable[None]]:
+    async def method(self: ClarifaiServicer, request: Any, context: grpc.aio.ServicerContext) -> None:
+        metadata = _metadata(context)
+        tenant = self.emulator.tenant(metadata.get(TENANT_HEADER))
+        # journaled so a consumer-coverage report shows the client needs an RPC the emulator lacks
+        tenant.journal.record(
+            time_ms=tenant.clock.now_ms(), api=API, operation=operation_name(rpc), method="POST",
+            path=rpc_path(rpc), query="", status=501, duration_ms=0.0, error="UNIMPLEMENTED",
+            headers=redact_headers(metadata), transport="grpc")
+        # the generated base servicer answers UNIMPLEMENTED too, but raises and logs a traceback per call
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not implemented!")
+
+    method.__name__ = rpc
+    return method
+
+
+for _method in _V2.methods:
+    setattr(ClarifaiServicer, _method.name,
+            _served_method(_method.name) if _method.name in SERVED_RPCS else _unimplemented_method(_method.name))
+
+
+class GrpcServer:
+    """The grpc.aio server, started and stopped by the app's lifespan on the app's own event loop, so
+    gRPC calls and HTTP requests share one state root (DESIGN.md "One process, one state root")."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self._server: grpc.aio.Server | None = None
+
+    async def start(self) -> None:
+        settings = self.emulator.settings
+        if not settings.grpc_enabled:
+            return
+        server = grpc.aio.server(options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                                          ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
+        service_pb2_grpc.add_V2Servicer_to_server(ClarifaiServicer(self.emulator), server)
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        address = f"{host}:{settings.grpc_port}"
+        try:
+            port = server.add_insecure_port(address)
+        except RuntimeError as exc:
+            raise RuntimeError(f"cannot bind the Clarifai gRPC server to {address}: {exc}") from None
+        if not port:
+            raise RuntimeError(f"cannot bind the Clarifai gRPC server to {address}")
+        await server.start()
+        self._server = server
+        # settings.grpc_port 0 means "any free port": publish the one actually bound
+        self.emulator.ports["grpc"] = port
+
+    async def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self.emulator.ports.pop("grpc", None)
+        # calls parked on a manual clock never finish by themselves: give the rest a short grace
+        await server.stop(grace=1.0)
+
+
+def install(emulator: Emulator) -> ApiMount:
+    """The gRPC door has no HTTP routes; it only contributes lifecycle hooks to the app."""
+    server = GrpcServer(emulator)
+    return ApiMount(None, [], on_startup=[server.start], on_shutdown=[server.stop])
