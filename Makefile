@@ -27,5 +27,21 @@ lint: $(STAMP)
 	$(BIN)/ruff check emulator tests contracts loadtests
 	$(BIN)/mypy emulator
 
+# Load testing (README "Load testing"): a bounded headless locust run with pass/fail thresholds,
+# and the side-by-side benchmark against a bare Starlette baseline.
+LOAD_USERS ?= 50
+LOAD_SPAWN_RATE ?= 25
+LOAD_TIME ?= 30s
+LOAD_P95_MS ?= 500
+LOAD_FAIL_RATIO ?= 0.01
+BENCH_ARGS ?=
+
+load: $(STAMP)
+	$(BIN)/python loadtests/run_load.py --users $(LOAD_USERS) --spawn-rate $(LOAD_SPAWN_RATE) \
+	  --run-time $(LOAD_TIME) --max-p95-ms $(LOAD_P95_MS) --max-fail-ratio $(LOAD_FAIL_RATIO)
+
+bench: $(STAMP)
+	$(BIN)/python loadtests/bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) loadtests/out

@@ -1,0 +1,168 @@
+"""`make bench`: the emulator side by side with a bare Starlette baseline, plus start-up, reset,
+memory and injected-latency measurements (issue 7 targets; reported, never asserted).
+
+Throughput: the emulator (`workflow-emulator serve`: uvicorn + uvloop + httptools, orjson, the
+journal and fault wrapper on) and the baseline (loadtests/baseline.py, same route, same
+response size) run pinned to the same core; the generator (wrk, else loadgen.py) runs on
+another core and drives them in alternation, round after round, within one run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import generators
+import loadgen
+import orjson
+import workloads as w
+from bench_state import concurrent_latency, fixture_start, ready_times, reset_times, rss_after_workflows
+from servers import ROOT, start_baseline, start_emulator
+
+TARGETS = {"ratio": 0.9, "p99_ms": 10.0, "ready_s": 0.5, "fixture_s": 0.5, "reset_ms": 5.0,
+           "concurrent_s": 1.5}
+
+
+def cpu_plan() -> tuple[int | None, int | None]:
+    """(server core, generator core): the last allowed core serves, the first generates."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None, None
+    cpus = sorted(os.sched_getaffinity(0))
+    return (cpus[-1], cpus[0]) if len(cpus) > 1 else (None, None)
+
+
+def predict_target(workflow_id: str, n_inputs: int) -> generators.Target:
+    return generators.Target("POST", w.predict_path(workflow_id), orjson.dumps(w.predict_body(n_inputs)),
+                             {"Content-Type": "application/json", "Authorization": "Key bench"})
+
+
+def setup_workflows(port: int) -> int:
+    """Create the load workflows in the default tenant; returns the 2-node predict response size."""
+    req = loadgen.json_request("POST", f"{w.clarifai_base()}/workflows", w.post_workflows_body(),
+                               {"Authorization": "Key bench"}, port)
+    status, body = loadgen.run(loadgen.send(port, req))  # type: ignore[misc]
+    if status != 200:
+        raise SystemExit(f"PostWorkflows failed: HTTP {status} {body[:300]!r}")
+    t = predict_target("load-2-node", 1)
+    status, body = loadgen.run(loadgen.send(port, loadgen.encode_request(  # type: ignore[misc]
+        t.method, t.path, t.body, t.headers, port)))
+    if status != 200:
+        raise SystemExit(f"predict failed: HTTP {status} {body[:300]!r}")
+    return len(body)
+
+
+def throughput(args: argparse.Namespace, server_cpu: int | None, gen_cpu: int | None,
+               generator: str) -> dict[str, Any]:
+    emu = start_emulator({"EMULATOR_MAX_WORKFLOWS": "10000"}, cpu=server_cpu)
+    base = None
+    try:
+        size = setup_workflows(emu.port)
+        base = start_baseline(size, cpu=server_cpu)
+        target = predict_target("load-2-node", 1)
+        runs: dict[str, list[generators.Measurement]] = {"emulator": [], "baseline": []}
+        for rnd in range(args.rounds):
+            for name, srv in (("emulator", emu), ("baseline", base)):
+                generators.measure(generator, srv.port, target, args.connections, args.warmup, gen_cpu)
+                m = generators.measure(generator, srv.port, target, args.connections, args.duration, gen_cpu)
+                runs[name].append(m)
+                print(f"  round {rnd + 1} {name:8s} {m.rps:9.0f} req/s  p50 {m.p50_ms:6.2f} ms  "
+                      f"p99 {m.p99_ms:6.2f} ms  errors {m.errors}", file=sys.stderr)
+        out: dict[str, Any] = {"response_bytes": size, "pinned": emu.pinned and base.pinned,
+                               "server_cpu": server_cpu, "generator_cpu": gen_cpu}
+        for name, ms in runs.items():
+            out[name] = {"rps": statistics.median(m.rps for m in ms),
+                         "p50_ms": statistics.median(m.p50_ms for m in ms),
+                         "p99_ms": statistics.median(m.p99_ms for m in ms),
+                         "errors": sum(m.errors for m in ms), "requests": sum(m.requests for m in ms)}
+        out["ratio"] = out["emulator"]["rps"] / out["baseline"]["rps"]
+        if not args.quick:
+            out["rss"] = rss_after_workflows(emu, args.workflows)
+        return out
+    finally:
+        emu.stop()
+        if base is not None:
+            base.stop()
+
+
+def report(res: dict[str, Any], generator: str, args: argparse.Namespace) -> str:
+    t = res["throughput"]
+    e, b = t["emulator"], t["baseline"]
+    rows = [
+        ("2-node predict, emulator", f"{e['rps']:.0f} req/s, p50 {e['p50_ms']:.2f} ms, p99 {e['p99_ms']:.2f} ms",
+         f"p99 < {TARGETS['p99_ms']:.0f} ms", e["p99_ms"] < TARGETS["p99_ms"]),
+        ("2-node predict, baseline", f"{b['rps']:.0f} req/s, p50 {b['p50_ms']:.2f} ms, p99 {b['p99_ms']:.2f} ms",
+         "", None),
+        ("ratio emulator / baseline", f"{t['ratio']:.2f}", f">= {TARGETS['ratio']}", t["ratio"] >= TARGETS["ratio"]),
+    ]
+    r = res["ready"]
+    rows.append(("ready (spawn -> 200 /_emulator/health)",
+                 f"{statistics.median(r['with_grpc']):.3f} s (no gRPC {statistics.median(r['no_grpc']):.3f} s)",
+                 f"< {TARGETS['ready_s']} s", statistics.median(r["with_grpc"]) < TARGETS["ready_s"]))
+    if "fixture" in res:
+        f = res["fixture"]
+        rows.append(("pytest fixture start (LiveServer.start)",
+                     f"{f['first_s']:.3f} s (again {f['second_s']:.3f} s; plugin import {f['import_s']:.3f} s)",
+                     f"< {TARGETS['fixture_s']} s", f["first_s"] < TARGETS["fixture_s"]))
+    for key, label in (("clarifai", "reset, 1,000 Clarifai workflows"), ("flow", "reset, 1,000 Flow workflows")):
+        if key in res.get("reset", {}):
+            v = res["reset"][key]
+            http = f", over HTTP {v['http_ms']:.2f} ms" if v.get("http_ms") is not None else ""
+            rows.append((label, f"{v['in_process_ms']:.2f} ms in-process{http}", f"< {TARGETS['reset_ms']:.0f} ms",
+                         v["in_process_ms"] < TARGETS["reset_ms"]))
+    if "rss" in t:
+        m = t["rss"]
+        rows.append((f"RSS after {m['workflows']:,} Clarifai + {m['workflows']:,} Flow workflows",
+                     (f"{m['after_mb']:.0f} MB (before {m['before_mb']:.0f} MB; Clarifai "
+                     f"{m['clarifai_kb_per_workflow']:.1f} KB/workflow, Flow {m['flow_kb_per_workflow']:.1f} KB)"),
+                     "", None))
+    if "concurrent" in res:
+        c = res["concurrent"]
+        rows.append((f"{c['count']:,} concurrent requests, 1 s injected latency",
+                     f"{c['wall_s']:.3f} s wall, {c['errors']} errors ({c['via']})",
+                     f"< {TARGETS['concurrent_s']} s", c["wall_s"] < TARGETS["concurrent_s"] and not c["errors"]))
+    lines = [(f"generator: {generator}, {args.connections} connections, {args.rounds} x {args.duration:g} s "
+             f"alternating rounds; server core {t['server_cpu']}, generator core {t['generator_cpu']}, "
+             f"pinned: {t['pinned']}; response {t['response_bytes']} bytes"), "",
+             "| measurement | result | target | met |", "|---|---|---|---|"]
+    for name, value, target, ok in rows:
+        lines.append(f"| {name} | {value} | {target} | {'' if ok is None else ('yes' if ok else 'NO')} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
+    p.add_argument("--connections", type=int, default=50)
+    p.add_argument("--duration", type=float, default=5.0, help="seconds per measured round")
+    p.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up before each round")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--workflows", type=int, default=10_000, help="workflows created for the memory figure")
+    p.add_argument("--concurrent", type=int, default=1_000)
+    p.add_argument("--quick", action="store_true", help="throughput and ready time only")
+    p.add_argument("--out", default=str(ROOT / "loadtests" / "out" / "bench.json"))
+    args = p.parse_args(argv)
+    generator = generators.available(args.generator)
+    server_cpu, gen_cpu = cpu_plan()
+    if gen_cpu is not None:
+        os.sched_setaffinity(0, {gen_cpu})  # the python generator and set-up calls stay off the server core
+    started = time.perf_counter()
+    res: dict[str, Any] = {"ready": ready_times(3)}
+    res["throughput"] = throughput(args, server_cpu, gen_cpu, generator)
+    if not args.quick:
+        res["concurrent"] = concurrent_latency(args.concurrent, server_cpu)
+        res["fixture"] = fixture_start()
+        res["reset"] = reset_times(1_000)
+    res["wall_s"] = time.perf_counter() - started
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(res, indent=2))
+    print(report(res, generator, args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
