@@ -20,9 +20,11 @@ from emulator.settings import Settings
 def _mounts(emulator: Emulator) -> list[ApiMount]:
     from emulator.clarifai.routes import install as install_clarifai
     from emulator.core.admin import install as install_admin
+    from emulator.core.contracts import install as install_contracts
     from emulator.opensearch_flow.routes import install as install_flow
 
-    return [install_flow(emulator), install_clarifai(emulator), install_admin(emulator)]
+    return [install_flow(emulator), install_clarifai(emulator), install_admin(emulator),
+            install_contracts(emulator)]
 
 
 def create_app(settings: Settings | None = None, emulator: Emulator | None = None) -> Starlette:
