@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from emulator.core.emulator import Tenant
 
-MODEL_STATES = ("DEPLOYING", "LOADING", "BUSY", "READY")
+MODEL_STATES = ("DEPLOYING", "LOADING", "BUSY", "NOT_DEPLOYED", "READY")
 BACKEND_KEY = "clarifai"
 ErrorFactory = Callable[[int, str], Exception]
 
@@ -41,8 +41,8 @@ async def _call(tenant: Tenant, method: str, error: ErrorFactory, *args: Any, **
         return await _maybe_await(fn(*args, **kw))
     except KeyError as exc:
         raise error(404, f"unknown model {exc.args[0] if exc.args else ''!s}") from None
-    except ValueError as exc:
-        raise error(400, str(exc)) from None
+    except (ValueError, TypeError) as exc:
+        raise error(400, f"invalid model: {exc}") from None
     except Exception as exc:
         code = getattr(exc, "code", None)
         if code is not None:  # a ClarifaiError: report it as the API would name it
@@ -57,16 +57,34 @@ async def register_model(tenant: Tenant, spec: Any, error: ErrorFactory) -> Any:
     return await _call(tenant, "register_model", error, spec)
 
 
+def model_state(tenant: Tenant, model_id: str, error: ErrorFactory) -> dict[str, Any]:
+    """The serving state a model answers with now: a forced state until its deadline, else READY."""
+    _backend(tenant, "set_model_state", error)
+    catalog = tenant.backend(BACKEND_KEY).catalog
+    if catalog.get(model_id) is None:
+        raise error(404, f"unknown model {model_id!r}")
+    forced = catalog.dump().get("forced_states", {}).get(model_id)
+    now = tenant.clock.now()
+    if forced and (forced.get("until") is None or now < forced["until"]):
+        until = forced.get("until")
+        return {"model_id": model_id, "state": forced["state"],
+                "until_ms": None if until is None else int(until * 1000), "now_ms": tenant.clock.now_ms()}
+    return {"model_id": model_id, "state": "READY", "until_ms": None, "now_ms": tenant.clock.now_ms()}
+
+
 def clarifai_routes(admin_route: Callable[..., Route], tenant_of: Callable[[Request], Tenant],
                     json_body: Callable[..., Awaitable[Any]], error: ErrorFactory) -> list[Route]:
     async def list_clarifai_models(request: Request) -> Any:
-        return {"models": await _call(tenant_of(request), "list_models", error)}
+        tenant = tenant_of(request)
+        _backend(tenant, "set_model_state", error)
+        models = tenant.backend(BACKEND_KEY).catalog.all()
+        return {"models": [model_state(tenant, m.id, error) for m in models]}
 
     async def register_clarifai_model(request: Request) -> Any:
         return await register_model(tenant_of(request), await json_body(request), error)
 
     async def get_clarifai_model_state(request: Request) -> Any:
-        return await _call(tenant_of(request), "model_state", error, request.path_params["model_id"])
+        return model_state(tenant_of(request), request.path_params["model_id"], error)
 
     async def set_clarifai_model_state(request: Request) -> Any:
         body = await json_body(request, {})
@@ -76,8 +94,9 @@ def clarifai_routes(admin_route: Callable[..., Route], tenant_of: Callable[[Requ
         if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
                                     or seconds < 0):
             raise error(400, "`seconds` must be a non-negative number or null (until changed)")
-        return await _call(tenant_of(request), "set_model_state", error, request.path_params["model_id"],
-                           body["state"], seconds)
+        tenant, model_id = tenant_of(request), request.path_params["model_id"]
+        await _call(tenant, "set_model_state", error, model_id, body["state"], seconds)
+        return model_state(tenant, model_id, error)
 
     return [
         admin_route("/clarifai/models", "GET", "list_clarifai_models", list_clarifai_models),
