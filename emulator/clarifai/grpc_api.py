@@ -15,12 +15,13 @@ from __future__ import annotations
 import logging
 import re
 import time
+from functools import lru_cache
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
 from clarifai_grpc.grpc.api import service_pb2, service_pb2_grpc
-from google.protobuf import json_format
+from google.protobuf import json_format, message_factory
 from google.protobuf.message import Message
 
 from emulator.clarifai import errors, wire
@@ -64,6 +65,14 @@ def operation_name(rpc: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", rpc).lower()
 
 
+@lru_cache(maxsize=None)
+def response_class(rpc: str) -> type[Message]:
+    """The generated response class; delete/publish RPCs answer `status_pb2.BaseResponse`, which lives
+    outside service_pb2, so the class comes from the descriptor rather than a module lookup."""
+    cls: type[Message] = message_factory.GetMessageClass(_V2.methods_by_name[rpc].output_type)
+    return cls
+
+
 def rpc_path(rpc: str) -> str:
     return f"/{SERVICE}/{rpc}"
 
@@ -85,7 +94,7 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         started = time.perf_counter()
         metadata = _metadata(context)
         tenant = self.emulator.tenant(metadata.get(TENANT_HEADER))
-        response_cls = wire.response_class(rpc)
+        response_cls = response_class(rpc)
         request_dict: dict[str, Any] | None = None
         fired: dict[str, Any] | None = None
         response: Message | None = None
@@ -269,5 +278,10 @@ class GrpcServer:
 
 def install(emulator: Emulator) -> ApiMount:
     """The gRPC door has no HTTP routes; it only contributes lifecycle hooks to the app."""
+    if API not in emulator.backend_factories:
+        # the gRPC door serves the same backend as REST, also when the REST routes are not mounted
+        from emulator.clarifai.backend import ClarifaiBackend
+
+        emulator.register_backend(API, ClarifaiBackend)
     server = GrpcServer(emulator)
     return ApiMount(None, [], on_startup=[server.start], on_shutdown=[server.stop])
