@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from functools import lru_cache
 from collections.abc import Awaitable, Callable
+from functools import cache
 from typing import Any
 
 import grpc
@@ -65,7 +65,7 @@ def operation_name(rpc: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", rpc).lower()
 
 
-@lru_cache(maxsize=None)
+@cache
 def response_class(rpc: str) -> type[Message]:
     """The generated response class; delete/publish RPCs answer `status_pb2.BaseResponse`, which lives
     outside service_pb2, so the class comes from the descriptor rather than a module lookup."""
