@@ -39,6 +39,8 @@ class Settings:
     clarifai_models_file: str | None = None
     clarifai_rate_limit_rps: float = 0.0  # 0 = unlimited
     clarifai_cold_start_s: float = 0.0  # 0 = models are warm
+    # a model idle longer than this is cold again (its next prediction starts a cold start)
+    clarifai_cold_start_idle_s: float = 300.0
     clarifai_status_overrides: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> "Settings":

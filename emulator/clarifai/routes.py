@@ -1,9 +1,133 @@
-"""HTTP surface of the Clarifai API (placeholder, replaced by the Clarifai work)."""
+"""HTTP/JSON surface of the Clarifai V2 API (reference §2): every google.api.http binding of the
+workflow RPCs plus GetModel / GetModelType, transcoded into `ClarifaiBackend.call`.
+
+GETs take every non-path field from the query string (as the official JSON client writes it);
+the other methods take the whole request message as the JSON body, DELETE included.
+"""
 from __future__ import annotations
 
-from emulator.core.emulator import Emulator
-from emulator.core.http import ApiMount
+import re
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from emulator.clarifai import errors, wire
+from emulator.clarifai.backend import RPCS, CallContext, ClarifaiBackend
+from emulator.core.emulator import Emulator, Tenant
+from emulator.core.http import ApiBinding, ApiMount, JsonResponse, operation_route, remember_body, set_outcome
+
+U = "/v2/users/{user_id}/apps/{app_id}"
+WF = "/workflows/{workflow_id}"
+
+# (RPC, method, path, operationId suffix) in match order: literal segments before parameters
+BINDINGS: tuple[tuple[str, str, str, str], ...] = (
+    ("PostWorkflows", "POST", U + "/workflows", ""),
+    ("PostWorkflows", "POST", "/v2/workflows", "_short"),
+    ("ListWorkflows", "GET", U + "/workflows", ""),
+    ("ListWorkflows", "GET", "/v2/users/{user_id}/workflows", "_user"),
+    ("ListWorkflows", "GET", "/v2/workflows", "_short"),
+    ("PatchWorkflows", "PATCH", U + "/workflows", ""),
+    ("PatchWorkflows", "PATCH", "/v2/workflows", "_short"),
+    ("DeleteWorkflows", "DELETE", U + "/workflows", ""),
+    ("DeleteWorkflows", "DELETE", "/v2/workflows", "_short"),
+    ("PatchWorkflowIds", "PATCH", U + "/workflows/ids", ""),
+    ("GetWorkflow", "GET", U + WF, ""),
+    ("GetWorkflow", "GET", "/v2" + WF, "_short"),
+    ("DeleteWorkflow", "DELETE", U + WF, ""),
+    ("DeleteWorkflow", "DELETE", "/v2" + WF, "_short"),
+    ("PostWorkflowResults", "POST", U + WF + "/versions/{version_id}/results", "_version"),
+    ("PostWorkflowResults", "POST", U + WF + "/results", ""),
+    ("PostWorkflowResults", "POST", "/v2" + WF + "/results", "_short"),
+    ("ListWorkflowVersions", "GET", U + WF + "/versions", ""),
+    ("ListWorkflowVersions", "GET", "/v2" + WF + "/versions", "_short"),
+    ("PatchWorkflowVersions", "PATCH", U + WF + "/versions", ""),
+    ("PatchWorkflowVersions", "PATCH", "/v2" + WF + "/versions", "_short"),
+    ("DeleteWorkflowVersions", "DELETE", U + WF + "/versions", ""),
+    ("DeleteWorkflowVersions", "DELETE", "/v2" + WF + "/versions", "_short"),
+    ("GetWorkflowVersion", "GET", U + WF + "/versions/{workflow_version_id}", ""),
+    ("GetWorkflowVersion", "GET", "/v2" + WF + "/versions/{workflow_version_id}", "_short"),
+    ("PostWorkflowVersionsPublish", "POST", U + WF + "/publish", ""),
+    ("PostWorkflowVersionsPublish", "POST", "/v2" + WF + "/publish", "_short"),
+    ("PostWorkflowVersionsUnPublish", "POST", U + WF + "/unpublish", ""),
+    ("PostWorkflowVersionsUnPublish", "POST", "/v2" + WF + "/unpublish", "_short"),
+    ("GetModelType", "GET", U + "/models/types/{model_type_id}", ""),
+    ("GetModelType", "GET", "/v2/models/types/{model_type_id}", "_short"),
+    ("GetModel", "GET", U + "/models/{model_id}", ""),
+    ("GetModel", "GET", "/v2/models/{model_id}", "_short"),
+)
+
+
+def snake(rpc: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", rpc).lower()
+
+
+def _fallback_body(exc: errors.ClarifaiError, http_override: int | None = None) -> Response:
+    code, description, details, http = exc.resolved({})
+    return JsonResponse({"status": wire.status(code, description, details, uuid.uuid4().hex)},
+                        http_override or http)
+
+
+def _render_status(status: int, message: str, code: int | None, headers: dict[str, str] | None) -> Response:
+    # injected HTTP faults (control plane) in Clarifai's envelope; a code-less fault maps by status
+    if code is None:
+        code = {401: 11009, 404: 11101, 429: 11005, 503: 10030}.get(status, 98009 if status >= 500 else 11100)
+    body = {"status": wire.status(code, message or errors.spec(code).description, "", uuid.uuid4().hex)}
+    return JsonResponse(body, status, headers=headers)
+
+
+def _not_found(request: Request) -> Response:
+    return _fallback_body(errors.path_not_found(request.url.path))
+
+
+def _method_not_allowed(request: Request, allowed: list[str]) -> Response:
+    resp = _fallback_body(errors.method_not_allowed())
+    resp.headers["Allow"] = ", ".join(allowed)
+    return resp
+
+
+BINDING = ApiBinding(
+    name="clarifai", prefixes=("/v2",), error_type=errors.ClarifaiError,
+    render_error=lambda exc: _fallback_body(exc),  # type: ignore[arg-type]
+    render_status=_render_status,
+    outcome=lambda exc: (exc.description, exc.code),  # type: ignore[attr-defined]
+    not_found=_not_found, method_not_allowed=_method_not_allowed)
+
+
+def _handler(rpc: str, method: str) -> Any:
+    async def handle(request: Request, tenant: Tenant) -> Response:
+        backend: ClarifaiBackend = tenant.backend("clarifai")
+        ctx = CallContext(tenant, request.headers.get("authorization"),
+                          request.headers.get("x-clarifai-request-id-prefix"), "rest")
+        try:
+            if method == "GET":
+                raw_req: dict[str, Any] = wire.query_to_json(rpc, request.query_params.multi_items())
+            else:
+                raw = await request.body()
+                if len(raw) > tenant.settings.max_body_bytes:
+                    raise errors.request_too_large(len(raw), tenant.settings.max_body_bytes)
+                raw_req = wire.parse_body(raw)
+            remember_body(request, raw_req)
+            req = wire.merge_path(wire.request_from_json(rpc, raw_req), dict(request.path_params))
+        except errors.ClarifaiError as exc:
+            req_id = wire.request_id(tenant.ids.hex32(), ctx.request_id_prefix)
+            body, http = backend.error_body(exc, req_id, RPCS[rpc].empty)
+        else:
+            body, http = await backend.call(rpc, req, ctx)
+        st = body["status"]
+        if st["code"] != errors.SUCCESS.code:
+            set_outcome(request, st.get("description"), st["code"])
+        return JsonResponse(body, http)
+
+    return handle
 
 
 def install(emulator: Emulator) -> ApiMount:
-    return ApiMount(None, [])
+    emulator.register_backend("clarifai", ClarifaiBackend)
+    routes: list[Route] = [
+        operation_route(BINDING, path, method, _handler(rpc, method), snake(rpc) + suffix, snake(rpc))
+        for rpc, method, path, suffix in BINDINGS
+    ]
+    return ApiMount(BINDING, routes)

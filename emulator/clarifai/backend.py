@@ -1,0 +1,151 @@
+"""The Clarifai V2 backend shared by the REST routes and the gRPC servicer (reference §5, §7, §8, §9).
+
+Transport contract: `await backend.call(rpc, request, ctx) -> (response_dict, http_status)` where
+`rpc` is the proto RPC name, `request` the proto-JSON dict with proto field names (path parameters
+merged in; normalise with `wire.request_from_message` / `wire.request_from_json`), and the response
+is proto-JSON (snake_case, enums as ints, always-emitted fields present) with the HTTP status the
+REST gateway answers. Application errors never raise: they come back in `status`, as the real
+service does over both transports (§7).
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.clarifai import auth, catalog, errors, models, predict, versions, wire, workflows
+from emulator.core.emulator import Tenant
+
+
+@dataclass(frozen=True)
+class CallContext:
+    tenant: Tenant
+    authorization: str | None
+    request_id_prefix: str | None = None
+    transport: str = "rest"  # "rest" | "grpc"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who calls and which app the call addresses, after auth and `me` resolution."""
+    principal: auth.Principal
+    user_id: str
+    app_id: str
+    app_given: bool  # the request named an app (vs. the default app)
+    now: float
+
+
+Handler = Callable[["ClarifaiBackend", dict[str, Any], Scope], Awaitable[tuple[dict[str, Any], int]]]
+
+
+@dataclass(frozen=True)
+class Rpc:
+    handler: Handler
+    scopes: tuple[str, ...]  # cl_depending_scopes (§8)
+    empty: tuple[str, ...] = ()  # cl_show_if_empty list fields, emitted on errors too (§1)
+
+
+_READ = ("Apps_Get", "Models_Get", "Workflows_Get")
+_WRITE = ("Apps_Get", "Models_Get", "Workflows_Add", "Workflows_Get")
+_DELETE = ("Apps_Get", "Workflows_Add", "Workflows_Delete", "Workflows_Get")
+_W, _V = ("workflows",), ("workflow_versions",)
+
+RPCS: dict[str, Rpc] = {
+    "PostWorkflows": Rpc(workflows.post_workflows, _WRITE, _W),
+    "ListWorkflows": Rpc(workflows.list_workflows, _READ, _W),
+    "GetWorkflow": Rpc(workflows.get_workflow, _READ),
+    "PatchWorkflows": Rpc(workflows.patch_workflows, _WRITE, _W),
+    "PatchWorkflowIds": Rpc(workflows.patch_workflow_ids, ("Apps_Get", "Workflows_Add", "Workflows_Get"), _W),
+    "DeleteWorkflow": Rpc(workflows.delete_workflow, _DELETE),
+    "DeleteWorkflows": Rpc(workflows.delete_workflows, _DELETE),
+    "PostWorkflowResults": Rpc(predict.post_workflow_results,
+                               ("Apps_Get", "Models_Get", "Concepts_Get", "Predict", "Workflows_Get")),
+    "ListWorkflowVersions": Rpc(versions.list_workflow_versions, _READ, _V),
+    "GetWorkflowVersion": Rpc(versions.get_workflow_version, _READ),
+    "PatchWorkflowVersions": Rpc(versions.patch_workflow_versions, _WRITE, _V),
+    "DeleteWorkflowVersions": Rpc(versions.delete_workflow_versions, _DELETE),
+    "PostWorkflowVersionsPublish": Rpc(versions.publish, _WRITE),
+    "PostWorkflowVersionsUnPublish": Rpc(versions.unpublish, _WRITE),
+    "GetModel": Rpc(versions.get_model, ("Apps_Get", "Models_Get")),
+    "GetModelType": Rpc(versions.get_model_type, ("Apps_Get", "Models_Get")),
+}
+
+
+class ClarifaiBackend:
+    """One tenant's Clarifai world: workflows, model catalogue, keys, rate limiter, predict states."""
+
+    def __init__(self, tenant: Tenant) -> None:
+        s = tenant.settings
+        self.tenant = tenant
+        self.settings = s
+        self.overrides: dict[str, Any] = dict(s.clarifai_status_overrides or {})
+        self.store = models.WorkflowStore()
+        self.catalog = catalog.ModelCatalog(s.clarifai_models_file)
+        self.keys = auth.KeyRegistry(s.clarifai_default_user_id, s.clarifai_api_keys_file)
+        self.limiter = auth.RateLimiter()
+        self.workflow_states: dict[str, float] = {}  # workflow_state id -> last use (§3: 5 min expiry)
+
+    # --- the transport contract -------------------------------------------------------------
+    async def call(self, rpc: str, request: dict[str, Any], ctx: CallContext) -> tuple[dict[str, Any], int]:
+        req_id = wire.request_id(self.tenant.ids.hex32(), ctx.request_id_prefix)
+        spec = RPCS.get(rpc)
+        try:
+            if spec is None:
+                raise errors.not_implemented(rpc)
+            principal = self.keys.authenticate(ctx.authorization)
+            auth.check_scopes(principal, spec.scopes)
+            now = self.tenant.clock.now()
+            self.limiter.check(principal.key, now, float(self.settings.clarifai_rate_limit_rps))
+            scope = self._scope(principal, request, now)
+            body, http = await spec.handler(self, request, scope)
+        except errors.ClarifaiError as exc:
+            return self.error_body(exc, req_id, spec.empty if spec else ())
+        body["status"]["req_id"] = req_id
+        return body, http
+
+    def error_body(self, exc: errors.ClarifaiError, req_id: str,
+                   empty: tuple[str, ...] = ()) -> tuple[dict[str, Any], int]:
+        code, description, details, http = exc.resolved(self.overrides)
+        body: dict[str, Any] = {"status": wire.status(code, description, details, req_id)}
+        for f in empty:
+            body[f] = []
+        return body, http
+
+    def status_of(self, exc: errors.ClarifaiError) -> tuple[dict[str, Any], int]:
+        """A per-item status (predict outputs) with overrides applied."""
+        code, description, details, http = exc.resolved(self.overrides)
+        return wire.status(code, description, details), http
+
+    def _scope(self, principal: auth.Principal, request: dict[str, Any], now: float) -> Scope:
+        ua = request.get("user_app_id") or {}
+        user_id = ua.get("user_id") or "me"
+        app_id = ua.get("app_id") or ""
+        if user_id == "me":
+            user_id = principal.user_id
+        if principal.app_id is not None:
+            # §8: an app-specific key implies user and app, and only reaches that app
+            if (app_id and app_id != principal.app_id) or user_id != principal.user_id:
+                raise errors.key_invalid("API key is not valid for this user and application")
+            return Scope(principal, principal.user_id, principal.app_id, True, now)
+        if not app_id:
+            return Scope(principal, user_id, self.settings.clarifai_default_app_id, False, now)
+        return Scope(principal, user_id, app_id, True, now)
+
+    # --- the API the control plane calls ------------------------------------------------------
+    def register_model(self, model: dict[str, Any]) -> dict[str, Any]:
+        return catalog.model_json(self.catalog.register(model))
+
+    def set_model_state(self, model_id: str, state: str, until_s: float | None = None) -> None:
+        """Force DEPLOYING / LOADING / BUSY / NOT_DEPLOYED for `until_s` seconds (None = until
+        set to READY)."""
+        if self.catalog.get(model_id) is None:
+            raise errors.model_not_found(model_id)
+        until = None if until_s is None else self.tenant.clock.now() + float(until_s)
+        self.catalog.set_state(model_id, state, until)
+
+    def register_key(self, key: dict[str, Any]) -> None:
+        self.keys.register(key)
+
+    def dump(self) -> dict[str, Any]:
+        return {"workflows": self.store.dump(), "catalog": self.catalog.dump(),
+                "keys": sorted(self.keys.keys), "workflow_states": sorted(self.workflow_states)}

@@ -1,0 +1,69 @@
+"""Clarifai predict inputs (reference §4 Input/Data, §5): image url / base64 and text raw / url.
+
+URLs are never fetched (the emulator is offline by design); the URL itself is the content. Image
+bytes must look like an image the real service decodes, otherwise the input fails on its own
+(a per-result status, §5) while the other inputs of the request still run.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from emulator.clarifai import errors, wire
+
+# magic numbers of the formats Clarifai accepts (JPEG, PNG, GIF, BMP, TIFF, WEBP)
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+
+
+@dataclass(frozen=True)
+class InputContent:
+    kind: str  # "image" | "text"
+    digest: bytes  # what every prediction is a function of
+    words: str  # lower-cased text that makes matching concepts plausible (URL path or raw text)
+
+
+def _is_image(b: bytes) -> bool:
+    return b.startswith(_IMAGE_MAGIC) or (b[:4] == b"RIFF" and b[8:12] == b"WEBP")
+
+
+def _url_ok(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def undecodable(details: str) -> errors.ClarifaiError:
+    return errors.ClarifaiError(30101, details, "input_undecodable")
+
+
+def invalid_url(url: str) -> errors.ClarifaiError:
+    return errors.ClarifaiError(30106, f"Invalid URL: '{url}'", "input_invalid_url")
+
+
+def read_input(inp: dict[str, Any]) -> InputContent | errors.ClarifaiError:
+    data = inp.get("data") or {}
+    image, text = data.get("image"), data.get("text")
+    if image:
+        if image.get("base64"):
+            raw = wire.decode_bytes(image["base64"])
+            if raw is None or not _is_image(raw):
+                return undecodable("Failed to decode image: the bytes are not a supported image format")
+            return InputContent("image", hashlib.blake2b(raw, digest_size=16).digest(), "")
+        url = image.get("url", "")
+        if url:
+            if not _url_ok(url):
+                return invalid_url(url)
+            return InputContent("image", hashlib.blake2b(url.encode(), digest_size=16).digest(), url.lower())
+    if text:
+        raw_text = text.get("raw", "")
+        if raw_text:
+            return InputContent("text", hashlib.blake2b(raw_text.encode(), digest_size=16).digest(),
+                                raw_text.lower())
+        url = text.get("url", "")
+        if url:
+            if not _url_ok(url):
+                return invalid_url(url)
+            return InputContent("text", hashlib.blake2b(url.encode(), digest_size=16).digest(), url.lower())
+    return errors.ClarifaiError(30104, "The input has no image or text data (image.url, image.base64, "
+                                       "text.raw or text.url)", "input_no_data")

@@ -1,0 +1,105 @@
+"""Clarifai PATCH `merge` / `remove` semantics (reference §5, docs advanced-topics/patching.md).
+
+merge: scalars overwrite; lists of objects with `id` merge by id (deep-merge a match, append a new
+id); other lists append; dicts deep-merge; `{}` replaces. remove: scalars overwrite; id-list
+entries with a matching id are deleted; dict keys given as `true` are deleted.
+Each function returns (workflow fields to set, new node list or None when nodes are untouched).
+"""
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emulator.clarifai.models import Workflow
+
+_SCALARS = ("description", "notes")
+
+
+def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    if patch == {}:
+        return {}
+    out = copy.deepcopy(base)
+    for k, v in patch.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and v:
+            out[k] = deep_merge(out[k], v)
+        elif isinstance(v, list) and isinstance(out.get(k), list) and v:
+            out[k] = merge_list(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def merge_list(base: list[Any], patch: list[Any]) -> list[Any]:
+    out = copy.deepcopy(base)
+    index = {item.get("id"): i for i, item in enumerate(out) if isinstance(item, dict) and item.get("id")}
+    for item in patch:
+        if isinstance(item, dict) and item.get("id") in index:
+            out[index[item["id"]]] = deep_merge(out[index[item["id"]]], item)
+        elif item not in out:
+            out.append(copy.deepcopy(item))
+    return out
+
+
+def _node_for_patch(node: dict[str, Any]) -> dict[str, Any]:
+    # stored nodes carry the full catalogue Model; only model.id and model_version.id matter (§4)
+    out = copy.deepcopy(node)
+    model = out.get("model") or {}
+    out["model"] = {"id": model.get("id", "")}
+    if (model.get("model_version") or {}).get("id"):
+        out["model"]["model_version"] = {"id": model["model_version"]["id"]}
+    return out
+
+
+def merge_workflow(wf: "Workflow", item: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    fields: dict[str, Any] = {k: item[k] for k in _SCALARS if k in item}
+    if "metadata" in item:
+        fields["metadata"] = deep_merge(wf.metadata, item["metadata"])
+    if "visibility" in item and item["visibility"].get("gettable"):
+        fields["visibility"] = item["visibility"]["gettable"]
+    if "image" in item:
+        fields["image"] = deep_merge(wf.image or {}, item["image"])
+    for k in ("use_cases", "check_consents"):
+        if k in item:
+            fields[k] = list(getattr(wf, k)) + [x for x in item[k] if x not in getattr(wf, k)]
+    nodes = None
+    if item.get("nodes"):
+        current = [_node_for_patch(n) for n in wf.nodes]
+        index = {n["id"]: i for i, n in enumerate(current)}
+        for pn in item["nodes"]:
+            if pn.get("id") in index:
+                cur = current[index[pn["id"]]]
+                new_model = pn.get("model") or {}
+                if new_model.get("id") and new_model["id"] != cur["model"]["id"]:
+                    # a different model replaces the node's model instead of mixing versions
+                    cur = {**cur, "model": copy.deepcopy(new_model)}
+                    pn = {k: v for k, v in pn.items() if k != "model"}
+                current[index[pn["id"]]] = deep_merge(cur, pn)
+            else:
+                current.append(copy.deepcopy(pn))
+                index[pn.get("id", "")] = len(current) - 1
+        nodes = current
+    return fields, nodes
+
+
+def remove_from_workflow(wf: "Workflow",
+                         item: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    fields: dict[str, Any] = {k: item[k] for k in _SCALARS if k in item}
+    if "metadata" in item:
+        meta = copy.deepcopy(wf.metadata)
+        for k, v in item["metadata"].items():
+            if v is True:
+                meta.pop(k, None)
+        fields["metadata"] = meta
+    if "image" in item and wf.image and item["image"].get("url") == wf.image.get("url"):
+        # proto note: remove clears the image when image.url equals the current one
+        fields["image"] = None
+    for k in ("use_cases", "check_consents"):
+        if k in item:
+            fields[k] = [x for x in getattr(wf, k) if x not in item[k]]
+    nodes = None
+    if item.get("nodes"):
+        gone = {n.get("id") for n in item["nodes"]}
+        # a node still feeding from a removed node fails validation (node_inputs, §6)
+        nodes = [_node_for_patch(n) for n in wf.nodes if n["id"] not in gone]
+    return fields, nodes

@@ -1,0 +1,171 @@
+"""Clarifai JSON wire conventions (reference §1, §2): request normalisation, timestamps, status, ids.
+
+Requests are normalised through clarifai-grpc's own message descriptors, exactly as the real
+gateway transcodes JSON into protobuf: snake_case and lowerCamel names, enum names or integers,
+unknown fields and wrong types rejected. The backend then sees one canonical dict shape (proto
+field names, enums as ints, defaults omitted) whichever transport the request came from.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from clarifai_grpc.grpc.api import service_pb2
+from google.protobuf import json_format
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
+
+from emulator.clarifai import errors
+
+_V2 = service_pb2.DESCRIPTOR.services_by_name["V2"]
+_TRUE = {"true", "True", "TRUE", "1"}
+_FALSE = {"false", "False", "FALSE", "0"}
+_INTS = {FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT32,
+         FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT32, FieldDescriptor.TYPE_SINT64,
+         FieldDescriptor.TYPE_FIXED32, FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED32,
+         FieldDescriptor.TYPE_SFIXED64}
+_FLOATS = {FieldDescriptor.TYPE_FLOAT, FieldDescriptor.TYPE_DOUBLE}
+
+
+@lru_cache(maxsize=None)
+def request_class(rpc: str) -> type[Message]:
+    cls: type[Message] = getattr(service_pb2, _V2.methods_by_name[rpc].input_type.name)
+    return cls
+
+
+@lru_cache(maxsize=None)
+def response_class(rpc: str) -> type[Message]:
+    cls: type[Message] = getattr(service_pb2, _V2.methods_by_name[rpc].output_type.name)
+    return cls
+
+
+def request_from_message(msg: Message) -> dict[str, Any]:
+    """The canonical request dict: proto field names, enums as ints, defaults omitted."""
+    out: dict[str, Any] = json_format.MessageToDict(
+        msg, preserving_proto_field_name=True, use_integers_for_enums=True)
+    return out
+
+
+def request_from_json(rpc: str, body: Any) -> dict[str, Any]:
+    """Normalise a JSON request object (snake_case or lowerCamel, enum names or ints)."""
+    if not isinstance(body, dict):
+        raise errors.bad_request_format("The request body must be a JSON object")
+    msg = request_class(rpc)()
+    try:
+        json_format.ParseDict(body, msg, ignore_unknown_fields=False)
+    except (json_format.ParseError, TypeError, ValueError) as exc:
+        raise errors.bad_request_format(f"Failed to parse request: {exc}") from None
+    return request_from_message(msg)
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    if not raw.strip():
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise errors.bad_request_format(f"Malformed JSON body: {exc}") from None
+    if not isinstance(body, dict):
+        raise errors.bad_request_format("The request body must be a JSON object")
+    return body
+
+
+def query_to_json(rpc: str, items: list[tuple[str, str]]) -> dict[str, Any]:
+    """§2: the JSON client writes nested fields dotted, repeated fields as repeated keys,
+    booleans Python-style (`True`/`False`) and enums by name; typed via the request descriptor."""
+    out: dict[str, Any] = {}
+    desc: Descriptor = request_class(rpc).DESCRIPTOR
+    for key, raw in items:
+        node, d = out, desc
+        parts = key.split(".")
+        for i, part in enumerate(parts):
+            f = d.fields_by_name.get(part) or d.fields_by_camelcase_name.get(part)
+            if f is None:
+                raise errors.bad_request_format(f"Unknown query parameter '{key}'")
+            last = i == len(parts) - 1
+            if f.type == FieldDescriptor.TYPE_MESSAGE and not last:
+                if f.label == FieldDescriptor.LABEL_REPEATED:
+                    raise errors.bad_request_format(f"Unsupported query parameter '{key}'")
+                node = node.setdefault(f.name, {})
+                d = f.message_type
+                continue
+            if not last or f.type == FieldDescriptor.TYPE_MESSAGE:
+                raise errors.bad_request_format(f"Unsupported query parameter '{key}'")
+            value = _scalar(f, raw, key)
+            if f.label == FieldDescriptor.LABEL_REPEATED:
+                node.setdefault(f.name, []).append(value)
+            else:
+                node[f.name] = value
+    return out
+
+
+def _scalar(f: FieldDescriptor, raw: str, key: str) -> Any:
+    if f.type == FieldDescriptor.TYPE_BOOL:
+        if raw in _TRUE:
+            return True
+        if raw in _FALSE:
+            return False
+        raise errors.bad_request_format(f"Invalid boolean value '{raw}' for '{key}'")
+    if f.type in _INTS:
+        try:
+            return int(raw)
+        except ValueError:
+            raise errors.bad_request_format(f"Invalid integer value '{raw}' for '{key}'") from None
+    if f.type in _FLOATS:
+        try:
+            return float(raw)
+        except ValueError:
+            raise errors.bad_request_format(f"Invalid number value '{raw}' for '{key}'") from None
+    if f.type == FieldDescriptor.TYPE_ENUM:
+        return int(raw) if raw.lstrip("-").isdigit() else raw
+    return raw
+
+
+def merge_path(request: dict[str, Any], path_params: dict[str, str]) -> dict[str, Any]:
+    """§2: path parameters win over body fields; user_id/app_id belong to `user_app_id`."""
+    for k, v in path_params.items():
+        if k in ("user_id", "app_id"):
+            request.setdefault("user_app_id", {})[k] = v
+        else:
+            request[k] = v
+    return request
+
+
+def timestamp(t: float, nanos: bool = False) -> str:
+    """§1: RFC 3339 UTC; stored objects show microseconds, predict outputs nanoseconds."""
+    d = dt.datetime.fromtimestamp(t, tz=dt.timezone.utc)
+    base = d.strftime("%Y-%m-%dT%H:%M:%S")
+    if nanos:
+        ns = int(round((t - int(t)) * 1e9)) % 1_000_000_000
+        return f"{base}.{ns:09d}Z"
+    return f"{base}.{d.microsecond:06d}Z"
+
+
+def status(code: int, description: str, details: str = "", req_id: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": code, "description": description}
+    if details:
+        out["details"] = details
+    if req_id:
+        out["req_id"] = req_id
+    return out
+
+
+def ok_status(req_id: str | None = None) -> dict[str, Any]:
+    return status(errors.SUCCESS.code, errors.SUCCESS.description, "", req_id)
+
+
+def request_id(hex32: str, prefix: str | None) -> str:
+    """§1: `X-Clarifai-Request-ID-Prefix: P` makes the req_id `P-<32hex>`."""
+    return f"{prefix}-{hex32}" if prefix else hex32
+
+
+def decode_bytes(value: str) -> bytes | None:
+    """Proto-JSON `bytes` are standard base64 (url-safe accepted, like protobuf's parser)."""
+    try:
+        return base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_" if ("-" in value or "_" in value)
+                                else None, validate=False)
+    except (ValueError, TypeError):
+        return None

@@ -1,0 +1,218 @@
+"""Clarifai workflow CRUD RPCs (reference §5, §6): create, list, get, patch, rename, delete.
+
+Handlers take the canonical request dict (proto field names, enums as ints, defaults omitted)
+and the resolved `Scope`; they raise `ClarifaiError` and return (response dict, HTTP status).
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import TYPE_CHECKING, Any
+
+from emulator.clarifai import errors, wire
+from emulator.clarifai.models import PRIVATE, Workflow, WorkflowVersion
+from emulator.clarifai.patching import merge_workflow, remove_from_workflow
+from emulator.clarifai.validation import build_nodes, check_workflow_id
+
+if TYPE_CHECKING:
+    from emulator.clarifai.backend import ClarifaiBackend, Scope
+
+DEFAULT_PER_PAGE = 128  # §3 / §5 ListWorkflows
+MAX_PER_PAGE = 1000
+PATCH_ACTIONS = ("merge", "overwrite", "remove")
+
+
+def ok(req_extra: dict[str, Any], http: int = 200) -> tuple[dict[str, Any], int]:
+    return {"status": wire.ok_status(), **req_extra}, http
+
+
+def find(backend: "ClarifaiBackend", scope: "Scope", workflow_id: str) -> Workflow:
+    wf = backend.store.app(scope.user_id, scope.app_id).get(workflow_id) if workflow_id else None
+    if wf is None:
+        raise errors.workflow_not_found(workflow_id)
+    return wf
+
+
+def new_version(backend: "ClarifaiBackend", wf_id: str, scope: "Scope",
+                nodes: list[dict[str, Any]]) -> WorkflowVersion:
+    return WorkflowVersion(backend.tenant.ids.hex32(), wf_id, scope.user_id, scope.app_id, scope.now,
+                           scope.now, nodes)
+
+
+async def post_workflows(backend: "ClarifaiBackend", req: dict[str, Any],
+                         scope: "Scope") -> tuple[dict[str, Any], int]:
+    items = req.get("workflows") or []
+    if not items:
+        raise errors.invalid_request("At least one workflow must be provided")
+    app = backend.store.app(scope.user_id, scope.app_id)
+    created: list[Workflow] = []
+    seen: set[str] = set()
+    for item in items:  # validate everything before storing anything
+        wf_id = item.get("id", "")
+        check_workflow_id(wf_id)
+        if wf_id in app or wf_id in seen:
+            raise errors.workflow_duplicate(wf_id)
+        seen.add(wf_id)
+        nodes = build_nodes(backend.catalog, item.get("nodes") or [])
+        version = new_version(backend, wf_id, scope, nodes)
+        vis = (item.get("visibility") or {}).get("gettable") or PRIVATE
+        version.visibility = vis
+        created.append(Workflow(wf_id, scope.user_id, scope.app_id, scope.now, scope.now, {version.id: version},
+                                description=item.get("description", ""), notes=item.get("notes", ""),
+                                metadata=dict(item.get("metadata") or {}), visibility=vis,
+                                use_cases=list(item.get("use_cases") or []),
+                                check_consents=list(item.get("check_consents") or []),
+                                image=item.get("image")))
+    for wf in created:
+        app[wf.id] = wf
+    return ok({"workflows": [wf.to_json() for wf in created]})
+
+
+def _matches_search(wf: Workflow, search: str, include_user: bool) -> bool:
+    # §3: keyword search over id, description, notes (and user_id), normalised + prefix matching
+    hay = [wf.id, wf.description, wf.notes] + ([wf.user_id] if include_user else [])
+    words = [w for text in hay for w in re.split(r"[^0-9a-z]+", text.lower()) if w]
+    return all(any(w.startswith(tok) for w in words) for tok in re.split(r"[^0-9a-z]+", search.lower()) if tok)
+
+
+async def list_workflows(backend: "ClarifaiBackend", req: dict[str, Any],
+                         scope: "Scope") -> tuple[dict[str, Any], int]:
+    ua = req.get("user_app_id") or {}
+    if "app_id" not in ua and "user_id" in ua and scope.principal.app_id is None:
+        # /v2/users/{user_id}/workflows: across that user's apps (§5)
+        items = backend.store.user_workflows(scope.user_id)
+    else:
+        items = list(backend.store.app(scope.user_id, scope.app_id).values())
+    search = req.get("search") or req.get("search_term") or ""
+    if search:
+        items = [wf for wf in items if _matches_search(wf, search, "user_id" not in ua)]
+    if req.get("query"):
+        q = str(req["query"]).lower()
+        items = [wf for wf in items if q in wf.id.lower() or q in wf.description.lower() or q in wf.notes.lower()]
+    if req.get("id"):
+        items = [wf for wf in items if fnmatch.fnmatchcase(wf.id, str(req["id"]))]
+    gettable = (req.get("visibility") or {}).get("gettable")
+    if gettable:
+        items = [wf for wf in items if wf.visibility == gettable]
+    if req.get("featured_only") or req.get("starred_only") or req.get("bookmark"):
+        items = []  # the emulator has no featured, starred or bookmarked workflows
+    descending = not req.get("sort_ascending", False)
+    if req.get("sort_by_id"):
+        items.sort(key=lambda w: (w.id, w.seq), reverse=descending)
+    elif req.get("sort_by_created_at"):
+        items.sort(key=lambda w: (w.created_at, w.seq), reverse=descending)
+    elif req.get("sort_by_relevance") and search:
+        items.sort(key=lambda w: (w.id.lower().startswith(search.lower()), w.modified_at, w.seq),
+                   reverse=descending)
+    else:  # default and sort_by_modified_at / sort_by_star_count (all zero): modified_at
+        items.sort(key=lambda w: (w.modified_at, w.seq), reverse=descending)
+    page_items = paginate(items, req)
+    stars = bool({"stars", "all"} & set(req.get("additional_fields") or []))
+    return ok({"workflows": [wf.to_json(stars) for wf in page_items]})
+
+
+def paginate(items: list[Any], req: dict[str, Any]) -> list[Any]:
+    """§5: page from 1; per_page 0 means 128; at most 1000; past the end is an empty page."""
+    page = max(int(req.get("page") or 1), 1)
+    per_page = min(int(req.get("per_page") or DEFAULT_PER_PAGE), MAX_PER_PAGE)
+    start = (page - 1) * per_page
+    return items[start:start + per_page]
+
+
+async def get_workflow(backend: "ClarifaiBackend", req: dict[str, Any],
+                       scope: "Scope") -> tuple[dict[str, Any], int]:
+    wf = find(backend, scope, req.get("workflow_id", ""))
+    stars = bool({"stars", "all"} & set(req.get("additional_fields") or []))
+    return ok({"workflow": wf.to_json(stars)})
+
+
+async def patch_workflows(backend: "ClarifaiBackend", req: dict[str, Any],
+                          scope: "Scope") -> tuple[dict[str, Any], int]:
+    action = req.get("action", "")
+    if action not in PATCH_ACTIONS:
+        raise errors.invalid_request(f"Invalid action '{action}'; supported actions are merge, overwrite, remove")
+    items = req.get("workflows") or []
+    if not items:
+        raise errors.invalid_request("At least one workflow must be provided")
+    staged: list[tuple[Workflow, dict[str, Any], list[dict[str, Any]] | None]] = []
+    for item in items:  # all-or-nothing: compute every result before applying any
+        wf = find(backend, scope, item.get("id", ""))
+        if action == "overwrite":
+            fields, nodes = _overwrite(wf, item)
+        elif action == "merge":
+            fields, nodes = merge_workflow(wf, item)
+        else:
+            fields, nodes = remove_from_workflow(wf, item)
+        built = build_nodes(backend.catalog, nodes) if nodes is not None else None
+        staged.append((wf, fields, built))
+    for wf, fields, built in staged:
+        for k, v in fields.items():
+            setattr(wf, k, v)
+        if built is not None and built != wf.nodes:
+            # §5: changing nodes creates a new WorkflowVersion that becomes the latest
+            v = new_version(backend, wf.id, scope, built)
+            v.visibility, v.metadata = wf.visibility, dict(wf.metadata)
+            wf.versions[v.id] = v
+        wf.modified_at = scope.now
+    return ok({"workflows": [wf.to_json() for wf, _, _ in staged]})
+
+
+def _overwrite(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    fields: dict[str, Any] = {}
+    for k in ("description", "notes", "use_cases", "check_consents", "image", "metadata"):
+        if k in item:
+            fields[k] = item[k]
+    if "visibility" in item:
+        fields["visibility"] = item["visibility"].get("gettable") or wf.visibility
+    return fields, item.get("nodes") if "nodes" in item else None
+
+
+async def patch_workflow_ids(backend: "ClarifaiBackend", req: dict[str, Any],
+                             scope: "Scope") -> tuple[dict[str, Any], int]:
+    if req.get("action", "") != "overwrite":
+        raise errors.invalid_request("Only the 'overwrite' action is supported for PatchWorkflowIds")
+    pairs = req.get("ids") or []
+    if not pairs:
+        raise errors.invalid_request("ids must contain one entry")
+    app = backend.store.app(scope.user_id, scope.app_id)
+    renames: list[tuple[Workflow, str]] = []
+    taken = set(app)
+    for p in pairs:
+        wf = find(backend, scope, p.get("id", ""))
+        new_id = p.get("new_id", "")
+        check_workflow_id(new_id)
+        if new_id in taken:
+            raise errors.workflow_duplicate(new_id)
+        taken.add(new_id)
+        renames.append((wf, new_id))
+    for wf, new_id in renames:
+        del app[wf.id]
+        wf.id = new_id
+        for v in wf.versions.values():
+            v.workflow_id = new_id
+        wf.modified_at = scope.now
+        app[new_id] = wf
+    return ok({"workflows": [wf.to_json() for wf, _ in renames]})
+
+
+async def delete_workflow(backend: "ClarifaiBackend", req: dict[str, Any],
+                          scope: "Scope") -> tuple[dict[str, Any], int]:
+    wf = find(backend, scope, req.get("workflow_id", ""))
+    del backend.store.app(scope.user_id, scope.app_id)[wf.id]
+    return ok({})
+
+
+async def delete_workflows(backend: "ClarifaiBackend", req: dict[str, Any],
+                           scope: "Scope") -> tuple[dict[str, Any], int]:
+    app = backend.store.app(scope.user_id, scope.app_id)
+    if req.get("delete_all"):
+        app.clear()
+        return ok({})
+    ids = req.get("ids") or []
+    if not ids:
+        raise errors.invalid_argument("Either ids or delete_all must be provided")
+    for wf_id in ids:  # all-or-nothing (§5)
+        find(backend, scope, wf_id)
+    for wf_id in ids:
+        app.pop(wf_id, None)
+    return ok({})
