@@ -28,8 +28,9 @@ __all__ = ["AdminClient", "EmulatorAdminError", "EmulatorTenant", "LiveServer", 
 
 
 class LiveServer:
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, app: Any = None) -> None:
         self.settings = (settings or Settings()).replace(host="127.0.0.1", port=0, grpc_port=0)
+        self._app_override = app  # an ASGI app to serve instead of create_app(settings)
         self._thread: threading.Thread | None = None
         self._server: Any = None
         self.port = 0
@@ -53,7 +54,7 @@ class LiveServer:
 
         from emulator.app import create_app
 
-        self.app = create_app(self.settings)
+        self.app = self._app_override or create_app(self.settings)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))

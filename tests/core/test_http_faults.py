@@ -1,0 +1,171 @@
+"""HTTP-level fault effects through the real server stack (uvicorn on a free port).
+
+A toy API binding stands in for Flow/Clarifai so the wrapper's effects are tested on their own;
+the real APIs' renderings are covered in tests/core/test_must_show.py.
+"""
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+
+from emulator.app import _DropConnectionMiddleware
+from emulator.core.admin import install as install_admin
+from emulator.core.admin_client import EmulatorTenant
+from emulator.core.emulator import Emulator, Tenant
+from emulator.core.http import ApiBinding, JsonResponse, operation_route
+from emulator.settings import Settings
+from emulator.testing import LiveServer
+
+
+class ToyError(Exception):
+    pass
+
+
+def _render_status(status: int, message: str, code: int | None, headers: dict[str, str] | None) -> Response:
+    body: dict[str, Any] = {"error": message} if code is None else {"status": {"code": code, "description": message}}
+    return JsonResponse(body, status, headers=headers)
+
+
+TOY = ApiBinding("flow", ("/toy",), ToyError, lambda e: JsonResponse({"error": str(e)}, 400), _render_status,
+                 lambda e: (str(e), None))
+PAYLOAD = {"toy": True, "pad": "x" * 200}
+
+
+def toy_app(settings: Settings) -> Starlette:
+    emu = Emulator(settings)
+
+    async def get_toy(request: Request, tenant: Tenant) -> Response:
+        return JsonResponse(PAYLOAD)
+
+    routes = [operation_route(TOY, "/toy", "GET", get_toy, "get_toy"), *install_admin(emu).routes]
+    app = Starlette(routes=routes)
+    app.state.emulator = emu
+    app.state.bindings = [TOY]
+    app.add_middleware(_DropConnectionMiddleware)
+    return app
+
+
+@pytest.fixture(scope="module")
+def toy_server() -> Iterator[LiveServer]:
+    settings = Settings(grpc_enabled=False)
+    server = LiveServer(settings, app=toy_app(settings)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def toy(toy_server: LiveServer, tenant_id: str) -> EmulatorTenant:
+    return EmulatorTenant(toy_server.url, tenant_id)
+
+
+def _get(t: EmulatorTenant, **headers: str) -> httpx.Response:
+    return httpx.get(t.url + "/toy", headers={**t.headers, **headers})
+
+
+def test_get_toy_error_fault_429_with_retry_after(toy: EmulatorTenant) -> None:
+    toy.faults.add(effect={"type": "error", "status": 429, "message": "Too Many Requests", "retry_after": 7},
+                   count=1)
+    r = _get(toy)
+    assert r.status_code == 429 and r.headers["retry-after"] == "7"
+    assert r.json() == {"error": "Too Many Requests"}
+    assert _get(toy).status_code == 200
+    rule = toy.faults.list()[0]
+    assert (rule["matched"], rule["fired"], rule["exhausted"]) == (1, 1, True)
+
+
+def test_get_toy_error_fault_carries_api_code_in_band(toy: EmulatorTenant) -> None:
+    toy.faults.add(effect={"type": "error", "status": 503, "code": 21351, "message": "Model is deploying"})
+    r = _get(toy)
+    assert r.status_code == 503 and r.json() == {"status": {"code": 21351, "description": "Model is deploying"}}
+
+
+def test_get_toy_drop_closes_connection_without_response(toy: EmulatorTenant) -> None:
+    toy.faults.add(effect={"type": "drop"}, count=1)
+    host, port = toy.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    conn.request("GET", "/toy", headers=toy.headers)
+    with pytest.raises(http.client.RemoteDisconnected):
+        conn.getresponse()
+    conn.close()
+    assert _get(toy).status_code == 200  # the server is fine afterwards
+    assert [e["status"] for e in toy.journal()] == [0, 200]
+    assert toy.journal()[0]["fault"] == "fault-1"
+
+
+def test_get_toy_empty_and_truncated_body(toy: EmulatorTenant) -> None:
+    toy.faults.add(effects=[{"type": "empty_body"}, {"type": "truncate", "bytes": 10}])
+    empty, cut = _get(toy), _get(toy)
+    assert empty.status_code == 200 and empty.content == b""
+    assert cut.status_code == 200 and cut.content == b'{"toy":tru'
+    assert _get(toy).json() == PAYLOAD
+
+
+def test_get_toy_one_off_fault_header(toy: EmulatorTenant) -> None:
+    r = _get(toy, **{"x-emulator-fault": '{"type": "error", "status": 418, "message": "teapot"}'})
+    assert r.status_code == 418 and r.json() == {"error": "teapot"}
+    bad = _get(toy, **{"x-emulator-fault": "{oops"})
+    assert bad.status_code == 400 and bad.json()["error"].startswith("invalid x-emulator-fault header: not JSON")
+    assert _get(toy).status_code == 200
+    assert toy.faults.list() == []  # header rules never become tenant rules
+
+
+def test_get_toy_latency_waits_on_manual_clock(toy: EmulatorTenant) -> None:
+    toy.clock.manual()
+    toy.faults.add(effect={"type": "latency", "ms": 5000})
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(_get(toy).status_code))
+    worker.start()
+    # the request is parked on the tenant clock until virtual time passes its deadline
+    deadline = time.monotonic() + 5
+    while toy.clock.get()["pending_sleepers"] == 0 and time.monotonic() < deadline:
+        worker.join(0.01)
+    assert result == [] and toy.clock.get()["pending_sleepers"] == 1
+    assert toy.clock.advance(4.9)["woken"] == 0 and result == []
+    assert toy.clock.advance(0.1)["woken"] == 1
+    worker.join(5)
+    assert result == [200]
+
+
+def concurrent_gets(url: str, path: str, headers: dict[str, str], n: int) -> tuple[list[int], float]:
+    """n requests in flight at once from n threads (each connects first, then all send together);
+    returns the statuses and the wall time from the common start to the last response."""
+    host, port = url.removeprefix("http://").split(":")
+    barrier = threading.Barrier(n + 1)
+    statuses: list[int] = []
+    done: list[float] = []
+
+    def one() -> None:
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        conn.connect()
+        barrier.wait()
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        resp.read()
+        statuses.append(resp.status)
+        done.append(time.perf_counter())
+        conn.close()
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for th in threads:
+        th.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for th in threads:
+        th.join(10)
+    return statuses, max(done) - t0
+
+
+def test_get_toy_latency_200_concurrent_requests_overlap(toy: EmulatorTenant) -> None:
+    toy.faults.add(effect={"type": "latency", "ms": 1000})
+    statuses, wall = concurrent_gets(toy.url, "/toy", toy.headers, 200)
+    assert statuses == [200] * 200
+    assert 1.0 <= wall < 1.5, wall
