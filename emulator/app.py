@@ -18,13 +18,15 @@ from emulator.settings import Settings
 
 
 def _mounts(emulator: Emulator) -> list[ApiMount]:
+    from emulator.clarifai.grpc_api import install as install_clarifai_grpc
     from emulator.clarifai.routes import install as install_clarifai
     from emulator.core.admin import install as install_admin
     from emulator.core.contracts import install as install_contracts
     from emulator.opensearch_flow.routes import install as install_flow
 
-    return [install_flow(emulator), install_clarifai(emulator), install_admin(emulator),
-            install_contracts(emulator)]
+    # the Clarifai gRPC door (no HTTP routes) comes after the REST install that registers the backend
+    return [install_flow(emulator), install_clarifai(emulator), install_clarifai_grpc(emulator),
+            install_admin(emulator), install_contracts(emulator)]
 
 
 def create_app(settings: Settings | None = None, emulator: Emulator | None = None) -> Starlette:

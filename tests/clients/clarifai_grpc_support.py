@@ -1,0 +1,67 @@
+"""Test support for the Clarifai client tests: a clarifai-grpc stub over either channel, bound to one
+tenant, and projections of responses onto what a user of the examples can observe."""
+from __future__ import annotations
+
+from typing import Any
+
+from clarifai_grpc.channel.clarifai_channel import ClarifaiChannel
+from clarifai_grpc.grpc.api import resources_pb2, service_pb2_grpc
+
+from emulator.core.emulator import TENANT_HEADER
+from emulator.testing import LiveServer
+
+PAT = "emulator-test-pat"
+METRO_NORTH = "https://samples.clarifai.com/metro-north.jpg"
+# (model id, model version id) exactly as the source document (seeds/002) writes them
+FOOD = ("bd367be194cf45149e75f01d59f77ba7", "dfebc169854e429086aceb8368662641")
+GENERAL = ("aaa03c23b3724a16a56b629203edc62c", "aa9ca48295b37401f8af92ad1af0d91d")
+TRAVEL = ("ccc28c313d69466f836ab83287a54ed9", "cce28c313d69466f836ab83287a54ed9")
+NSFW = ("ccc76d86d2004ed1a38ba0cf39ecb4b1", "cc76a92beaeb4d8495a58ba197998158")
+WEDDING = ("c386b7a870114f4a87477c0824499348", "787cc9a002164250800598d36b072384")
+
+
+class Stub:
+    """A V2Stub plus the metadata every call carries (the PAT and, over gRPC, the tenant)."""
+
+    def __init__(self, channel_kind: str, stub: Any, metadata: tuple[tuple[str, str], ...], channel: Any) -> None:
+        self.kind = channel_kind
+        self.stub = stub
+        self.metadata = metadata
+        self.channel = channel
+
+    def call(self, rpc: str, request: Any, metadata: tuple[tuple[str, str], ...] | None = None) -> Any:
+        return getattr(self.stub, rpc)(request, metadata=self.metadata if metadata is None else metadata)
+
+
+def make_stub(kind: str, server: LiveServer, tenant: str, pat: str = PAT) -> Stub:
+    """The channel and its stub are built together: clarifai-grpc picks the response decoder from a
+    module global set by the most recent `get_*_channel` call, read when the stub is constructed."""
+    metadata: tuple[tuple[str, str], ...] = (("authorization", "Key " + pat),)
+    if kind == "grpc":
+        channel = ClarifaiChannel.get_insecure_grpc_channel(base="127.0.0.1", port=server.grpc_port)
+        stub = service_pb2_grpc.V2Stub(channel)
+        metadata += ((TENANT_HEADER, tenant),)
+    else:
+        channel = ClarifaiChannel.get_json_channel(base_url=server.url)
+        stub = service_pb2_grpc.V2Stub(channel)
+        # the JSON channel forwards only `authorization` from the metadata; the tenant rides on the session
+        channel.session.headers[TENANT_HEADER] = tenant
+    return Stub(kind, stub, metadata, channel)
+
+
+def workflow_node(node_id: str, model: tuple[str, str], **kw: Any) -> resources_pb2.WorkflowNode:
+    return resources_pb2.WorkflowNode(
+        id=node_id,
+        model=resources_pb2.Model(id=model[0], model_version=resources_pb2.ModelVersion(id=model[1])), **kw)
+
+
+def node_models(workflow: resources_pb2.Workflow) -> list[tuple[str, str, str]]:
+    return [(n.id, n.model.id, n.model.model_version.id) for n in workflow.nodes]
+
+
+def observe_predict(response: Any) -> tuple[int, list[tuple[int, list[tuple[str, str, int, list[Any]]]]]]:
+    """(top-level code, per result: (code, per output: (model id, version id, code, concepts)))."""
+    return (response.status.code, [
+        (r.status.code, [(o.model.id, o.model.model_version.id, o.status.code,
+                          [(c.id, c.name, round(c.value, 6)) for c in o.data.concepts]) for o in r.outputs])
+        for r in response.results])

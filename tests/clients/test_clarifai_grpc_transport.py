@@ -1,0 +1,284 @@
+"""The gRPC door of the Clarifai emulator (reference clarifai-workflows.md §7, §8, §10): one state with
+REST, in-band application errors, metadata (auth, tenant, request-id prefix), HTTP-level fault rules,
+the journal, UNIMPLEMENTED for other RPCs and the settings that switch the server off."""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import grpc
+import pytest
+from clarifai_grpc.grpc.api import resources_pb2, service_pb2
+from clarifai_grpc.grpc.api.status import status_code_pb2
+from clarifai_grpc_support import FOOD, GENERAL, METRO_NORTH, Stub, make_stub, observe_predict, workflow_node
+
+from emulator.settings import Settings
+from emulator.testing import LiveServer
+
+OK = status_code_pb2.SUCCESS
+
+
+def _create(stub: Stub, workflow_id: str = "wf-shared") -> Any:
+    return stub.call("PostWorkflows", service_pb2.PostWorkflowsRequest(workflows=[resources_pb2.Workflow(
+        id=workflow_id, nodes=[workflow_node("food", FOOD), workflow_node("general", GENERAL)])]))
+
+
+def _predict(stub: Stub, workflow_id: str = "wf-shared") -> Any:
+    return stub.call("PostWorkflowResults", service_pb2.PostWorkflowResultsRequest(
+        workflow_id=workflow_id,
+        inputs=[resources_pb2.Input(data=resources_pb2.Data(image=resources_pb2.Image(url=METRO_NORTH)))]))
+
+
+def _add_fault(server: LiveServer, tenant: str, spec: dict[str, Any]) -> None:
+    async def add() -> None:
+        server.emulator.tenant(tenant).faults.add(spec)
+    server.call(add())
+
+
+def _journal(server: LiveServer, tenant: str) -> list[Any]:
+    async def entries() -> list[Any]:
+        return server.emulator.tenant(tenant).journal.entries()
+    result: list[Any] = server.call(entries())
+    return result
+
+
+def _wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Polls by round trips to the server loop (no sleeping); fails the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+
+
+# --- one state, two doors ---------------------------------------------------------------------------
+
+def test_post_workflow_results_grpc_predicts_workflow_created_over_rest(live_emulator: LiveServer,
+                                                                         tenant_id: str) -> None:
+    rest, grpc_stub = make_stub("json", live_emulator, tenant_id), make_stub("grpc", live_emulator, tenant_id)
+    assert _create(rest).status.code == OK
+    over_grpc = _predict(grpc_stub)
+    assert over_grpc.status.code == OK
+    assert [o.model.id for o in over_grpc.results[0].outputs] == [FOOD[0], GENERAL[0]]
+    # and the answer is the one REST gives for the same workflow and input
+    assert observe_predict(over_grpc) == observe_predict(_predict(rest))
+
+
+def test_post_workflow_results_rest_predicts_workflow_created_over_grpc(live_emulator: LiveServer,
+                                                                         tenant_id: str) -> None:
+    rest, grpc_stub = make_stub("json", live_emulator, tenant_id), make_stub("grpc", live_emulator, tenant_id)
+    created = _create(grpc_stub, "made-over-grpc")
+    assert created.status.code == OK
+    listed = rest.call("ListWorkflows", service_pb2.ListWorkflowsRequest())
+    assert [w.id for w in listed.workflows] == ["made-over-grpc"]
+    assert listed.workflows[0].version.id == created.workflows[0].version.id
+    over_rest = _predict(rest, "made-over-grpc")
+    assert over_rest.status.code == OK
+    assert observe_predict(over_rest) == observe_predict(_predict(grpc_stub, "made-over-grpc"))
+
+
+def test_patch_workflows_grpc_visible_to_rest_get(live_emulator: LiveServer, tenant_id: str) -> None:
+    rest, grpc_stub = make_stub("json", live_emulator, tenant_id), make_stub("grpc", live_emulator, tenant_id)
+    _create(rest)
+    patched = grpc_stub.call("PatchWorkflows", service_pb2.PatchWorkflowsRequest(action="overwrite", workflows=[
+        resources_pb2.Workflow(id="wf-shared", nodes=[workflow_node("general", GENERAL)])]))
+    assert patched.status.code == OK
+    got = rest.call("GetWorkflow", service_pb2.GetWorkflowRequest(workflow_id="wf-shared"))
+    assert [(n.id, n.model.id) for n in got.workflow.nodes] == [("general", GENERAL[0])]
+
+
+def test_workflow_versions_grpc_list_get_publish(live_emulator: LiveServer, tenant_id: str) -> None:
+    grpc_stub = make_stub("grpc", live_emulator, tenant_id)
+    version_id = _create(grpc_stub).workflows[0].version.id
+    listed = grpc_stub.call("ListWorkflowVersions", service_pb2.ListWorkflowVersionsRequest(workflow_id="wf-shared"))
+    assert listed.status.code == OK
+    assert [v.id for v in listed.workflow_versions] == [version_id]
+    got = grpc_stub.call("GetWorkflowVersion", service_pb2.GetWorkflowVersionRequest(
+        workflow_id="wf-shared", workflow_version_id=version_id))
+    assert (got.status.code, got.workflow_version.id) == (OK, version_id)
+    published = grpc_stub.call("PostWorkflowVersionsPublish", service_pb2.PostWorkflowVersionsPublishRequest(
+        workflow_id="wf-shared", publications=[service_pb2.WorkflowVersionPublishRequest(version_id=version_id)]))
+    assert published.status.code == OK
+
+
+# --- metadata: auth, request id prefix, in-band errors ----------------------------------------------
+
+def test_get_workflow_grpc_without_authorization_answers_11102_in_band(live_emulator: LiveServer,
+                                                                        tenant_id: str) -> None:
+    stub = make_stub("grpc", live_emulator, tenant_id)
+    # §8: no header over gRPC -> 11102 with the documented details, and gRPC status OK (§7)
+    response = stub.call("GetWorkflow", service_pb2.GetWorkflowRequest(workflow_id="x"),
+                         metadata=(("x-emulator-tenant", tenant_id),))
+    assert response.status.code == status_code_pb2.CONN_INVALID_REQUEST
+    assert response.status.details == ("Empty or malformed authorization header. Please provide an API key "
+                                       "or session token.")
+
+
+def test_get_workflow_grpc_missing_id_is_in_band_not_found(live_emulator: LiveServer, tenant_id: str) -> None:
+    rest, grpc_stub = make_stub("json", live_emulator, tenant_id), make_stub("grpc", live_emulator, tenant_id)
+    request = service_pb2.GetWorkflowRequest(workflow_id="no-such-workflow")
+    over_grpc, over_rest = grpc_stub.call("GetWorkflow", request), rest.call("GetWorkflow", request)
+    assert over_grpc.status.code != OK
+    assert (over_grpc.status.code, over_grpc.status.description, over_grpc.status.details) == \
+        (over_rest.status.code, over_rest.status.description, over_rest.status.details)
+
+
+def test_list_workflows_grpc_req_id_honours_request_id_prefix(live_emulator: LiveServer, tenant_id: str) -> None:
+    stub = make_stub("grpc", live_emulator, tenant_id)
+    response = stub.call("ListWorkflows", service_pb2.ListWorkflowsRequest(),
+                         metadata=stub.metadata + (("x-clarifai-request-id-prefix", "sdk-python-12.5.0"),))
+    assert response.status.code == OK
+    assert re.fullmatch(r"sdk-python-12\.5\.0-[0-9a-f]{32}", response.status.req_id)
+    plain = stub.call("ListWorkflows", service_pb2.ListWorkflowsRequest())
+    assert re.fullmatch(r"[0-9a-f]{32}", plain.status.req_id)
+
+
+def test_list_models_grpc_unimplemented(live_emulator: LiveServer, tenant_id: str) -> None:
+    stub = make_stub("grpc", live_emulator, tenant_id)
+    with pytest.raises(grpc.RpcError) as info:
+        stub.call("ListModels", service_pb2.ListModelsRequest())
+    assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert _journal(live_emulator, tenant_id)[-1].operation == "list_models"
+
+
+# --- journal and HTTP-level faults -------------------------------------------------------------------
+
+def test_post_workflows_grpc_journaled_like_rest(live_emulator: LiveServer, tenant_id: str) -> None:
+    _create(make_stub("grpc", live_emulator, tenant_id))
+    entry = _journal(live_emulator, tenant_id)[-1]
+    assert (entry.api, entry.operation, entry.method, entry.path, entry.status, entry.transport) == \
+        ("clarifai", "post_workflows", "POST", "/clarifai.api.V2/PostWorkflows", 200, "grpc")
+    assert entry.headers["authorization"] == "<redacted>"
+    assert entry.request["workflows"][0]["id"] == "wf-shared"
+
+
+def test_post_workflows_grpc_error_fault_answers_in_band(live_emulator: LiveServer, tenant_id: str) -> None:
+    stub = make_stub("grpc", live_emulator, tenant_id)
+    _add_fault(live_emulator, tenant_id, {"id": "throttle", "match": {"operation": "post_workflows"},
+                                          "effect": {"type": "error", "status": 429, "message": "slow down"},
+                                          "count": 1})
+    throttled = _create(stub)
+    # no explicit code: a 429 becomes CONN_THROTTLED, the code the SDK's RetryStub retries (§7)
+    assert (throttled.status.code, throttled.status.description, throttled.status.details) == \
+        (status_code_pb2.CONN_THROTTLED, "Making too many requests", "slow down")
+    assert list(throttled.workflows) == []
+    assert _create(stub).status.code == OK  # count 1: the next call goes through
+    entries = _journal(live_emulator, tenant_id)
+    assert [(e.status, e.fault, e.code) for e in entries[-2:]] == [(429, "throttle", 11005), (200, None, None)]
+
+
+def test_post_workflow_results_grpc_fault_metadata_with_explicit_code(live_emulator: LiveServer,
+                                                                      tenant_id: str) -> None:
+    stub = make_stub("grpc", live_emulator, tenant_id)
+    _create(stub)
+    fault = '{"type": "error", "status": 503, "code": 21351, "message": "warming up"}'
+    response = stub.call("PostWorkflowResults", service_pb2.PostWorkflowResultsRequest(
+        workflow_id="wf-shared", inputs=[resources_pb2.Input(data=resources_pb2.Data(
+            image=resources_pb2.Image(url=METRO_NORTH)))]),
+        metadata=stub.metadata + (("x-emulator-fault", fault),))
+    assert (response.status.code, response.status.details) == (status_code_pb2.MODEL_DEPLOYING, "warming up")
+    assert _predict(stub).status.code == OK  # a fault sent in metadata applies to that call only
+
+
+def test_get_workflow_grpc_drop_fault_aborts_unavailable(live_emulator: LiveServer, tenant_id: str) -> None:
+    stub = make_stub("grpc", live_emulator, tenant_id)
+    _add_fault(live_emulator, tenant_id, {"match": {"operation": "list_workflows"}, "effect": {"type": "drop"}})
+    with pytest.raises(grpc.RpcError) as info:
+        stub.call("ListWorkflows", service_pb2.ListWorkflowsRequest())
+    assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+    # clarifai-grpc's service config retries UNAVAILABLE: 5 attempts, each journaled with status 0
+    drops = [e for e in _journal(live_emulator, tenant_id) if e.operation == "list_workflows"]
+    assert [e.status for e in drops] == [0] * 5
+
+
+def test_get_workflow_grpc_single_drop_is_retried_by_the_channel(live_emulator: LiveServer,
+                                                                  tenant_id: str) -> None:
+    stub = make_stub("grpc", live_emulator, tenant_id)
+    _add_fault(live_emulator, tenant_id, {"match": {"operation": "list_workflows"}, "effect": {"type": "drop"},
+                                          "count": 1})
+    assert stub.call("ListWorkflows", service_pb2.ListWorkflowsRequest()).status.code == OK
+    statuses = [e.status for e in _journal(live_emulator, tenant_id) if e.operation == "list_workflows"]
+    assert statuses == [0, 200]
+
+
+def test_get_workflow_grpc_empty_body_fault_gives_default_message(live_emulator: LiveServer,
+                                                                  tenant_id: str) -> None:
+    stub = make_stub("grpc", live_emulator, tenant_id)
+    _create(stub)
+    response = stub.call("GetWorkflow", service_pb2.GetWorkflowRequest(workflow_id="wf-shared"),
+                         metadata=stub.metadata + (("x-emulator-fault", '{"type": "empty_body"}'),))
+    # a body of zero bytes decodes to the all-defaults message: no status, no workflow
+    assert not response.HasField("status") and not response.HasField("workflow")
+
+
+def test_get_workflow_grpc_invalid_fault_metadata_answers_in_band(live_emulator: LiveServer,
+                                                                  tenant_id: str) -> None:
+    stub = make_stub("grpc", live_emulator, tenant_id)
+    response = stub.call("GetWorkflow", service_pb2.GetWorkflowRequest(workflow_id="wf-shared"),
+                         metadata=stub.metadata + (("x-emulator-fault", "{not json"),))
+    assert response.status.code == status_code_pb2.CONN_INVALID_REQUEST
+    assert response.status.details.startswith("invalid x-emulator-fault header: ")
+
+
+# --- servers with their own settings -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def manual_server() -> Iterator[LiveServer]:
+    server = LiveServer(Settings(clock="manual", seed=11)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_list_workflows_grpc_latency_fault_waits_on_the_tenant_clock(manual_server: LiveServer,
+                                                                     tenant_id: str) -> None:
+    stub = make_stub("grpc", manual_server, tenant_id)
+    _add_fault(manual_server, tenant_id, {"match": {"operation": "list_workflows"},
+                                          "effect": {"type": "latency", "ms": 5000}, "count": 1})
+    future = stub.stub.ListWorkflows.future(service_pb2.ListWorkflowsRequest(), metadata=stub.metadata)
+    clock = manual_server.emulator.tenant(tenant_id).clock
+
+    async def pending() -> int:
+        n: int = clock.pending
+        return n
+    _wait_until(lambda: manual_server.call(pending()) == 1)
+    assert not future.done()
+    manual_server.call(clock.advance(5))
+    assert future.result(timeout=10).status.code == OK
+    assert _journal(manual_server, tenant_id)[-1].fault is not None
+
+
+def test_settings_grpc_disabled_binds_no_port() -> None:
+    server = LiveServer(Settings(grpc_enabled=False)).start()
+    try:
+        assert "grpc" not in server.emulator.ports
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def cold_server() -> Iterator[LiveServer]:
+    server = LiveServer(Settings(clock="manual", seed=12, clarifai_cold_start_s=30.0)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_post_workflow_results_grpc_cold_model_deploying_then_succeeds(cold_server: LiveServer,
+                                                                      tenant_id: str) -> None:
+    # §5/§7: a cold model answers top-level MODEL_DEPLOYING (what the SDK's predict loop retries) until
+    # the configured time has passed on the tenant's clock; driven here without the SDK's real sleeps
+    stub = make_stub("grpc", cold_server, tenant_id)
+    created = stub.call("PostWorkflows", service_pb2.PostWorkflowsRequest(workflows=[resources_pb2.Workflow(
+        id="wf-shared", nodes=[workflow_node("food", FOOD)])]))
+    assert created.status.code == OK
+    first = _predict(stub)
+    assert first.status.code == status_code_pb2.MODEL_DEPLOYING
+    cold_server.call(cold_server.emulator.tenant(tenant_id).clock.advance(29))
+    assert _predict(stub).status.code == status_code_pb2.MODEL_DEPLOYING
+    cold_server.call(cold_server.emulator.tenant(tenant_id).clock.advance(1))
+    warm = _predict(stub)
+    assert warm.status.code == OK
+    assert [o.model.id for o in warm.results[0].outputs] == [FOOD[0]]
