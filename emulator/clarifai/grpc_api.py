@@ -48,14 +48,13 @@ SERVED_RPCS: tuple[str, ...] = (
     "GetModel", "GetModelType",
 )
 
-# An injected `error` effect without an explicit Clarifai `code` gets the code a client of the real
-# service would most plausibly see with that HTTP status (codes from §7; descriptions from errors.py).
-_CODE_FOR_HTTP_STATUS: dict[int, int] = {
-    401: 11008, 403: 11007, 404: 11101, 405: 11103, 413: 40033, 429: 11005,
-    501: 10040, 502: 40034, 503: 40031, 504: 40032,
-}
-_GENERIC_CLIENT_ERROR = 10020  # FAILURE
-_GENERIC_SERVER_ERROR = 98004  # INTERNAL_SERVER_ISSUE
+# An injected `error` effect without an explicit Clarifai `code` gets the code the REST binding gives
+# the same HTTP status (routes._render_status), so a fault rule looks the same through both doors.
+_CODE_FOR_HTTP_STATUS: dict[int, int] = {401: 11009, 404: 11101, 429: 11005, 503: 10030}
+_GENERIC_CLIENT_ERROR = 11100  # CONN_BAD_REQUEST_FORMAT
+_GENERIC_SERVER_ERROR = 98009
+# a backend bug still answers in-band (§7), never as a gRPC error
+_INTERNAL_ERROR = 98004  # INTERNAL_SERVER_ISSUE
 
 _V2 = service_pb2.DESCRIPTOR.services_by_name["V2"]
 
@@ -131,9 +130,10 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         elif kind == "error":
             assert fired is not None
             code = code_for_injected_error(fired)
-            message = str(fired.get("message", "Injected fault"))
+            message = str(fired.get("message") or errors.spec(code).description)
             context.set_trailing_metadata(_retry_after(fired))
-            return (self._status_only(response_cls, tenant, metadata, code, message),
+            # as over REST: the rule's message is the description
+            return (self._status_only(response_cls, tenant, metadata, code, "", message),
                     int(fired.get("status", 500)))
         elif kind == "drop":
             await context.abort(grpc.StatusCode.UNAVAILABLE, "Connection dropped (emulator fault)")
@@ -158,14 +158,14 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
             return self._status_only(response_cls, tenant, metadata, code, details, description), status
         except Exception as exc:  # a backend bug must still answer in-band, never hang or crash the server
             log.exception("Clarifai backend failed on %s", rpc)
-            return (self._status_only(response_cls, tenant, metadata, _GENERIC_SERVER_ERROR,
+            return (self._status_only(response_cls, tenant, metadata, _INTERNAL_ERROR,
                                       f"{type(exc).__name__}: {exc}", "Internal emulator error"), 500)
         message = response_cls()
         try:
             json_format.ParseDict(body, message, ignore_unknown_fields=True)
         except json_format.ParseError as exc:
             log.exception("Clarifai backend answered %s with a body that is not a %s", rpc, response_cls.__name__)
-            return (self._status_only(response_cls, tenant, metadata, _GENERIC_SERVER_ERROR,
+            return (self._status_only(response_cls, tenant, metadata, _INTERNAL_ERROR,
                                       f"Unserialisable response: {exc}", "Internal emulator error"), 500)
         return message, status
 

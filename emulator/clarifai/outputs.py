@@ -24,7 +24,7 @@ class OutputConfig:
     select: frozenset[str] = frozenset()
 
     @classmethod
-    def from_request(cls, d: dict[str, Any]) -> "OutputConfig":
+    def from_request(cls, d: dict[str, Any]) -> OutputConfig:
         select = frozenset(str(c.get(k)).lower() for c in d.get("select_concepts") or () for k in ("id", "name")
                            if c.get(k))
         return cls(float(d.get("min_value") or 0.0), int(d.get("max_concepts") or DEFAULT_MAX_CONCEPTS), select)
@@ -45,14 +45,13 @@ def _seed(model: ModelDef, version_id: str, content: InputContent, extra: str = 
 
 
 def concepts(model: ModelDef, seed: bytes, words: str, config: OutputConfig) -> list[dict[str, Any]]:
-    scored = []
+    scored: list[tuple[float, str]] = []
     for i, name in enumerate(model.concepts):
         u = _unit(seed, i)
-        value = 0.9 + 0.1 * u if words and name.lower() in words else u ** 3
-        scored.append([value, name])
+        scored.append((0.9 + 0.1 * u if words and name.lower() in words else u ** 3, name))
     if scored:
-        top = max(scored, key=lambda s: s[0])
-        top[0] = max(top[0], 0.9 + 0.1 * _unit(seed, 10_000))
+        top = max(range(len(scored)), key=lambda k: scored[k][0])
+        scored[top] = (max(scored[top][0], 0.9 + 0.1 * _unit(seed, 10_000)), scored[top][1])
     scored.sort(key=lambda s: (-s[0], s[1]))
     out = []
     for value, name in scored:

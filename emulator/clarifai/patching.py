@@ -51,7 +51,7 @@ def _node_for_patch(node: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def merge_workflow(wf: "Workflow", item: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+def merge_workflow(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
     fields: dict[str, Any] = {k: item[k] for k in _SCALARS if k in item}
     if "metadata" in item:
         fields["metadata"] = deep_merge(wf.metadata, item["metadata"])
@@ -82,7 +82,7 @@ def merge_workflow(wf: "Workflow", item: dict[str, Any]) -> tuple[dict[str, Any]
     return fields, nodes
 
 
-def remove_from_workflow(wf: "Workflow",
+def remove_from_workflow(wf: Workflow,
                          item: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
     fields: dict[str, Any] = {k: item[k] for k in _SCALARS if k in item}
     if "metadata" in item:

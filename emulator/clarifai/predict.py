@@ -40,7 +40,7 @@ class Plan:
     model_ids: tuple[str, ...]
 
 
-def plan_for(backend: "ClarifaiBackend", v: WorkflowVersion) -> Plan:
+def plan_for(backend: ClarifaiBackend, v: WorkflowVersion) -> Plan:
     if v.plan is None:
         index = {n["id"]: i for i, n in enumerate(v.nodes)}
         nodes = []
@@ -62,7 +62,7 @@ def _workflow_summary(wf: Workflow, v: WorkflowVersion) -> dict[str, Any]:
             "use_cases": [], "check_consents": []}
 
 
-def _workflow_state(backend: "ClarifaiBackend", req: dict[str, Any], now: float) -> dict[str, Any] | None:
+def _workflow_state(backend: ClarifaiBackend, req: dict[str, Any], now: float) -> dict[str, Any] | None:
     sid = (req.get("workflow_state") or {}).get("id")
     if not sid:
         return None
@@ -76,8 +76,8 @@ def _workflow_state(backend: "ClarifaiBackend", req: dict[str, Any], now: float)
     return {"id": sid}
 
 
-async def post_workflow_results(backend: "ClarifaiBackend", req: dict[str, Any],
-                                scope: "Scope") -> tuple[dict[str, Any], int]:
+async def post_workflow_results(backend: ClarifaiBackend, req: dict[str, Any],
+                                scope: Scope) -> tuple[dict[str, Any], int]:
     wf = find(backend, scope, req.get("workflow_id", ""))
     vid = req.get("version_id")
     v = wf.versions.get(vid) if vid else wf.latest
@@ -90,11 +90,13 @@ async def post_workflow_results(backend: "ClarifaiBackend", req: dict[str, Any],
         raise errors.too_many_inputs(len(inputs), MAX_INPUTS)
     plan = plan_for(backend, v)
     s = backend.settings
-    for model_id in plan.model_ids:
-        # §5/§7: a model that is not ready answers a retryable top-level status the SDK retries
-        code = backend.catalog.readiness(model_id, scope.now, s.clarifai_cold_start_s, s.clarifai_cold_start_idle_s)
-        if code is not None:
-            raise errors.model_not_ready(code, model_id)
+    # §5/§7: a model that is not ready answers a retryable top-level status the SDK retries; every
+    # model is asked, so all cold models of the workflow start deploying on the same request
+    not_ready = [(code, model_id) for model_id in plan.model_ids
+                 if (code := backend.catalog.readiness(model_id, scope.now, s.clarifai_cold_start_s,
+                                                       s.clarifai_cold_start_idle_s)) is not None]
+    if not_ready:
+        raise errors.model_not_ready(*not_ready[0])
     state = _workflow_state(backend, req, scope.now)
     for model_id in plan.model_ids:
         backend.catalog.touch(model_id, scope.now)
@@ -109,7 +111,7 @@ async def post_workflow_results(backend: "ClarifaiBackend", req: dict[str, Any],
 
 
 # result outcome: 0 = every output succeeded, 1 = some failed, 2 = all failed
-def _run_input(backend: "ClarifaiBackend", wf: Workflow, plan: Plan, config: OutputConfig, index: int,
+def _run_input(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: OutputConfig, index: int,
                inp: dict[str, Any], now: float) -> tuple[dict[str, Any], int]:
     ids = backend.tenant.ids
     created = wire.timestamp(now, nanos=True)

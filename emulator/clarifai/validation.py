@@ -51,7 +51,7 @@ def build_nodes(catalog: ModelCatalog, nodes: list[dict[str, Any]]) -> list[dict
             raise errors.invalid_argument(f"Node '{n['id']}' must name a model (model.id)")
         version_id = (model.get("model_version") or {}).get("id")
         mdef, version = catalog.resolve(model["id"], version_id.lower() if version_id else None)
-        inputs = []
+        inputs: list[dict[str, str]] = []
         for ni in n.get("node_inputs") or []:
             src = ni.get("node_id", "")
             if src not in ids:

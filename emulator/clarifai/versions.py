@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 PUBLIC = catalog.PUBLIC
 
 
-def _version(backend: "ClarifaiBackend", scope: "Scope", workflow_id: str, version_id: str) -> WorkflowVersion:
+def _version(backend: ClarifaiBackend, scope: Scope, workflow_id: str, version_id: str) -> WorkflowVersion:
     wf = find(backend, scope, workflow_id)
     v = wf.versions.get(version_id)
     if v is None:
@@ -23,21 +23,21 @@ def _version(backend: "ClarifaiBackend", scope: "Scope", workflow_id: str, versi
     return v
 
 
-async def list_workflow_versions(backend: "ClarifaiBackend", req: dict[str, Any],
-                                 scope: "Scope") -> tuple[dict[str, Any], int]:
+async def list_workflow_versions(backend: ClarifaiBackend, req: dict[str, Any],
+                                 scope: Scope) -> tuple[dict[str, Any], int]:
     wf = find(backend, scope, req.get("workflow_id", ""))
     newest_first = list(reversed(wf.versions.values()))
     return ok({"workflow_versions": [v.to_json() for v in paginate(newest_first, req)]})
 
 
-async def get_workflow_version(backend: "ClarifaiBackend", req: dict[str, Any],
-                               scope: "Scope") -> tuple[dict[str, Any], int]:
+async def get_workflow_version(backend: ClarifaiBackend, req: dict[str, Any],
+                               scope: Scope) -> tuple[dict[str, Any], int]:
     v = _version(backend, scope, req.get("workflow_id", ""), req.get("workflow_version_id", ""))
     return ok({"workflow_version": v.to_json()})
 
 
-async def patch_workflow_versions(backend: "ClarifaiBackend", req: dict[str, Any],
-                                  scope: "Scope") -> tuple[dict[str, Any], int]:
+async def patch_workflow_versions(backend: ClarifaiBackend, req: dict[str, Any],
+                                  scope: Scope) -> tuple[dict[str, Any], int]:
     action = req.get("action", "")
     if action not in PATCH_ACTIONS:
         raise errors.invalid_request(f"Invalid action '{action}'; supported actions are merge, overwrite, remove")
@@ -63,8 +63,8 @@ async def patch_workflow_versions(backend: "ClarifaiBackend", req: dict[str, Any
     return ok({"workflow_versions": [v.to_json() for v, _ in targets]})
 
 
-async def delete_workflow_versions(backend: "ClarifaiBackend", req: dict[str, Any],
-                                   scope: "Scope") -> tuple[dict[str, Any], int]:
+async def delete_workflow_versions(backend: ClarifaiBackend, req: dict[str, Any],
+                                   scope: Scope) -> tuple[dict[str, Any], int]:
     wf = find(backend, scope, req.get("workflow_id", ""))
     ids = req.get("workflow_version_ids") or []
     if not ids:
@@ -79,7 +79,7 @@ async def delete_workflow_versions(backend: "ClarifaiBackend", req: dict[str, An
     return ok({})
 
 
-async def _set_visibility(backend: "ClarifaiBackend", req: dict[str, Any], scope: "Scope",
+async def _set_visibility(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope,
                           gettable: int) -> tuple[dict[str, Any], int]:
     pubs = req.get("publications") or []
     if not pubs:
@@ -91,22 +91,22 @@ async def _set_visibility(backend: "ClarifaiBackend", req: dict[str, Any], scope
     return ok({})
 
 
-async def publish(backend: "ClarifaiBackend", req: dict[str, Any], scope: "Scope") -> tuple[dict[str, Any], int]:
+async def publish(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
     return await _set_visibility(backend, req, scope, PUBLIC)
 
 
-async def unpublish(backend: "ClarifaiBackend", req: dict[str, Any],
-                    scope: "Scope") -> tuple[dict[str, Any], int]:
+async def unpublish(backend: ClarifaiBackend, req: dict[str, Any],
+                    scope: Scope) -> tuple[dict[str, Any], int]:
     return await _set_visibility(backend, req, scope, PRIVATE)
 
 
-async def get_model(backend: "ClarifaiBackend", req: dict[str, Any], scope: "Scope") -> tuple[dict[str, Any], int]:
+async def get_model(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
     m, version = backend.catalog.resolve(req.get("model_id", ""), req.get("version_id") or None)
     return ok({"model": catalog.model_json(m, version)})
 
 
-async def get_model_type(backend: "ClarifaiBackend", req: dict[str, Any],
-                         scope: "Scope") -> tuple[dict[str, Any], int]:
+async def get_model_type(backend: ClarifaiBackend, req: dict[str, Any],
+                         scope: Scope) -> tuple[dict[str, Any], int]:
     mt = catalog.MODEL_TYPES.get(req.get("model_type_id", ""))
     if mt is None:
         raise errors.ClarifaiError(11101, f"Model type '{req.get('model_type_id', '')}' does not exist",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import orjson
@@ -30,13 +30,13 @@ _INTS = {FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_INT64, FieldDescriptor
 _FLOATS = {FieldDescriptor.TYPE_FLOAT, FieldDescriptor.TYPE_DOUBLE}
 
 
-@lru_cache(maxsize=None)
+@cache
 def request_class(rpc: str) -> type[Message]:
     cls: type[Message] = getattr(service_pb2, _V2.methods_by_name[rpc].input_type.name)
     return cls
 
 
-@lru_cache(maxsize=None)
+@cache
 def response_class(rpc: str) -> type[Message]:
     cls: type[Message] = getattr(service_pb2, _V2.methods_by_name[rpc].output_type.name)
     return cls
@@ -87,7 +87,7 @@ def query_to_json(rpc: str, items: list[tuple[str, str]]) -> dict[str, Any]:
                 raise errors.bad_request_format(f"Unknown query parameter '{key}'")
             last = i == len(parts) - 1
             if f.type == FieldDescriptor.TYPE_MESSAGE and not last:
-                if f.label == FieldDescriptor.LABEL_REPEATED:
+                if f.is_repeated:
                     raise errors.bad_request_format(f"Unsupported query parameter '{key}'")
                 node = node.setdefault(f.name, {})
                 d = f.message_type
@@ -95,7 +95,7 @@ def query_to_json(rpc: str, items: list[tuple[str, str]]) -> dict[str, Any]:
             if not last or f.type == FieldDescriptor.TYPE_MESSAGE:
                 raise errors.bad_request_format(f"Unsupported query parameter '{key}'")
             value = _scalar(f, raw, key)
-            if f.label == FieldDescriptor.LABEL_REPEATED:
+            if f.is_repeated:
                 node.setdefault(f.name, []).append(value)
             else:
                 node[f.name] = value
@@ -136,10 +136,10 @@ def merge_path(request: dict[str, Any], path_params: dict[str, str]) -> dict[str
 
 def timestamp(t: float, nanos: bool = False) -> str:
     """§1: RFC 3339 UTC; stored objects show microseconds, predict outputs nanoseconds."""
-    d = dt.datetime.fromtimestamp(t, tz=dt.timezone.utc)
+    d = dt.datetime.fromtimestamp(t, tz=dt.UTC)
     base = d.strftime("%Y-%m-%dT%H:%M:%S")
     if nanos:
-        ns = int(round((t - int(t)) * 1e9)) % 1_000_000_000
+        ns = round((t - int(t)) * 1e9) % 1_000_000_000
         return f"{base}.{ns:09d}Z"
     return f"{base}.{d.microsecond:06d}Z"
 

@@ -26,21 +26,21 @@ def ok(req_extra: dict[str, Any], http: int = 200) -> tuple[dict[str, Any], int]
     return {"status": wire.ok_status(), **req_extra}, http
 
 
-def find(backend: "ClarifaiBackend", scope: "Scope", workflow_id: str) -> Workflow:
+def find(backend: ClarifaiBackend, scope: Scope, workflow_id: str) -> Workflow:
     wf = backend.store.app(scope.user_id, scope.app_id).get(workflow_id) if workflow_id else None
     if wf is None:
         raise errors.workflow_not_found(workflow_id)
     return wf
 
 
-def new_version(backend: "ClarifaiBackend", wf_id: str, scope: "Scope",
+def new_version(backend: ClarifaiBackend, wf_id: str, scope: Scope,
                 nodes: list[dict[str, Any]]) -> WorkflowVersion:
     return WorkflowVersion(backend.tenant.ids.hex32(), wf_id, scope.user_id, scope.app_id, scope.now,
                            scope.now, nodes)
 
 
-async def post_workflows(backend: "ClarifaiBackend", req: dict[str, Any],
-                         scope: "Scope") -> tuple[dict[str, Any], int]:
+async def post_workflows(backend: ClarifaiBackend, req: dict[str, Any],
+                         scope: Scope) -> tuple[dict[str, Any], int]:
     items = req.get("workflows") or []
     if not items:
         raise errors.invalid_request("At least one workflow must be provided")
@@ -75,8 +75,8 @@ def _matches_search(wf: Workflow, search: str, include_user: bool) -> bool:
     return all(any(w.startswith(tok) for w in words) for tok in re.split(r"[^0-9a-z]+", search.lower()) if tok)
 
 
-async def list_workflows(backend: "ClarifaiBackend", req: dict[str, Any],
-                         scope: "Scope") -> tuple[dict[str, Any], int]:
+async def list_workflows(backend: ClarifaiBackend, req: dict[str, Any],
+                         scope: Scope) -> tuple[dict[str, Any], int]:
     ua = req.get("user_app_id") or {}
     if "app_id" not in ua and "user_id" in ua and scope.principal.app_id is None:
         # /v2/users/{user_id}/workflows: across that user's apps (§5)
@@ -119,15 +119,15 @@ def paginate(items: list[Any], req: dict[str, Any]) -> list[Any]:
     return items[start:start + per_page]
 
 
-async def get_workflow(backend: "ClarifaiBackend", req: dict[str, Any],
-                       scope: "Scope") -> tuple[dict[str, Any], int]:
+async def get_workflow(backend: ClarifaiBackend, req: dict[str, Any],
+                       scope: Scope) -> tuple[dict[str, Any], int]:
     wf = find(backend, scope, req.get("workflow_id", ""))
     stars = bool({"stars", "all"} & set(req.get("additional_fields") or []))
     return ok({"workflow": wf.to_json(stars)})
 
 
-async def patch_workflows(backend: "ClarifaiBackend", req: dict[str, Any],
-                          scope: "Scope") -> tuple[dict[str, Any], int]:
+async def patch_workflows(backend: ClarifaiBackend, req: dict[str, Any],
+                          scope: Scope) -> tuple[dict[str, Any], int]:
     action = req.get("action", "")
     if action not in PATCH_ACTIONS:
         raise errors.invalid_request(f"Invalid action '{action}'; supported actions are merge, overwrite, remove")
@@ -167,8 +167,8 @@ def _overwrite(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], list
     return fields, item.get("nodes") if "nodes" in item else None
 
 
-async def patch_workflow_ids(backend: "ClarifaiBackend", req: dict[str, Any],
-                             scope: "Scope") -> tuple[dict[str, Any], int]:
+async def patch_workflow_ids(backend: ClarifaiBackend, req: dict[str, Any],
+                             scope: Scope) -> tuple[dict[str, Any], int]:
     if req.get("action", "") != "overwrite":
         raise errors.invalid_request("Only the 'overwrite' action is supported for PatchWorkflowIds")
     pairs = req.get("ids") or []
@@ -195,15 +195,15 @@ async def patch_workflow_ids(backend: "ClarifaiBackend", req: dict[str, Any],
     return ok({"workflows": [wf.to_json() for wf, _ in renames]})
 
 
-async def delete_workflow(backend: "ClarifaiBackend", req: dict[str, Any],
-                          scope: "Scope") -> tuple[dict[str, Any], int]:
+async def delete_workflow(backend: ClarifaiBackend, req: dict[str, Any],
+                          scope: Scope) -> tuple[dict[str, Any], int]:
     wf = find(backend, scope, req.get("workflow_id", ""))
     del backend.store.app(scope.user_id, scope.app_id)[wf.id]
     return ok({})
 
 
-async def delete_workflows(backend: "ClarifaiBackend", req: dict[str, Any],
-                           scope: "Scope") -> tuple[dict[str, Any], int]:
+async def delete_workflows(backend: ClarifaiBackend, req: dict[str, Any],
+                           scope: Scope) -> tuple[dict[str, Any], int]:
     app = backend.store.app(scope.user_id, scope.app_id)
     if req.get("delete_all"):
         app.clear()
