@@ -106,6 +106,9 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
         finally:
             if token is not None:
                 request_rules.reset(token)
+        if error is None and fired is not None and fired["type"] == "error":
+            # an injected error is an outcome the client saw (journal queries, coverage)
+            error, code = str(fired.get("message", "Injected fault")), fired.get("code")
         if error is None:
             st = request.scope.get("state") or {}
             error, code = st.get("outcome_error"), st.get("outcome_code")
