@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
@@ -109,6 +110,13 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
                     response, status = self._status_only(response_cls, tenant, metadata, 11102,
                                                          f"invalid {FAULT_HEADER} header: {exc}"), 400
                     return response
+            size = request.ByteSize()
+            if size > tenant.settings.max_body_bytes:
+                # the same in-band 40033 REST answers for an oversized body (errors.request_too_large)
+                exc = errors.request_too_large(size, tenant.settings.max_body_bytes)
+                code, description, details, status = exc.resolved(tenant.settings.clarifai_status_overrides)
+                response = self._status_only(response_cls, tenant, metadata, code, details, description)
+                return response
             request_dict = wire.request_from_message(request)
             if tenant.faults.active:
                 fired = tenant.faults.http(api=API, operation=operation_name(rpc), method="POST",
@@ -130,7 +138,7 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         elif kind == "error":
             assert fired is not None
             code = code_for_injected_error(fired)
-            message = str(fired.get("message") or errors.spec(code).description)
+            message = str(fired.get("message", "Injected fault"))
             context.set_trailing_metadata(_retry_after(fired))
             # as over REST: the rule's message is the description
             return (self._status_only(response_cls, tenant, metadata, code, "", message),
@@ -139,8 +147,8 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
             await context.abort(grpc.StatusCode.UNAVAILABLE, "Connection dropped (emulator fault)")
         elif kind == "empty_body":
             # an empty body decodes to the all-defaults message: no status at all
-            await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
-            return response_cls(), 200
+            _, status = await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
+            return response_cls(), status
         elif kind == "truncate":
             await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
             await context.abort(grpc.StatusCode.INTERNAL, "Response truncated (emulator fault)")
@@ -171,7 +179,8 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
 
     def _status_only(self, response_cls: type[Message], tenant: Tenant, metadata: dict[str, str], code: int,
                      details: str, description: str | None = None) -> Message:
-        req_id = wire.request_id(tenant.ids.hex32(), metadata.get(REQUEST_ID_PREFIX_HEADER))
+        # not from tenant.ids: answers the backend never saw must not shift the seeded id sequence
+        req_id = wire.request_id(uuid.uuid4().hex, metadata.get(REQUEST_ID_PREFIX_HEADER))
         desc = description if description is not None else (errors.spec(code).description or details)
         body = {"status": wire.status(code, desc, details if details != desc else "", req_id)}
         message = response_cls()
@@ -183,7 +192,10 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         error: str | None = None
         code: int | None = None
         st = getattr(response, "status", None)
-        if st is not None and st.code != errors.SUCCESS.code:
+        if fired is not None and fired["type"] == "error":
+            # recorded exactly as the REST wrapper records an injected error (core/http.py)
+            error, code = str(fired.get("message", "Injected fault")), fired.get("code")
+        elif st is not None and st.code != errors.SUCCESS.code:
             error, code = st.description or None, st.code or None
         tenant.journal.record(
             time_ms=tenant.clock.now_ms(), api=API, operation=operation_name(rpc), method="POST",

@@ -159,12 +159,28 @@ def test_post_workflows_grpc_error_fault_answers_in_band(live_emulator: LiveServ
                                           "count": 1})
     throttled = _create(stub)
     # no explicit code: a 429 becomes CONN_THROTTLED, the code the SDK's RetryStub retries (§7)
-    assert (throttled.status.code, throttled.status.description, throttled.status.details) == \
-        (status_code_pb2.CONN_THROTTLED, "Making too many requests", "slow down")
+    assert (throttled.status.code, throttled.status.description) == (status_code_pb2.CONN_THROTTLED, "slow down")
     assert list(throttled.workflows) == []
     assert _create(stub).status.code == OK  # count 1: the next call goes through
     entries = _journal(live_emulator, tenant_id)
-    assert [(e.status, e.fault, e.code) for e in entries[-2:]] == [(429, "throttle", 11005), (200, None, None)]
+    assert [(e.status, e.fault, e.code) for e in entries[-2:]] == [(429, "throttle", None), (200, None, None)]
+
+
+@pytest.mark.parametrize("effect", [
+    {"type": "error", "status": 429},
+    {"type": "error", "status": 503, "message": "down for maintenance"},
+    {"type": "error", "status": 400, "code": 22104, "message": "bad"},
+    {"type": "error", "status": 500},
+])
+def test_post_workflows_error_fault_same_status_over_both_channels(live_emulator: LiveServer, tenant_id: str,
+                                                                   effect: dict[str, Any]) -> None:
+    seen = []
+    for kind in ("grpc", "json"):
+        tenant = f"{tenant_id}-{kind}"
+        _add_fault(live_emulator, tenant, {"match": {"operation": "post_workflows"}, "effect": effect})
+        status = _create(make_stub(kind, live_emulator, tenant)).status
+        seen.append((status.code, status.description, status.details))
+    assert seen[0] == seen[1]
 
 
 def test_post_workflow_results_grpc_fault_metadata_with_explicit_code(live_emulator: LiveServer,
@@ -176,7 +192,7 @@ def test_post_workflow_results_grpc_fault_metadata_with_explicit_code(live_emula
         workflow_id="wf-shared", inputs=[resources_pb2.Input(data=resources_pb2.Data(
             image=resources_pb2.Image(url=METRO_NORTH)))]),
         metadata=stub.metadata + (("x-emulator-fault", fault),))
-    assert (response.status.code, response.status.details) == (status_code_pb2.MODEL_DEPLOYING, "warming up")
+    assert (response.status.code, response.status.description) == (status_code_pb2.MODEL_DEPLOYING, "warming up")
     assert _predict(stub).status.code == OK  # a fault sent in metadata applies to that call only
 
 
@@ -258,12 +274,31 @@ def test_settings_grpc_disabled_binds_no_port() -> None:
 
 
 @pytest.fixture(scope="module")
+def small_server() -> Iterator[LiveServer]:
+    server = LiveServer(Settings(max_body_bytes=4096)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
 def cold_server() -> Iterator[LiveServer]:
     server = LiveServer(Settings(clock="manual", seed=12, clarifai_cold_start_s=30.0)).start()
     try:
         yield server
     finally:
         server.stop()
+
+
+def test_post_workflow_results_grpc_oversized_request_answers_40033_in_band(small_server: LiveServer,
+                                                                          tenant_id: str) -> None:
+    stub = make_stub("grpc", small_server, tenant_id)
+    big = resources_pb2.Input(data=resources_pb2.Data(image=resources_pb2.Image(base64=b"x" * 5000)))
+    response = stub.call("PostWorkflowResults", service_pb2.PostWorkflowResultsRequest(
+        workflow_id="any", inputs=[big]))
+    assert response.status.code == status_code_pb2.RPC_MAX_MESSAGE_SIZE_EXCEEDED
+    assert response.status.details.endswith("exceeds the limit of 4096 bytes")
 
 
 def test_post_workflow_results_grpc_cold_model_deploying_then_succeeds(cold_server: LiveServer,
