@@ -113,8 +113,8 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
             size = request.ByteSize()
             if size > tenant.settings.max_body_bytes:
                 # the same in-band 40033 REST answers for an oversized body (errors.request_too_large)
-                exc = errors.request_too_large(size, tenant.settings.max_body_bytes)
-                code, description, details, status = exc.resolved(tenant.settings.clarifai_status_overrides)
+                too_large = errors.request_too_large(size, tenant.settings.max_body_bytes)
+                code, description, details, status = too_large.resolved(tenant.settings.clarifai_status_overrides)
                 response = self._status_only(response_cls, tenant, metadata, code, details, description)
                 return response
             request_dict = wire.request_from_message(request)
