@@ -24,6 +24,31 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _contract_test(args: argparse.Namespace) -> int:
+    """Run the OpenAPI contract of one API against a live server (or, without --base-url, in-process)."""
+    try:
+        from emulator.conformance.runner import run_contract
+    except ImportError as exc:  # pragma: no cover - schemathesis is in the `test` extra
+        print(f"contract-test needs the test extra (schemathesis): {exc}", file=sys.stderr)
+        return 2
+    headers: dict[str, str] = {}
+    for h in args.header or []:
+        name, sep, value = h.partition(":")
+        if not sep or not name.strip():
+            print(f"--header must look like 'Name: value', got {h!r}", file=sys.stderr)
+            return 2
+        headers[name.strip()] = value.strip()
+    app = None
+    if not args.base_url:
+        from emulator.app import create_app
+
+        app = create_app(Settings.from_env(grpc_enabled=False, clock="manual", seed=args.seed))
+    report = run_contract(args.api, app=app, base_url=args.base_url, headers=headers,
+                          max_examples=args.max_examples, seed=args.seed, workers=args.workers)
+    print(report.render())
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="workflow-emulator", description=__doc__)
     sub = p.add_subparsers(dest="command")
@@ -36,6 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=None, help="seed for ids and randomness (env EMULATOR_SEED)")
     s.add_argument("--log-level", default="warning")
     s.set_defaults(func=_serve)
+    c = sub.add_parser("contract-test", help="fuzz a server against the OpenAPI contract of one API")
+    c.add_argument("--base-url", default=None,
+                   help="server to test, e.g. http://127.0.0.1:9200 (default: an in-process emulator)")
+    c.add_argument("--api", choices=["flow", "clarifai"], required=True)
+    c.add_argument("--header", action="append", metavar="'Name: value'",
+                   help="extra request header, repeatable (e.g. 'Authorization: Key test-pat')")
+    c.add_argument("--max-examples", type=int, default=50, help="generated examples per operation and phase")
+    c.add_argument("--seed", type=int, default=20261123, help="seed for reproducible runs")
+    c.add_argument("--workers", type=int, default=1, help="concurrent schemathesis workers")
+    c.set_defaults(func=_contract_test)
     return p
 
 

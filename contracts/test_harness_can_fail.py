@@ -1,0 +1,68 @@
+"""The harness can fail: `contract-test` pointed at a deliberately wrong double exits non-zero and
+names the operation that broke the contract."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from emulator.__main__ import main
+
+FLOW = "/_plugins/_flow_framework/workflow"
+
+
+def _wrong_flow_double() -> Starlette:
+    """Answers 200 for unknown workflows (the contract says 404) with a body missing required fields."""
+
+    async def get_workflow(request: Request) -> JSONResponse:
+        return JSONResponse({"name": request.path_params["workflow_id"]})
+
+    async def create_workflow(request: Request) -> JSONResponse:
+        return JSONResponse({"id": "abc"}, status_code=201)  # `workflow_id` is required
+
+    async def info(request: Request) -> JSONResponse:
+        return JSONResponse({"name": "double", "cluster_name": "double", "version": {"number": "3.7.0"}})
+
+    return Starlette(routes=[
+        Route("/", info, methods=["GET"]),
+        Route(FLOW, create_workflow, methods=["POST"]),
+        Route(FLOW + "/{workflow_id}", get_workflow, methods=["GET"]),
+    ])
+
+
+@pytest.fixture(scope="module")
+def wrong_double_url() -> Iterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(_wrong_flow_double(), log_level="error", access_log=False,
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)  # waiting for a real socket in another thread, not emulated time
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+
+
+def test_contract_test_against_a_wrong_double_exits_non_zero_and_names_the_operation(
+        wrong_double_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["contract-test", "--base-url", wrong_double_url, "--api", "flow", "--max-examples", "3"])
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert out.splitlines()[0].startswith(f"contract-test flow against {wrong_double_url}: FAIL")
+    failing = {line.split()[1] for line in out.splitlines() if line.startswith("  FAIL ")}
+    assert {"get_workflow", "create_workflow"} <= failing
+    assert '[response_schema_conformance] Response violates schema: "workflow_id" is a required property' in out
+    assert '"description" is a required property' in out  # get_workflow's body misses required fields
