@@ -3,15 +3,21 @@ with clarifai-grpc over the insecure gRPC channel and over the JSON channel, wit
 results, against one live emulator (reference clarifai-workflows.md §1, §2, §5, §10)."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
-from clarifai_grpc.grpc.api import resources_pb2, service_pb2
+from clarifai_grpc.grpc.api import resources_pb2
 from clarifai_grpc.grpc.api.status import status_code_pb2
+
+from emulator.testing import LiveServer
+
+sys.path.insert(0, str(Path(__file__).parent))
+import clarifai_examples as ex
 from clarifai_grpc_support import (
     FOOD,
     GENERAL,
-    METRO_NORTH,
     NSFW,
     TRAVEL,
     WEDDING,
@@ -19,65 +25,41 @@ from clarifai_grpc_support import (
     make_stub,
     node_models,
     observe_predict,
-    workflow_node,
 )
-
-from emulator.testing import LiveServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 CHANNELS = ("grpc", "json")
 
 
-# --- the examples of the source document, as written there (Python client, app from the key) -------
+# --- the examples of the source document: the shared builders of clarifai_examples.py -------------
 
-def create_example(stub: Stub, user_app_id: resources_pb2.UserAppIDSet | None) -> Any:
-    return stub.call("PostWorkflows", service_pb2.PostWorkflowsRequest(
-        user_app_id=user_app_id,
-        workflows=[resources_pb2.Workflow(
-            id="my-custom-workflow",
-            nodes=[workflow_node("food-concepts", FOOD), workflow_node("general-concepts", GENERAL)],
-        )],
-    ))
+def create_example(stub: Stub, app: resources_pb2.UserAppIDSet | None) -> Any:
+    return stub.call("PostWorkflows", ex.create_workflow(app=app))
 
 
-def predict_example(stub: Stub, user_app_id: resources_pb2.UserAppIDSet | None) -> Any:
-    return stub.call("PostWorkflowResults", service_pb2.PostWorkflowResultsRequest(
-        user_app_id=user_app_id,
-        workflow_id="my-custom-workflow",
-        inputs=[resources_pb2.Input(data=resources_pb2.Data(image=resources_pb2.Image(url=METRO_NORTH)))],
-    ))
+def predict_example(stub: Stub, app: resources_pb2.UserAppIDSet | None) -> Any:
+    return stub.call("PostWorkflowResults", ex.predict_url(app=app))
 
 
-def list_example(stub: Stub, user_app_id: resources_pb2.UserAppIDSet | None) -> Any:
-    return stub.call("ListWorkflows", service_pb2.ListWorkflowsRequest(user_app_id=user_app_id))
+def list_example(stub: Stub, app: resources_pb2.UserAppIDSet | None) -> Any:
+    return stub.call("ListWorkflows", ex.list_workflows(app=app))
 
 
-def get_example(stub: Stub, user_app_id: resources_pb2.UserAppIDSet | None) -> Any:
-    return stub.call("GetWorkflow", service_pb2.GetWorkflowRequest(
-        user_app_id=user_app_id, workflow_id="my-custom-workflow"))
+def get_example(stub: Stub, app: resources_pb2.UserAppIDSet | None) -> Any:
+    return stub.call("GetWorkflow", ex.get_workflow(app=app))
 
 
-def patch_example(stub: Stub, user_app_id: resources_pb2.UserAppIDSet | None) -> Any:
-    return stub.call("PatchWorkflows", service_pb2.PatchWorkflowsRequest(
-        user_app_id=user_app_id,
-        action="overwrite",
-        workflows=[resources_pb2.Workflow(
-            id="my-custom-workflow",
-            nodes=[workflow_node("travel-concepts", TRAVEL), workflow_node("nsfw-concepts", NSFW),
-                   workflow_node("wedding-concepts", WEDDING)],
-        )],
-    ))
+def patch_example(stub: Stub, app: resources_pb2.UserAppIDSet | None) -> Any:
+    return stub.call("PatchWorkflows", ex.patch_overwrite(app=app))
 
 
-def delete_example(stub: Stub, user_app_id: resources_pb2.UserAppIDSet | None) -> Any:
-    return stub.call("DeleteWorkflow", service_pb2.DeleteWorkflowRequest(
-        user_app_id=user_app_id, workflow_id="my-custom-workflow"))
+def delete_example(stub: Stub, app: resources_pb2.UserAppIDSet | None) -> Any:
+    return stub.call("DeleteWorkflow", ex.delete_workflow(app=app))
 
 
-def delete_all_example(stub: Stub, user_app_id: resources_pb2.UserAppIDSet | None) -> Any:
-    return stub.call("DeleteWorkflows", service_pb2.DeleteWorkflowsRequest(
-        user_app_id=user_app_id, delete_all=True))
+def delete_all_example(stub: Stub, app: resources_pb2.UserAppIDSet | None) -> Any:
+    return stub.call("DeleteWorkflows", ex.delete_all(app=app))
 
 
 def run_document(stub: Stub, user_app_id: resources_pb2.UserAppIDSet | None) -> dict[str, Any]:
@@ -100,8 +82,7 @@ def run_document(stub: Stub, user_app_id: resources_pb2.UserAppIDSet | None) -> 
     seen["get_after_delete"] = get_example(stub, user_app_id).status.code
     # delete all needs something to delete: the create example again, plus a second workflow
     create_example(stub, user_app_id)
-    stub.call("PostWorkflows", service_pb2.PostWorkflowsRequest(user_app_id=user_app_id, workflows=[
-        resources_pb2.Workflow(id="second-workflow", nodes=[workflow_node("general-concepts", GENERAL)])]))
+    stub.call("PostWorkflows", ex.create_workflow("second-workflow", app=user_app_id, nodes=(ex.GENERAL,)))
     seen["list_before_delete_all"] = sorted(w.id for w in list_example(stub, user_app_id).workflows)
     seen["delete_all"] = delete_all_example(stub, user_app_id).status.code
     r = list_example(stub, user_app_id)

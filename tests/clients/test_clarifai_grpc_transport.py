@@ -4,18 +4,22 @@ the journal, UNIMPLEMENTED for other RPCs and the settings that switch the serve
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
 from clarifai_grpc.grpc.api import resources_pb2, service_pb2
 from clarifai_grpc.grpc.api.status import status_code_pb2
-from clarifai_grpc_support import FOOD, GENERAL, METRO_NORTH, Stub, make_stub, observe_predict, workflow_node
 
 from emulator.settings import Settings
 from emulator.testing import LiveServer
+
+sys.path.insert(0, str(Path(__file__).parent))
+from clarifai_grpc_support import FOOD, GENERAL, METRO_NORTH, Stub, make_stub, observe_predict, workflow_node
 
 OK = status_code_pb2.SUCCESS
 
