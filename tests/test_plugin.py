@@ -1,0 +1,132 @@
+"""The pytest plugin: fixtures, the tenant handle, start-up time, and pytest-xdist isolation."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from emulator.core.admin_client import AdminClient, EmulatorAdminError, EmulatorTenant
+from emulator.settings import Settings
+from emulator.testing import LiveServer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_emulator_tenant_fixture_gives_isolated_handle(emulator_tenant: EmulatorTenant,
+                                                       emulator_server: object) -> None:
+    assert emulator_tenant.url == getattr(emulator_server, "url")
+    rule = emulator_tenant.faults.add(effect={"type": "drop"}, match={"api": "flow"}, count=3)
+    assert rule["remaining"] == 3 and [r["id"] for r in emulator_tenant.faults.list()] == [rule["id"]]
+    other = EmulatorTenant(emulator_tenant.url, emulator_tenant.name + "-other")
+    assert other.faults.list() == []
+    emulator_tenant.clock.manual(now_ms=1_700_000_000_000)
+    assert emulator_tenant.clock.advance(2.5)["now_ms"] == 1_700_000_002_500
+    assert other.clock.get()["mode"] == "real"
+    assert emulator_tenant.journal() == [] and emulator_tenant.coverage()["tenant"] == emulator_tenant.name
+    assert emulator_tenant.reset()["reset"] == [emulator_tenant.name]
+    assert emulator_tenant.faults.list() == []
+
+
+def test_emulator_tenant_handle_reports_admin_errors(emulator_tenant: EmulatorTenant) -> None:
+    with pytest.raises(EmulatorAdminError) as exc:
+        emulator_tenant.faults.add(effect={"type": "teleport"})
+    assert exc.value.status == 400 and "teleport" in exc.value.body["error"]
+    with pytest.raises(EmulatorAdminError) as exc:
+        emulator_tenant.clock.advance(1)  # real clock
+    assert exc.value.status == 409
+
+
+def test_emulator_server_starts_in_under_half_a_second() -> None:
+    # a cold interpreter: imports included, as a user's first fixture use would see it
+    code = ("import time; t = time.perf_counter()\n"
+            "from emulator.testing import LiveServer\n"
+            "s = LiveServer().start(); print(time.perf_counter() - t); s.stop()")
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                 cwd=ROOT).stdout) for _ in range(2)]
+    assert min(runs) < 0.5, runs
+
+
+XDIST_MODULE = '''
+import json, os, pathlib
+from clarifai_grpc.grpc.api import resources_pb2, service_pb2
+from emulator.core.admin_client import EmulatorTenant
+
+APP = resources_pb2.UserAppIDSet(user_id="me", app_id="main")
+
+
+def test_worker_sees_only_its_own_tenant(emulator_tenant):
+    worker = os.environ["PYTEST_XDIST_WORKER"]
+    t = EmulatorTenant(emulator_tenant.url, "iso-" + worker, grpc_port=emulator_tenant.grpc_port)
+    stub = t.clarifai_json_stub()
+    for i in range(5):
+        resp = stub.PostWorkflows(service_pb2.PostWorkflowsRequest(user_app_id=APP, workflows=[
+            resources_pb2.Workflow(id=f"wf-{worker}-{i}", nodes=[resources_pb2.WorkflowNode(
+                id="n1", model=resources_pb2.Model(id="general-image-detection"))])]), metadata=t.metadata)
+        assert resp.status.code == 10000, resp.status
+        t.faults.add(id=f"rule-{worker}-{i}", match={"operation": "delete_workflow"}, effect={"type": "drop"})
+        listed = stub.ListWorkflows(service_pb2.ListWorkflowsRequest(user_app_id=APP), metadata=t.metadata)
+        assert sorted(w.id for w in listed.workflows) == [f"wf-{worker}-{j}" for j in range(i + 1)]
+        assert [r["id"] for r in t.faults.list()] == [f"rule-{worker}-{j}" for j in range(i + 1)]
+        assert len(t.journal()) == 2 * (i + 1)
+    if os.environ.get("WITH_FLOW") == "1":
+        client = t.opensearch()
+        wid = client.plugins.flow_framework.create(body={"name": "iso-" + worker})["workflow_id"]
+        hits = client.plugins.flow_framework.search(body={"query": {"match_all": {}}})["hits"]["hits"]
+        assert [h["_id"] for h in hits] == [wid]
+    # the fixture's own tenant is untouched by all of the above
+    assert emulator_tenant.faults.list() == [] and emulator_tenant.journal() == []
+    pathlib.Path(os.environ["ISO_DIR"], worker).write_text(json.dumps({"tenant": t.name}))
+'''
+
+
+@pytest.fixture
+def shared_server() -> Iterator[LiveServer]:
+    server = LiveServer(Settings(step_latency_scale=0.0)).start()
+    yield server
+    server.stop()
+
+
+def test_xdist_workers_sharing_one_emulator_are_isolated(shared_server: LiveServer, tmp_path: Path) -> None:
+    module = tmp_path / "test_generated_isolation.py"
+    module.write_text(textwrap.dedent(XDIST_MODULE))
+    iso = tmp_path / "iso"
+    iso.mkdir()
+    admin = AdminClient(shared_server.url)
+    try:
+        admin.request("GET", "/_emulator/health")
+        with_flow = "1"
+    except EmulatorAdminError as exc:
+        with_flow = "0" if "flow" in str(exc.body) else "1"
+    env = {**os.environ, "EMULATOR_URL": shared_server.url, "ISO_DIR": str(iso), "WITH_FLOW": with_flow}
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "each", "-q", "-p", "no:randomly",
+                           "-p", "no:cacheprovider", str(module)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert sorted(p.name for p in iso.iterdir()) == ["gw0", "gw1"], time.perf_counter() - started
+
+    # both workers' worlds are on the one server, each holding only its own workflows/faults/journal
+    gw0, gw1 = AdminClient(shared_server.url, "iso-gw0"), AdminClient(shared_server.url, "iso-gw1")
+    s0, s1 = gw0.request("GET", "/_emulator/state"), gw1.request("GET", "/_emulator/state")
+    assert [f["id"] for f in s0["faults"]] == [f"rule-gw0-{i}" for i in range(5)]
+    assert [f["id"] for f in s1["faults"]] == [f"rule-gw1-{i}" for i in range(5)]
+    assert "wf-gw0-0" in json.dumps(s0["clarifai"]) and "wf-gw1-0" not in json.dumps(s0["clarifai"])
+    j1 = gw1.request("GET", "/_emulator/journal")["entries"]
+    assert j1 and all("gw1" in json.dumps(e["request"]) or e["method"] == "GET" for e in j1)
+
+    # resetting one worker's tenant leaves the other untouched
+    assert gw0.request("POST", "/_emulator/reset")["reset"] == ["iso-gw0"]
+    assert gw0.request("GET", "/_emulator/faults")["faults"] == []
+    assert gw1.request("GET", "/_emulator/state")["faults"] == s1["faults"]
+    assert gw1.request("GET", "/_emulator/state")["clarifai"] == s1["clarifai"]
+    assert gw1.request("GET", "/_emulator/journal")["entries"] == j1
+    # and the per-test fixture tenants were reset at teardown
+    names = [t["name"] for t in admin.request("GET", "/_emulator/tenants")["tenants"]]
+    assert not [n for n in names if n.startswith(("gw0-", "gw1-"))], names
