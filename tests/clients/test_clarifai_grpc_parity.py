@@ -1,0 +1,106 @@
+"""Issue 4's other must-show cases, run over the insecure gRPC channel and the JSON channel with the same
+observable result: a predict mixing good and undecodable inputs (MIXED_STATUS, per-input statuses),
+33 inputs (an error), and a 300-workflow listing walked page by page as the SDK's lister does
+(reference clarifai-workflows.md §5 PostWorkflowResults and ListWorkflows, §10)."""
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from clarifai_grpc.grpc.api import resources_pb2, service_pb2
+from clarifai_grpc.grpc.api.status import status_code_pb2
+
+from emulator.testing import LiveServer
+
+sys.path.insert(0, str(Path(__file__).parent))
+import clarifai_examples as ex
+from clarifai_grpc_support import PAT, Stub, make_stub, observe_predict
+
+CHANNELS = ("grpc", "json")
+
+
+def _on_both(server: LiveServer, tenant: str, scenario: Any) -> list[Any]:
+    return [scenario(make_stub(kind, server, f"{tenant}-{kind}")) for kind in CHANNELS]
+
+
+def _mixed(stub: Stub) -> Any:
+    assert stub.call("PostWorkflows", ex.create_workflow()).status.code == status_code_pb2.SUCCESS
+    response = stub.call("PostWorkflowResults", ex.predict_inputs([
+        ex.image_url_input(ex.METRO_NORTH), ex.image_bytes_input(ex.NOT_AN_IMAGE),
+        ex.image_bytes_input(ex.PNG_1PX)]))
+    return (observe_predict(response), response.status.description,
+            [(r.status.code, r.status.description, r.status.details) for r in response.results])
+
+
+def test_post_workflow_results_mixed_inputs_same_over_both_channels(live_emulator: LiveServer,
+                                                                   tenant_id: str) -> None:
+    over_grpc, over_json = _on_both(live_emulator, tenant_id, _mixed)
+    (code, results), description, statuses = over_grpc
+    assert (code, description) == (status_code_pb2.MIXED_STATUS, "Mixed Success")
+    assert [s[0] for s in statuses] == [status_code_pb2.SUCCESS, status_code_pb2.INPUT_UNSUPPORTED_FORMAT,
+                                        status_code_pb2.SUCCESS]
+    assert [o[2] for o in results[1][1]] == [status_code_pb2.INPUT_UNSUPPORTED_FORMAT] * 2
+    assert all(o[3] for o in results[0][1] + results[2][1]), "good inputs still get concepts"
+    assert over_grpc == over_json
+
+
+def _too_many(stub: Stub) -> Any:
+    stub.call("PostWorkflows", ex.create_workflow())
+    response = stub.call("PostWorkflowResults", ex.predict_inputs([ex.image_url_input(ex.METRO_NORTH)] * 33))
+    return response.status.code, response.status.description, response.status.details, len(response.results)
+
+
+def test_post_workflow_results_33_inputs_same_error_over_both_channels(live_emulator: LiveServer,
+                                                                       tenant_id: str) -> None:
+    over_grpc, over_json = _on_both(live_emulator, tenant_id, _too_many)
+    assert over_grpc[:2] == (status_code_pb2.WORKFLOW_INVALID_ARGUMENT, "Workflow invalid argument")
+    assert over_grpc[3] == 0
+    assert over_grpc == over_json
+
+
+def _walk_pages(stub: Stub, app: resources_pb2.UserAppIDSet) -> list[list[str]]:
+    # the SDK's Lister: page=1,2,... with per_page unset (0 = the server default) until an empty page
+    pages: list[list[str]] = []
+    for page in range(1, 10):
+        response = stub.call("ListWorkflows", service_pb2.ListWorkflowsRequest(user_app_id=app, page=page))
+        assert response.status.code == status_code_pb2.SUCCESS
+        if not response.workflows:
+            return pages
+        pages.append([w.id for w in response.workflows])
+    raise AssertionError("the listing never ended")
+
+
+def _create_many(stub: Stub, app: resources_pb2.UserAppIDSet, count: int) -> list[str]:
+    ids = [f"wf-{i:03d}" for i in range(count)]
+    for start in range(0, count, 50):
+        response = stub.call("PostWorkflows", service_pb2.PostWorkflowsRequest(user_app_id=app, workflows=[
+            resources_pb2.Workflow(id=i, nodes=[ex.node(*ex.GENERAL)]) for i in ids[start:start + 50]]))
+        assert response.status.code == status_code_pb2.SUCCESS, response.status
+    return ids
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_list_workflows_300_pages_like_the_sdk_lister(live_emulator: LiveServer, tenant_id: str,
+                                                      channel: str) -> None:
+    stub = make_stub(channel, live_emulator, tenant_id)
+    app = resources_pb2.UserAppIDSet(user_id="me", app_id="paging")
+    ids = _create_many(stub, app, 300)
+    pages = _walk_pages(stub, app)
+    assert [len(p) for p in pages] == [128, 128, 44]
+    listed = [i for p in pages for i in p]
+    assert sorted(listed) == ids, "no duplicates and no gaps"
+
+
+def test_list_workflows_sdk_app_lister_over_grpc(live_emulator: LiveServer) -> None:
+    from clarifai.client.app import App
+
+    # the SDK sends no tenant: an app of its own in the default tenant keeps the test isolated
+    app_id = "paging-" + uuid.uuid4().hex[:8]
+    ids = _create_many(make_stub("grpc", live_emulator, "default"),
+                       resources_pb2.UserAppIDSet(user_id="sdk-user", app_id=app_id), 300)
+    app = App(user_id="sdk-user", app_id=app_id, base_url=f"http://127.0.0.1:{live_emulator.grpc_port}", pat=PAT)
+    listed = [w.id for w in app.list_workflows()]
+    assert sorted(listed) == ids and len(listed) == len(set(listed))
