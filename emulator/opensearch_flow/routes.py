@@ -1,19 +1,325 @@
-"""HTTP surface of the Flow Framework plugin (placeholder: GET / only, replaced by the Flow work)."""
+"""HTTP surface of the Flow Framework plugin and the cluster root (reference §1-§3): parameters, bodies, shapes.
+
+Only HTTP concerns live here (query-parameter consumption §1.3, JSON/YAML bodies, error shapes
+§1.2, 405/unknown-path answers); every rule is in `backend.py`.
+"""
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
+import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from emulator.core.emulator import Emulator
-from emulator.core.http import ApiMount, JsonResponse
+from emulator.core.emulator import Emulator, Tenant
+from emulator.core.http import ApiBinding, ApiMount, operation_route, remember_body
+from emulator.opensearch_flow import errors
+from emulator.opensearch_flow.backend import MALFORMED, FlowBackend, WriteRequest
+from emulator.opensearch_flow.errors import FlowError
+from emulator.opensearch_flow.sorter import parse_time_value
+
+PREFIX = "/_plugins/_flow_framework"
+WORKFLOW = f"{PREFIX}/workflow"
+MEDIA = "application/json; charset=UTF-8"
+# consumed by the REST channel on every request (§1.3)
+RESPONSE_PARAMS = ("pretty", "human", "format", "filter_path", "error_trace")
+CREATE_PARAMS = ("workflow_id", "validation", "provision", "reprovision", "update_fields", "use_case",
+                 "wait_for_completion_timeout")
+# RestRequest.Method declaration order, used by the 405 "allowed" list
+METHOD_ORDER = ("GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "CONNECT")
+# explicit path segments win over {workflow_id} (§2): their methods decide a 405
+RESERVED_IDS = {"_steps": ["GET"], "_search": ["GET", "POST"]}
+BODY_TYPES = ("application/json", "application/yaml", "application/x-yaml", "text/yaml", "application/x-ndjson",
+              "application/smile", "application/cbor", "application/vnd.opensearch+json")
+
+
+def _respond(request: Request, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    option = orjson.OPT_INDENT_2 if "pretty" in request.query_params else 0
+    return Response(orjson.dumps(body, option=option), status, headers, media_type=MEDIA)
+
+
+def render_error(exc: Exception) -> Response:
+    assert isinstance(exc, FlowError)
+    headers = {"Allow": exc.headers["allow"]} if isinstance(exc, _WrongMethod) else None
+    return Response(orjson.dumps(exc.body()), exc.status, headers, media_type=MEDIA)
+
+
+def render_status(status: int, message: str, code: int | None, headers: dict[str, str] | None) -> Response:
+    return Response(orjson.dumps({"error": message}), status, headers, media_type=MEDIA)
+
+
+def _outcome(exc: Exception) -> tuple[str | None, int | None]:
+    return (exc.message if isinstance(exc, FlowError) else str(exc)), None
+
+
+def _uri(request: Request) -> str:
+    q = request.url.query
+    return request.url.path + (f"?{q}" if q else "")
+
+
+def not_found(request: Request) -> Response:
+    # OpenSearch's RestController.handleBadRequest: 400 and a flat `error`, no `status` key
+    return Response(orjson.dumps({"error": f"no handler found for uri [{_uri(request)}] and method "
+                                           f"[{request.method}]"}), 400, media_type=MEDIA)
+
+
+def method_not_allowed(request: Request, allowed: list[str]) -> Response:
+    segment = request.url.path[len(WORKFLOW) + 1:] if request.url.path.startswith(WORKFLOW + "/") else ""
+    allowed = RESERVED_IDS.get(segment.rstrip("/"), allowed)
+    ordered = [m for m in METHOD_ORDER if m in allowed and m != "HEAD"]
+    msg = f"Incorrect HTTP method for uri [{_uri(request)}] and method [{request.method}], allowed: [{', '.join(ordered)}]"
+    return Response(orjson.dumps({"error": msg, "status": 405}), 405, {"Allow": ",".join(ordered)}, media_type=MEDIA)
+
+
+BINDING = ApiBinding(name="flow", prefixes=(PREFIX,), error_type=FlowError, render_error=render_error,
+                     render_status=render_status, outcome=_outcome, not_found=not_found,
+                     method_not_allowed=method_not_allowed)
+
+
+class _WrongMethod(FlowError):
+    """A method the explicit `_steps`/`_search` paths do not take, though `{workflow_id}` would (§2)."""
+
+    def __init__(self, request: Request, allowed: list[str]) -> None:
+        response = method_not_allowed(request, allowed)
+        super().__init__(405, orjson.loads(response.body)["error"])
+        self.headers = dict(response.headers)
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.message, "status": 405}
+
+
+# --- parameters ------------------------------------------------------------------------------
+
+def _bool(request: Request, key: str, default: bool = False) -> bool:
+    raw = request.query_params.get(key)
+    if raw is None:
+        return default
+    if raw == "":  # presence alone turns a flag on (RestRequest.paramAsBoolean)
+        return True
+    if raw not in ("true", "false"):
+        raise errors.bad_boolean(raw)
+    return raw == "true"
+
+
+def _time(request: Request, key: str) -> float | None:
+    raw = request.query_params.get(key)
+    if raw is None:
+        return None
+    try:
+        seconds = parse_time_value(raw)
+    except ValueError:
+        raise errors.bad_time_value(key, raw) from None
+    return None if seconds < 0 else seconds
+
+
+def _similarity(a: str, b: str) -> float:
+    """Lucene LevenshteinDistance similarity, used for "did you mean" suggestions."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return 1.0 - prev[-1] / max(len(a), len(b), 1)
+
+
+def _reject_unconsumed(request: Request, consumed: tuple[str, ...]) -> None:
+    known = set(consumed) | set(RESPONSE_PARAMS)
+    invalid = sorted(k for k in request.query_params if k not in known)
+    if not invalid:
+        return
+    suggestions = {}
+    for name in invalid:
+        scored = sorted(((_similarity(name, k), k) for k in known), key=lambda t: (-t[0], t[1]))
+        suggestions[name] = [k for s, k in scored if s > 0.5]
+    raise errors.unrecognized_parameters(request.url.path, invalid, suggestions)
+
+
+# --- bodies ----------------------------------------------------------------------------------
+
+async def _raw_body(request: Request, tenant: Tenant) -> bytes:
+    raw = await request.body()
+    limit = tenant.settings.max_body_bytes
+    if len(raw) > limit:
+        raise errors.body_too_large(len(raw), limit)
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if raw.strip() and ctype and ctype not in BODY_TYPES:
+        raise FlowError(406, f"Content-Type header [{request.headers.get('content-type')}] is not supported",
+                        core_type="media_type_header_exception")
+    return raw
+
+
+def _decode(raw: bytes, request: Request) -> Any:
+    """JSON or YAML (by Content-Type); MALFORMED when it cannot be decoded, None when empty."""
+    if not raw.strip():
+        return None
+    ctype = request.headers.get("content-type", "").lower()
+    try:
+        parsed = yaml.safe_load(raw) if "yaml" in ctype else orjson.loads(raw)
+    except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError):
+        return MALFORMED
+    remember_body(request, parsed)
+    return parsed
+
+
+def _backend(tenant: Tenant) -> FlowBackend:
+    backend: FlowBackend = tenant.backend("flow")
+    return backend
+
+
+def _workflow_id(request: Request) -> str:
+    workflow_id = str(request.path_params["workflow_id"])
+    allowed = RESERVED_IDS.get(workflow_id)
+    if allowed is not None and request.method not in allowed:
+        raise _WrongMethod(request, allowed)
+    return workflow_id
+
+
+# --- handlers (one per operationId) ----------------------------------------------------------
+
+async def _write_request(request: Request, tenant: Tenant, workflow_id: str | None) -> WriteRequest:
+    provision = _bool(request, "provision")
+    reprovision = _bool(request, "reprovision")
+    update_fields = _bool(request, "update_fields")
+    wait = _time(request, "wait_for_completion_timeout")
+    validation = request.query_params.get("validation", "all")
+    params = {k: v for k, v in request.query_params.items() if k not in CREATE_PARAMS and k not in RESPONSE_PARAMS}
+    body = _decode(await _raw_body(request, tenant), request)
+    return WriteRequest(body=body, workflow_id=workflow_id, provision=provision, reprovision=reprovision,
+                        update_fields=update_fields, use_case=request.query_params.get("use_case"),
+                        validation_all=[v.strip() for v in validation.split(",")] == ["all"],
+                        wait_timeout_s=wait, params=params)
+
+
+async def create_workflow(request: Request, tenant: Tenant) -> Response:
+    req = await _write_request(request, tenant, None)
+    body, status = await _backend(tenant).create_workflow(req)
+    return _respond(request, body, status)
+
+
+async def update_workflow(request: Request, tenant: Tenant) -> Response:
+    workflow_id = _workflow_id(request)
+    req = await _write_request(request, tenant, workflow_id)
+    body, status = await _backend(tenant).update_workflow(req)
+    return _respond(request, body, status)
+
+
+async def get_workflow(request: Request, tenant: Tenant) -> Response:
+    workflow_id = _workflow_id(request)
+    _reject_unconsumed(request, ("workflow_id",))
+    return _respond(request, _backend(tenant).get_workflow(workflow_id))
+
+
+async def delete_workflow(request: Request, tenant: Tenant) -> Response:
+    workflow_id = _workflow_id(request)
+    clear_status = _bool(request, "clear_status")
+    _reject_unconsumed(request, ("workflow_id", "clear_status"))
+    return _respond(request, _backend(tenant).delete_workflow(workflow_id, clear_status))
+
+
+async def provision_workflow(request: Request, tenant: Tenant) -> Response:
+    workflow_id = str(request.path_params["workflow_id"])
+    wait = _time(request, "wait_for_completion_timeout")
+    params = {k: v for k, v in request.query_params.items()
+              if k not in ("workflow_id", "wait_for_completion_timeout") and k not in RESPONSE_PARAMS}
+    body = _decode(await _raw_body(request, tenant), request)
+    if body is MALFORMED or (body is not None and not isinstance(body, dict)):
+        raise errors.body_parsing_failed()
+    for key, value in (body or {}).items():
+        if not isinstance(value, str):
+            raise errors.body_fields_must_be_strings()
+        if key in params:
+            raise errors.duplicate_key(key)
+        params[key] = value
+    result, status = await _backend(tenant).provision_workflow(workflow_id, params, wait)
+    return _respond(request, result, status)
+
+
+async def deprovision_workflow(request: Request, tenant: Tenant) -> Response:
+    workflow_id = str(request.path_params["workflow_id"])
+    raw = request.query_params.get("allow_delete")
+    _reject_unconsumed(request, ("workflow_id", "allow_delete"))
+    allow = {p.strip() for p in raw.split(",") if p.strip()} if raw else set()
+    return _respond(request, await _backend(tenant).deprovision_workflow(workflow_id, allow))
+
+
+async def get_workflow_status(request: Request, tenant: Tenant) -> Response:
+    workflow_id = str(request.path_params["workflow_id"])
+    all_fields = _bool(request, "all")
+    _reject_unconsumed(request, ("workflow_id", "all"))
+    return _respond(request, _backend(tenant).get_workflow_status(workflow_id, all_fields))
+
+
+async def get_workflow_steps(request: Request, tenant: Tenant) -> Response:
+    raw = request.query_params.get("workflow_step")
+    _reject_unconsumed(request, ("workflow_step",))
+    names = [n.strip() for n in raw.split(",") if n.strip()] if raw is not None else None
+    return _respond(request, _backend(tenant).get_workflow_steps(names))
+
+
+async def _search_body(request: Request, tenant: Tenant) -> dict[str, Any]:
+    _reject_unconsumed(request, ("source", "source_content_type"))
+    raw = await _raw_body(request, tenant)
+    if not raw.strip():
+        source = request.query_params.get("source")
+        if source is None:
+            raise errors.search_body_required()
+        raw = source.encode()
+    body = _decode(raw, request)
+    if body is MALFORMED or not isinstance(body, dict):
+        raise FlowError(400, "Failed to parse content to map", core_type="parse_exception")
+    return body
+
+
+async def search_workflows(request: Request, tenant: Tenant) -> Response:
+    body = await _search_body(request, tenant)
+    return _respond(request, _backend(tenant).search_workflows(body))
+
+
+async def search_workflow_state(request: Request, tenant: Tenant) -> Response:
+    body = await _search_body(request, tenant)
+    return _respond(request, _backend(tenant).search_workflow_state(body))
+
+
+def cluster_info(version: str) -> dict[str, Any]:
+    """`GET /` as an OpenSearch node answers it; clients read `version.number` to pick behaviour."""
+    major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 3
+    return {"name": "emulator-node-1", "cluster_name": "workflow-emulator", "cluster_uuid": "Xr5P7jJMQwWl2F8bS0c3ug",
+            "version": {"distribution": "opensearch", "number": version, "build_type": "tar",
+                        "build_hash": "0000000000000000000000000000000000000000",
+                        "build_date": "2026-01-01T00:00:00.000000Z", "build_snapshot": False,
+                        "lucene_version": "10.2.2" if major >= 3 else "9.12.1",
+                        "minimum_wire_compatibility_version": "2.19.0" if major >= 3 else "7.10.0",
+                        "minimum_index_compatibility_version": "2.0.0" if major >= 3 else "7.0.0"},
+            "tagline": "The OpenSearch Project: https://opensearch.org/"}
 
 
 def install(emulator: Emulator) -> ApiMount:
-    version = emulator.settings.opensearch_version
+    emulator.register_backend("flow", FlowBackend)
+    info = cluster_info(emulator.settings.opensearch_version)
 
-    async def get_cluster_info(request: Request) -> Response:
-        return JsonResponse({"name": "emulator", "cluster_name": "workflow-emulator",
-                             "version": {"distribution": "opensearch", "number": version}})
+    async def get_cluster_info(request: Request, tenant: Tenant) -> Response:
+        return _respond(request, info)
 
-    return ApiMount(None, [Route("/", get_cluster_info, methods=["GET"], name="get_cluster_info")])
+    b = BINDING
+    routes: list[Route] = [
+        operation_route(b, "/", "GET", get_cluster_info, "get_cluster_info"),
+        operation_route(b, WORKFLOW, "POST", create_workflow, "create_workflow"),
+        operation_route(b, f"{WORKFLOW}/_steps", "GET", get_workflow_steps, "get_workflow_steps"),
+        operation_route(b, f"{WORKFLOW}/_search", "POST", search_workflows, "search_workflows"),
+        operation_route(b, f"{WORKFLOW}/_search", "GET", search_workflows, "search_workflows_get",
+                        operation="search_workflows"),
+        operation_route(b, f"{WORKFLOW}/state/_search", "POST", search_workflow_state, "search_workflow_state"),
+        operation_route(b, f"{WORKFLOW}/state/_search", "GET", search_workflow_state, "search_workflow_state_get",
+                        operation="search_workflow_state"),
+        operation_route(b, f"{WORKFLOW}/{{workflow_id}}", "GET", get_workflow, "get_workflow"),
+        operation_route(b, f"{WORKFLOW}/{{workflow_id}}", "PUT", update_workflow, "update_workflow"),
+        operation_route(b, f"{WORKFLOW}/{{workflow_id}}", "DELETE", delete_workflow, "delete_workflow"),
+        operation_route(b, f"{WORKFLOW}/{{workflow_id}}/_provision", "POST", provision_workflow, "provision_workflow"),
+        operation_route(b, f"{WORKFLOW}/{{workflow_id}}/_deprovision", "POST", deprovision_workflow,
+                        "deprovision_workflow"),
+        operation_route(b, f"{WORKFLOW}/{{workflow_id}}/_status", "GET", get_workflow_status, "get_workflow_status"),
+    ]
+    return ApiMount(BINDING, routes)

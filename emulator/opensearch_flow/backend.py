@@ -1,0 +1,292 @@
+"""The Flow Framework plugin's rules per tenant: the transport actions behind every REST handler (reference §2-§10)."""
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator.core.emulator import Tenant
+from emulator.opensearch_flow import errors, query
+from emulator.opensearch_flow.cluster import Cluster
+from emulator.opensearch_flow.deprovision import deprovision_workflow
+from emulator.opensearch_flow.errors import STATE_INDEX, TEMPLATES_INDEX, FlowError
+from emulator.opensearch_flow.models import DocIndex, Progress, State, initial_state, render_state
+from emulator.opensearch_flow.provisioning import ProvisionRun
+from emulator.opensearch_flow.reprovision import plan_reprovision
+from emulator.opensearch_flow.sorter import validate_workflow
+from emulator.opensearch_flow.steps import DENY_LISTED, STEPS, step_json
+from emulator.opensearch_flow.template import parse_template, render_template
+from emulator.opensearch_flow.use_cases import build_use_case
+
+UPDATE_FIELDS = ("name", "description", "use_case", "version", "ui_metadata")
+MALFORMED = object()  # a body that could not be decoded as JSON/YAML
+
+
+@dataclass
+class WriteRequest:
+    """Create (POST) or update (PUT) after the REST layer parsed its query parameters (§3.1)."""
+
+    body: Any
+    workflow_id: str | None = None
+    provision: bool = False
+    reprovision: bool = False
+    update_fields: bool = False
+    use_case: str | None = None
+    validation_all: bool = True
+    wait_timeout_s: float | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+class FlowBackend:
+    def __init__(self, tenant: Tenant) -> None:
+        self.tenant = tenant
+        self.settings = tenant.settings
+        self.templates = DocIndex(TEMPLATES_INDEX)
+        self.state = DocIndex(STATE_INDEX)
+        self.cluster = Cluster()
+        self.runs: dict[str, ProvisionRun] = {}
+        major = re.match(r"\d+", self.settings.opensearch_version)
+        # §2: before 3.0 provision answered 200 and create/update with provision 201
+        self.legacy_2x = major is not None and int(major.group()) < 3
+
+    # --- shared -----------------------------------------------------------------------------
+    def _check_enabled(self) -> None:
+        if not self.settings.flow_enabled:
+            raise errors.disabled()
+
+    def add_resource(self, workflow_id: str, entry: dict[str, str]) -> None:
+        doc = self.state.get(workflow_id)
+        if doc is not None:
+            self.state.update(workflow_id, {"resources_created": [*(doc.get("resources_created") or []), entry]})
+
+    def remove_resource(self, workflow_id: str, entry: dict[str, str]) -> None:
+        doc = self.state.get(workflow_id)
+        if doc is None:
+            return
+        current = list(doc.get("resources_created") or [])
+        if entry in current:
+            current.remove(entry)
+            self.state.update(workflow_id, {"resources_created": current})
+
+    def _template(self, workflow_id: str, missing_index: FlowError) -> dict[str, Any]:
+        if not self.templates.exists:
+            raise missing_index
+        t = self.templates.get(workflow_id)
+        if t is None:
+            raise errors.template_not_in_global_context(workflow_id)
+        return t
+
+    def _validate_all(self, template: dict[str, Any]) -> None:
+        for wf in (template.get("workflows") or {}).values():
+            validate_workflow(wf, workflow_id=None, max_steps=self.settings.max_workflow_steps,
+                              opensearch_version=self.settings.opensearch_version,
+                              generic=errors.validation_failed_template(template.get("name", "")))
+
+    # --- create / update (§3.1, §10) ---------------------------------------------------------
+    def _rest_checks(self, req: WriteRequest, method: str) -> dict[str, Any]:
+        if not self.settings.flow_enabled:
+            raise errors.disabled_create()
+        if req.params and not req.provision:
+            raise errors.only_parameters_permitted()
+        if req.provision and req.update_fields:
+            raise errors.provision_and_update_fields()
+        if req.reprovision and method == "POST":
+            raise errors.reprovision_on_create()
+        if req.reprovision and req.use_case:
+            raise errors.reprovision_with_use_case()
+        if req.wait_timeout_s is not None and not (req.provision or req.reprovision):
+            raise errors.wait_without_provision()
+        if req.use_case:
+            raw = build_use_case(req.use_case, None if req.body is MALFORMED else req.body)
+            return parse_template(raw)
+        if req.body is MALFORMED or req.body is None:
+            raise errors.template_content_invalid()
+        if req.update_fields and method == "PUT" and isinstance(req.body, dict):
+            for key in req.body:
+                if key not in UPDATE_FIELDS:
+                    raise errors.update_field_not_allowed(key)
+        return parse_template(req.body, require_name=not (req.update_fields and method == "PUT"))
+
+    async def create_workflow(self, req: WriteRequest) -> tuple[dict[str, Any], int]:
+        template = self._rest_checks(req, "POST")
+        if req.validation_all:
+            self._validate_all(template)
+        if len(self.templates) >= self.settings.max_workflows:
+            raise errors.max_workflows(self.settings.max_workflows)
+        now = self.tenant.clock.now_ms()
+        workflow_id = self.tenant.ids.opensearch_id()
+        template.update(created_time=now, last_updated_time=now)
+        self.templates.index(workflow_id, template)
+        self.state.index(workflow_id, initial_state(workflow_id))
+        if not req.provision:
+            return {"workflow_id": workflow_id}, 201
+        # §3.1 quirk: with wait_for_completion_timeout the substitution params are dropped
+        params = {} if req.wait_timeout_s is not None else req.params
+        body, _ = await self.provision_workflow(workflow_id, params, req.wait_timeout_s)
+        return body, 201 if self.legacy_2x else 202
+
+    async def update_workflow(self, req: WriteRequest) -> tuple[dict[str, Any], int]:
+        workflow_id = str(req.workflow_id)
+        template = self._rest_checks(req, "PUT")
+        existing = self._template(workflow_id, errors.template_not_retrieved(workflow_id))
+        if req.validation_all:
+            self._validate_all(template)
+        now = self.tenant.clock.now_ms()
+        if req.update_fields:
+            merged = dict(existing)
+            if "name" in template:
+                merged["name"] = template["name"]
+            for key in ("description", "use_case"):
+                if template.get(key):
+                    merged[key] = template[key]
+            version = dict(existing.get("version") or {})
+            new_version = template.get("version") or {}
+            if new_version.get("template"):
+                version["template"] = new_version["template"]
+            if new_version.get("compatibility"):
+                version["compatibility"] = new_version["compatibility"]
+            if version:
+                merged["version"] = version
+            if "ui_metadata" in template:
+                merged["ui_metadata"] = template["ui_metadata"]
+            merged["last_updated_time"] = now
+            self.templates.index(workflow_id, merged)
+            return {"workflow_id": workflow_id}, 201
+        if req.reprovision:
+            return await self._reprovision(workflow_id, existing, template, req)
+        state = self.state.get(workflow_id) or {}
+        if state.get("provisioning_progress") != Progress.NOT_STARTED.value:
+            raise errors.update_requires_not_started(workflow_id)
+        template.update(created_time=existing.get("created_time"), last_updated_time=now)
+        if existing.get("last_provisioned_time") is not None:
+            template["last_provisioned_time"] = existing["last_provisioned_time"]
+        self.templates.index(workflow_id, template)
+        self.state.update(workflow_id, {"state": State.NOT_STARTED.value,
+                                        "provisioning_progress": Progress.NOT_STARTED.value})
+        # §16.1: PUT ?provision=true answers 202 but never provisions
+        return {"workflow_id": workflow_id}, 202 if req.provision and not self.legacy_2x else 201
+
+    async def _reprovision(self, workflow_id: str, existing: dict[str, Any], template: dict[str, Any],
+                           req: WriteRequest) -> tuple[dict[str, Any], int]:
+        state = self.state.get(workflow_id) or {}
+        if state.get("state") not in (State.COMPLETED.value, State.FAILED.value):
+            raise errors.reprovision_requires_done(workflow_id)
+        workflow = (template.get("workflows") or {}).get("provision")
+        if workflow is None:
+            raise errors.reprovision_validation_failed(workflow_id)
+        try:
+            order = self._validate(workflow, workflow_id)
+        except FlowError:
+            raise errors.reprovision_validation_failed(workflow_id) from None
+        replay, overrides = plan_reprovision(existing, workflow, state.get("resources_created") or [])
+        now = self.tenant.clock.now_ms()
+        self.state.update(workflow_id, {"state": State.PROVISIONING.value,
+                                        "provisioning_progress": Progress.IN_PROGRESS.value,
+                                        "provision_start_time": now}, remove=("error",))
+        template.update(created_time=existing.get("created_time"), last_updated_time=now,
+                        last_provisioned_time=now)
+        self.templates.index(workflow_id, template)
+        run = ProvisionRun(self, workflow_id, workflow, order, {}, replay=replay, step_override=overrides,
+                          reprovision=True)
+        body = await self._start(run, req.wait_timeout_s)
+        return body, 201 if self.legacy_2x else 202
+
+    # --- provision (§3.4) -------------------------------------------------------------------
+    def _validate(self, workflow: dict[str, Any], workflow_id: str) -> list[dict[str, Any]]:
+        return validate_workflow(workflow, workflow_id=workflow_id, max_steps=self.settings.max_workflow_steps,
+                                 opensearch_version=self.settings.opensearch_version,
+                                 generic=errors.provision_validation_failed(workflow_id))
+
+    async def provision_workflow(self, workflow_id: str, params: dict[str, str],
+                                 wait_timeout_s: float | None) -> tuple[dict[str, Any], int]:
+        self._check_enabled()
+        template = self._template(workflow_id, errors.failed_to_get_template(workflow_id))
+        workflow = (template.get("workflows") or {}).get("provision")
+        if workflow is None:
+            raise errors.no_provision_workflow(workflow_id)
+        order = self._validate(workflow, workflow_id)
+        state = self.state.get(workflow_id)
+        progress = (state or {}).get("provisioning_progress", "unknown")
+        if progress != Progress.NOT_STARTED.value:
+            raise errors.provision_state_not_started(progress, workflow_id)
+        now = self.tenant.clock.now_ms()
+        self.state.update(workflow_id, {"state": State.PROVISIONING.value,
+                                        "provisioning_progress": Progress.IN_PROGRESS.value,
+                                        "provision_start_time": now, "resources_created": []})
+        self.templates.update(workflow_id, {"last_provisioned_time": now})
+        run = ProvisionRun(self, workflow_id, workflow, order, params)
+        body = await self._start(run, wait_timeout_s)
+        return body, 200 if self.legacy_2x else 202
+
+    async def _start(self, run: ProvisionRun, wait_timeout_s: float | None) -> dict[str, Any]:
+        self.runs[run.workflow_id] = run
+        task = self.tenant.spawn(run.run())
+        task.add_done_callback(lambda _t: self.runs.pop(run.workflow_id, None) if self.runs.get(
+            run.workflow_id) is run else None)
+        if wait_timeout_s is None or wait_timeout_s < 0:
+            return {"workflow_id": run.workflow_id}
+        # synchronous mode (§3.4): the outcome if it arrives in time, else the current snapshot
+        timer = asyncio.ensure_future(self.tenant.clock.sleep(wait_timeout_s))
+        await asyncio.wait({run.done, timer}, return_when=asyncio.FIRST_COMPLETED)
+        timer.cancel()
+        if run.done.done():
+            outcome = run.done.result()
+            if not outcome.ok:
+                raise FlowError(outcome.status, str(outcome.error), exception="WorkflowStepException")
+        state = self.state.get(run.workflow_id)
+        if state is None:
+            return {"workflow_id": run.workflow_id, "error": errors.workflow_timed_out_state(), "state": "UNKNOWN"}
+        return render_state(state, all_fields=False)
+
+    # --- deprovision, status, get, delete, steps ---------------------------------------------
+    async def deprovision_workflow(self, workflow_id: str, allow_delete: set[str]) -> dict[str, Any]:
+        self._check_enabled()
+        return await deprovision_workflow(self, workflow_id, allow_delete)
+
+    def get_workflow_status(self, workflow_id: str, all_fields: bool) -> dict[str, Any]:
+        self._check_enabled()
+        doc = self.state.get(workflow_id)
+        if doc is None:
+            raise errors.status_not_found(workflow_id)
+        return render_state(doc, all_fields=all_fields)
+
+    def get_workflow(self, workflow_id: str) -> dict[str, Any]:
+        self._check_enabled()
+        return render_template(self._template(workflow_id, errors.no_templates_get()))
+
+    def delete_workflow(self, workflow_id: str, clear_status: bool) -> dict[str, Any]:
+        self._check_enabled()
+        if not self.templates.exists:
+            raise errors.no_templates_delete()
+        response = self.templates.delete(workflow_id)
+        state = self.state.get(workflow_id)
+        # §3.3: the state survives unless cleared or empty, and never while provisioning
+        if state is not None and (clear_status or not state.get("resources_created")) \
+                and state.get("provisioning_progress") != Progress.IN_PROGRESS.value:
+            self.state.delete(workflow_id)
+        return response
+
+    def get_workflow_steps(self, names: list[str] | None) -> dict[str, Any]:
+        self._check_enabled()
+        if names is None:
+            return {n: step_json(s) for n, s in STEPS.items() if n not in DENY_LISTED}
+        out: dict[str, Any] = {}
+        for n in names:
+            if n not in STEPS or n in DENY_LISTED:
+                raise errors.steps_json_failed()  # the inner `Invalid step name` is swallowed (§3.7)
+            out[n] = step_json(STEPS[n])
+        return out
+
+    # --- search (§3.8) ----------------------------------------------------------------------
+    def search_workflows(self, body: dict[str, Any]) -> dict[str, Any]:
+        self._check_enabled()
+        return query.search(self.templates, body, lambda t: render_template(t), self.settings.request_timeout_s)
+
+    def search_workflow_state(self, body: dict[str, Any]) -> dict[str, Any]:
+        self._check_enabled()
+        return query.search(self.state, body, lambda s: dict(s), self.settings.request_timeout_s)
+
+    def dump(self) -> dict[str, Any]:
+        return {"templates": self.templates.dump(), "state": self.state.dump(), "cluster": self.cluster.dump(),
+                "provisioning": sorted(self.runs)}

@@ -1,0 +1,94 @@
+"""Deprovisioning as `DeprovisionWorkflowTransportAction` does it (reference §8, seed docs 000/001).
+
+Undo steps run in reverse creation order in progress-based passes: 100 ms after each success,
+1 s between passes, and the loop stops after a pass in which nothing succeeded. All waits are on
+the tenant clock, so a manual clock makes the retry timeline deterministic.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from emulator.opensearch_flow import errors
+from emulator.opensearch_flow.cluster import ClusterError
+from emulator.opensearch_flow.errors import FlowError
+from emulator.opensearch_flow.models import Progress, State, initial_state
+from emulator.opensearch_flow.steps import STEPS, StepContext, deprovision_step_for
+
+if TYPE_CHECKING:
+    from emulator.opensearch_flow.backend import FlowBackend
+
+SUCCESS_PAUSE_S = 0.1
+PASS_PAUSE_S = 1.0
+
+
+def _label(entry: dict[str, Any]) -> str:
+    return f"{entry['resource_type']} {entry['resource_id']}"
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+async def deprovision_workflow(backend: FlowBackend, workflow_id: str, allow_delete: set[str]) -> dict[str, Any]:
+    tenant = backend.tenant
+    state = backend.state.get(workflow_id)
+    if state is None:
+        raise errors.deprovision_state_not_found(workflow_id)
+    to_delete: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    for entry in state.get("resources_created") or []:
+        undo = deprovision_step_for(entry["workflow_step_name"])
+        if undo is None:
+            raise errors.deprovision_step_unknown(entry["workflow_step_name"])
+        if undo.needs_allow_delete and entry["resource_id"] not in allow_delete:
+            skipped.append(entry)
+        else:
+            to_delete.append(entry)
+    remaining = list(reversed(to_delete))
+    while remaining:
+        progressed = False
+        failed: list[dict[str, Any]] = []
+        for entry in remaining:
+            if await _undo(backend, workflow_id, entry):
+                backend.remove_resource(workflow_id, entry)
+                progressed = True
+                await tenant.clock.sleep(SUCCESS_PAUSE_S)
+            else:
+                failed.append(entry)
+        remaining = failed
+        if not remaining or not progressed:
+            break
+        await tenant.clock.sleep(PASS_PAUSE_S)
+    if not remaining and not skipped:
+        if backend.templates.get(workflow_id) is not None:
+            backend.state.index(workflow_id, initial_state(workflow_id))  # full overwrite (§6.2)
+        else:
+            backend.state.delete(workflow_id)
+        return {"workflow_id": workflow_id}
+    backend.state.update(workflow_id, {"state": State.COMPLETED.value, "provisioning_progress": Progress.DONE.value,
+                                       "provision_end_time": tenant.clock.now_ms(),
+                                       "resources_created": remaining + skipped})
+    raise errors.deprovision_failed(_dedupe([_label(e) for e in remaining]), _dedupe([_label(e) for e in skipped]))
+
+
+async def _undo(backend: FlowBackend, workflow_id: str, entry: dict[str, Any]) -> bool:
+    """One deletion attempt; False keeps the entry for the next pass (§8 step 4)."""
+    tenant = backend.tenant
+    spec = deprovision_step_for(entry["workflow_step_name"])
+    assert spec is not None
+    effect = tenant.faults.flow_step(phase="deprovision", step_type=entry["workflow_step_name"],
+                                     node_id=entry["workflow_step_id"], resource_type=entry["resource_type"],
+                                     resource_id=entry["resource_id"], workflow_id=workflow_id)
+    delay = min(spec.latency_s * tenant.settings.step_latency_scale, tenant.settings.request_timeout_s)
+    if delay > 0:
+        await tenant.clock.sleep(delay)
+    if effect is not None:
+        return False
+    ctx = StepContext(cluster=backend.cluster, new_id=tenant.ids.opensearch_id,
+                      inputs={entry["resource_type"]: entry["resource_id"]}, node_id=entry["workflow_step_id"],
+                      workflow_id=workflow_id)
+    try:
+        STEPS[spec.name].run(ctx)
+    except (ClusterError, FlowError):
+        return False
+    return True

@@ -1,0 +1,403 @@
+"""The Flow Framework plugin's error messages, verbatim, as named constructors (reference §1.2, §3, §5, §10, §12).
+
+Two wire shapes exist (§1.2): plugin errors (`FlowFrameworkException` / `WorkflowStepException`)
+render as `{"error": msg}`; errors raised by OpenSearch core render in the nested shape with a
+`status` key. `FlowError.core_type` selects the second shape.
+"""
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+TEMPLATES_INDEX = ".plugins-flow-framework-templates"
+STATE_INDEX = ".plugins-flow-framework-state"
+# §3.1 step 2: Java HashSet iteration order of the consumed parameter names (tests check the suffix)
+CREATE_CONSUMED_LIST = ("[use_case, pretty, workflow_id, provision, reprovision, format, error_trace, human, "
+                        "update_fields, wait_for_completion_timeout, filter_path, validation]")
+SAFE_CHARS = ".,!?():@-_'/\\\""
+
+
+class FlowError(Exception):
+    """One plugin or core error: HTTP status + message (+ the core exception type for the nested shape)."""
+
+    def __init__(self, status: int, message: str, *, core_type: str | None = None,
+                 exception: str = "FlowFrameworkException", extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.core_type = core_type
+        self.exception = exception
+        self.extra = extra or {}
+
+    def body(self) -> dict[str, Any]:
+        if self.core_type is None:
+            return {"error": self.message}
+        cause = {"type": self.core_type, "reason": self.message, **self.extra}
+        return {"error": {"root_cause": [cause], **cause}, "status": self.status}
+
+
+def rest_status_name(status: int) -> str:
+    """Java `RestStatus.name()` for a numeric status (used in state error texts, §7)."""
+    try:
+        return HTTPStatus(status).name
+    except ValueError:
+        return "INTERNAL_SERVER_ERROR"
+
+
+def plugin(status: int, message: str) -> FlowError:
+    return FlowError(status, message)
+
+
+def step_exception(status: int, message: str) -> FlowError:
+    return FlowError(status, message, exception="WorkflowStepException")
+
+
+# --- core (nested shape) ---------------------------------------------------------------------
+
+def bad_boolean(value: str) -> FlowError:
+    return FlowError(400, f"Failed to parse value [{value}] as only [true] or [false] are allowed.",
+                     core_type="illegal_argument_exception")
+
+
+def unrecognized_parameters(path: str, invalid: list[str], suggestions: dict[str, list[str]]) -> FlowError:
+    """`BaseRestHandler.unrecognized`, including its "did you mean" suggestions."""
+    parts = []
+    for name in invalid:
+        text = f"[{name}]"
+        keys = suggestions.get(name) or []
+        if keys:
+            text += " -> did you mean " + (f"[{keys[0]}]" if len(keys) == 1 else f"any of [{', '.join(keys)}]") + "?"
+        parts.append(text)
+    plural = "s" if len(invalid) > 1 else ""
+    return FlowError(400, f"request [{path}] contains unrecognized parameter{plural}: {', '.join(parts)}",
+                     core_type="illegal_argument_exception")
+
+
+def bad_time_value(setting: str, value: str) -> FlowError:
+    return FlowError(400, f"failed to parse setting [{setting}] with value [{value}] as a time value: "
+                          "unit is missing or unrecognized", core_type="parse_exception")
+
+
+def search_body_required() -> FlowError:
+    return FlowError(400, "request body or source parameter is required", core_type="parse_exception")
+
+
+def search_parse(message: str) -> FlowError:
+    return FlowError(400, message, core_type="parsing_exception")
+
+
+def search_illegal(message: str) -> FlowError:
+    return FlowError(400, message, core_type="illegal_argument_exception")
+
+
+def index_not_found(index: str) -> FlowError:
+    return FlowError(404, f"no such index [{index}]", core_type="index_not_found_exception",
+                     extra={"index": index, "resource.id": index, "resource.type": "index_or_alias",
+                            "index_uuid": "_na_"})
+
+
+def body_too_large(size: int, limit: int) -> FlowError:
+    return FlowError(413, f"Request content length [{size}] exceeds the limit [{limit}]",
+                     core_type="content_too_long_exception")
+
+
+# --- plugin: §12 and §3 ----------------------------------------------------------------------
+
+def disabled_create() -> FlowError:
+    return plugin(403, "This API is disabled. To enable it, set [plugins.flow_framework.enabled] to true.")
+
+
+def disabled() -> FlowError:
+    return plugin(403, "This API is disabled. To enable it, update the setting [plugins.flow_framework.enabled] to true.")
+
+
+def only_parameters_permitted() -> FlowError:
+    return plugin(400, f"Only the parameters {CREATE_CONSUMED_LIST} are permitted unless the provision parameter is set to true.")
+
+
+def provision_and_update_fields() -> FlowError:
+    return plugin(400, "You can not use both the provision and update_fields parameters in the same request.")
+
+
+def reprovision_on_create() -> FlowError:
+    return plugin(400, "You can not use the reprovision parameter to create a new template.")
+
+
+def reprovision_with_use_case() -> FlowError:
+    return plugin(400, "You cannot use the reprovision and use_case parameters in the same request.")
+
+
+def wait_without_provision() -> FlowError:
+    return plugin(400, "Request parameter 'wait_for_completion_timeout' is not allowed unless the 'provision' "
+                       "or 'reprovision' parameter is set to true.")
+
+
+def use_case_not_found(name: str) -> FlowError:
+    return plugin(400, f"Unable to find substitution ready file for use case: {name}")
+
+
+def use_case_missing_params(name: str, missing: list[str]) -> FlowError:
+    return plugin(400, f"Missing the following required parameters for use case [{name}] : [{', '.join(missing)}]")
+
+
+def use_case_bad_body() -> FlowError:
+    return plugin(400, "failure parsing request body when a use case is given, make sure to provide a map with "
+                       "values that are either Strings, Arrays, or Map of Strings to Strings")
+
+
+def template_content_invalid() -> FlowError:
+    return plugin(400, "IOException: template content invalid for specified Content-Type.")
+
+
+def max_workflows(limit: int) -> FlowError:
+    return plugin(400, f"Maximum workflows limit reached: {limit}")
+
+
+def template_not_in_global_context(workflow_id: str) -> FlowError:
+    return plugin(404, f"Failed to retrieve template ({workflow_id}) from global context.")
+
+
+def template_not_retrieved(workflow_id: str) -> FlowError:
+    return plugin(404, f"Failed to retrieve template ({workflow_id}).")
+
+
+def update_requires_not_started(workflow_id: str) -> FlowError:
+    return plugin(400, f"The template can not be updated unless its provisioning state is NOT_STARTED: "
+                       f"{workflow_id}. Deprovision the workflow to reset the state.")
+
+
+def no_templates_get() -> FlowError:
+    return plugin(404, "There are no templates in the global_context")
+
+
+def no_templates_delete() -> FlowError:
+    return plugin(404, "There are no templates in the global context")
+
+
+def failed_to_get_template(workflow_id: str) -> FlowError:
+    return plugin(404, f"Failed to get template {workflow_id}")
+
+
+def no_provision_workflow(workflow_id: str) -> FlowError:
+    return plugin(500, f"Failed to retrieve template from global context for workflow {workflow_id}")
+
+
+def provision_state_not_started(progress: str, workflow_id: str) -> FlowError:
+    return plugin(400, f"The workflow provisioning state is {progress} and can not be provisioned unless its "
+                       f"state is NOT_STARTED: {workflow_id}. Deprovision the workflow to reset the state.")
+
+
+def duplicate_key(key: str) -> FlowError:
+    return plugin(400, f"Duplicate key {key}")
+
+
+def body_fields_must_be_strings() -> FlowError:
+    return plugin(400, "Request body fields must have string values")
+
+
+def body_parsing_failed() -> FlowError:
+    return plugin(400, "Request body parsing failed")
+
+
+def status_not_found(workflow_id: str) -> FlowError:
+    return plugin(404, f"Fail to find workflow status of {workflow_id}")
+
+
+def deprovision_state_not_found(workflow_id: str) -> FlowError:
+    return plugin(404, f"Failed to get workflow state for workflow {workflow_id}")
+
+
+def deprovision_failed(failed: list[str], skipped: list[str]) -> FlowError:
+    """§8 result table: 202 when something failed (optionally naming the skipped ones), else 403."""
+    if failed:
+        msg = f"Failed to deprovision some resources: [{', '.join(failed)}]."
+        if skipped:
+            msg += f" These resources require the allow_delete parameter to deprovision: [{', '.join(skipped)}]."
+        return plugin(202, msg)
+    return plugin(403, f"These resources require the allow_delete parameter to deprovision: [{', '.join(skipped)}].")
+
+
+def steps_json_failed() -> FlowError:
+    return plugin(400, "Failed to retrieve workflow step json.")
+
+
+def failed_to_get_workflow(status: int) -> FlowError:
+    return plugin(status, "Failed to get workflow.")
+
+
+def tenant_provision_throttled(limit: int) -> FlowError:
+    return plugin(429, f"Exceeded max simultaneous provisioning requests: {limit}")
+
+
+def tenant_deprovision_throttled(limit: int) -> FlowError:
+    return plugin(429, f"Exceeded max simultaneous deprovisioning requests: {limit}")
+
+
+def workflow_timed_out_state() -> str:
+    return "Workflow timed out, failed to fetch current state"
+
+
+# --- template parsing §4.2 -------------------------------------------------------------------
+
+def template_unknown_field(key: str) -> FlowError:
+    return plugin(400, f"Unable to parse field [{key}] in a template object.")
+
+
+def template_requires_name() -> FlowError:
+    return plugin(400, "A template object requires a name.")
+
+
+def version_unknown_field() -> FlowError:
+    # sic: the real parser always names [version] (§4.2)
+    return plugin(400, "Unable to parse field [version] in a version object.")
+
+
+def workflow_needs_node() -> FlowError:
+    return plugin(400, "A workflow must have at least one node.")
+
+
+def edge_unknown_field(key: str) -> FlowError:
+    return plugin(400, f"Unable to parse field [{key}] in an edge object.")
+
+
+def edge_requires_ends() -> FlowError:
+    return plugin(400, "An edge object requires both a source and dest field.")
+
+
+def node_unknown_field(key: str) -> FlowError:
+    return plugin(400, f"Unable to parse field [{key}] in a node object.")
+
+
+def node_requires_id_type() -> FlowError:
+    return plugin(400, "An node object requires both an id and type field.")
+
+
+def failed_to_parse_map(key: str) -> FlowError:
+    return plugin(400, f"Failed to parse {key} map")
+
+
+# --- validation §5 ---------------------------------------------------------------------------
+
+def too_many_nodes(workflow_id: str | None, n: int, limit: int) -> FlowError:
+    return plugin(400, f"Workflow {workflow_id} has {n} nodes, which exceeds the maximum of {limit}. Change the "
+                       "setting [plugins.flow_framework.max_workflow_steps] to increase this.")
+
+
+def denied_step(step_type: str, node_id: str) -> FlowError:
+    return plugin(403, f"The step type [{step_type}] for node [{node_id}] can not be used in a workflow.")
+
+
+def duplicate_node(node_id: str) -> FlowError:
+    return plugin(400, f"Duplicate node id {node_id}.")
+
+
+def edge_source_missing(source: str) -> FlowError:
+    return plugin(400, f"Edge source {source} does not correspond to a node.")
+
+
+def edge_dest_missing(dest: str) -> FlowError:
+    return plugin(400, f"Edge destination {dest} does not correspond to a node.")
+
+
+def edge_self_loop(node_id: str) -> FlowError:
+    return plugin(400, f"Edge connects node {node_id} to itself.")
+
+
+def no_start_node() -> FlowError:
+    return plugin(400, "No start node detected: all nodes have a predecessor.")
+
+
+def cycle_detected(edges: list[tuple[str, str]]) -> FlowError:
+    return plugin(400, "Cycle detected: [" + ", ".join(f"{s}->{d}" for s, d in edges) + "]")
+
+
+def step_not_implemented(step_type: str) -> FlowError:
+    return plugin(501, f"Workflow step type [{step_type}] is not implemented.")
+
+
+def negative_node_timeout(value: str, node_id: str) -> FlowError:
+    return plugin(400, f"Failed to parse timeout value [{value}] for field [{node_id}.user_inputs.node_timeout]. "
+                       "Must be positive")
+
+
+def validation_failed_template(name: str) -> FlowError:
+    return plugin(400, f"Workflow validation failed for template {name}")
+
+
+def missing_plugins(step_type: str, plugins: list[str]) -> FlowError:
+    return plugin(400, f"The workflowStep {step_type} requires the following plugins to be installed : "
+                       f"[{', '.join(plugins)}]")
+
+
+def missing_required_inputs(node_id: str, keys: list[str]) -> FlowError:
+    return plugin(400, f"Invalid workflow, node [{node_id}] missing the following required inputs : "
+                       f"[{', '.join(keys)}]")
+
+
+def unsafe_names(failures: list[str]) -> FlowError:
+    """OpenSearch `ValidationException` text: numbered failures, each followed by `;`."""
+    return plugin(400, "Validation Failed: " + "".join(f"{i}: {f};" for i, f in enumerate(failures, 1)))
+
+
+def unsafe_field_text(label: str, field: str, node_id: str, blank: bool) -> str:
+    if blank:
+        return f"{label} {field} [node {node_id}] is required and cannot be null or blank"
+    return (f"{label} {field} [node {node_id}] can only contain letters, numbers, spaces, and basic "
+            f"punctuation ({SAFE_CHARS})")
+
+
+# --- provisioning §3.4, §7 -------------------------------------------------------------------
+
+def missing_step_inputs(keys: list[str], workflow_id: str, node_id: str) -> FlowError:
+    return plugin(400, f"Missing required inputs [{', '.join(keys)}] in workflow [{workflow_id}] node [{node_id}]")
+
+
+def resource_type_unknown(step: str) -> FlowError:
+    return plugin(400, f"Unable to find resource type for step: {step}")
+
+
+def deprovision_step_unknown(step: str) -> FlowError:
+    return plugin(400, f"Unable to find deprovision step for step: {step}")
+
+
+def typed_mapping() -> FlowError:
+    return step_exception(400, "The mapping definition cannot be nested under a type")
+
+
+# --- update_fields / reprovision §10 ---------------------------------------------------------
+
+def update_field_not_allowed(key: str) -> FlowError:
+    return plugin(400, f"You can not update the field [{key}] without updating the whole template.")
+
+
+def reprovision_requires_done(workflow_id: str) -> FlowError:
+    return plugin(400, f"The template can not be reprovisioned unless its provisioning state is DONE or FAILED: {workflow_id}")
+
+
+def reprovision_validation_failed(workflow_id: str) -> FlowError:
+    return plugin(400, f"Workflow validation failed for workflow {workflow_id}")
+
+
+def reprovision_node_deleted() -> FlowError:
+    return plugin(400, "Workflow Step deletion is not supported when reprovisioning a template.")
+
+
+def reprovision_step_not_updatable(node_id: str) -> FlowError:
+    return plugin(400, f"Workflow Step {node_id} does not support updates when reprovisioning.")
+
+
+def update_step_unknown(step_type: str) -> FlowError:
+    return plugin(400, f"Unable to find update step for step: {step_type}")
+
+
+def no_modifications() -> FlowError:
+    return plugin(400, "Template does not contain any modifications")
+
+
+def index_settings_not_updated(index: str) -> FlowError:
+    return step_exception(400, f"Failed to update index settings for index {index}, no settings have been updated")
+
+
+def provision_validation_failed(workflow_id: str) -> FlowError:
+    """The generic wrapper of non-plugin validation failures at provision (§5 check 8): 400, same text as the NPE path."""
+    return plugin(400, f"Failed to retrieve template from global context for workflow {workflow_id}")

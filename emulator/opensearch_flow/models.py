@@ -1,0 +1,114 @@
+"""The plugin's two system indices as in-memory document stores (reference §1.1, §6): templates and state."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class State(str, Enum):
+    NOT_STARTED = "NOT_STARTED"
+    PROVISIONING = "PROVISIONING"
+    FAILED = "FAILED"
+    COMPLETED = "COMPLETED"
+
+
+class Progress(str, Enum):
+    NOT_STARTED = "NOT_STARTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+STATE_FIELDS = ("workflow_id", "error", "state", "provisioning_progress", "provision_start_time",
+                "provision_end_time", "user", "user_outputs", "resources_created", "tenant_id",
+                "all_shared_principals")
+
+
+@dataclass
+class Doc:
+    source: dict[str, Any]
+    version: int
+    seq_no: int
+
+
+@dataclass
+class DocIndex:
+    """One OpenSearch index with auto-created existence, `_version` and `_seq_no` counters."""
+
+    name: str
+    docs: dict[str, Doc] = field(default_factory=dict)
+    exists: bool = False
+    next_seq: int = 0
+    versions: dict[str, int] = field(default_factory=dict)  # survives deletes, like OpenSearch tombstones
+
+    def _bump(self, doc_id: str) -> tuple[int, int]:
+        self.exists = True
+        seq = self.next_seq
+        self.next_seq += 1
+        version = self.versions.get(doc_id, 0) + 1
+        self.versions[doc_id] = version
+        return version, seq
+
+    def index(self, doc_id: str, source: dict[str, Any]) -> Doc:
+        version, seq = self._bump(doc_id)
+        doc = self.docs[doc_id] = Doc(source, version, seq)
+        return doc
+
+    def update(self, doc_id: str, partial: dict[str, Any], remove: tuple[str, ...] = ()) -> bool:
+        """Partial update (a missing doc is a no-op, as the plugin's best-effort state writes are)."""
+        doc = self.docs.get(doc_id)
+        if doc is None:
+            return False
+        source = {**doc.source, **partial}
+        for key in remove:
+            source.pop(key, None)
+        self.index(doc_id, source)
+        return True
+
+    def get(self, doc_id: str) -> dict[str, Any] | None:
+        doc = self.docs.get(doc_id)
+        return None if doc is None else doc.source
+
+    def delete(self, doc_id: str) -> dict[str, Any]:
+        """The raw OpenSearch delete response (§3.3), `not_found` for a missing id."""
+        found = doc_id in self.docs
+        version, seq = self._bump(doc_id)
+        if found:
+            del self.docs[doc_id]
+        return {"_index": self.name, "_id": doc_id, "_version": version,
+                "result": "deleted" if found else "not_found", "forced_refresh": True,
+                "_shards": {"total": 1, "successful": 1, "failed": 0}, "_seq_no": seq, "_primary_term": 1}
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def dump(self) -> dict[str, Any]:
+        return {"exists": self.exists, "docs": {k: copy.deepcopy(d.source) for k, d in self.docs.items()}}
+
+
+def initial_state(workflow_id: str) -> dict[str, Any]:
+    """The create-time state document (§6.2), also what a full deprovision writes back."""
+    return {"workflow_id": workflow_id, "state": State.NOT_STARTED.value,
+            "provisioning_progress": Progress.NOT_STARTED.value}
+
+
+def render_state(doc: dict[str, Any], *, all_fields: bool) -> dict[str, Any]:
+    """`_status` output (§3.6, §6.1): field order, nulls and empties omitted."""
+    if all_fields:
+        keys: tuple[str, ...] = STATE_FIELDS
+    else:
+        keys = ("workflow_id", "error", "state", "resources_created")
+    out: dict[str, Any] = {}
+    for key in keys:
+        v = doc.get(key)
+        if v is None or (key == "resources_created" and not v):
+            continue
+        out[key] = copy.deepcopy(v)
+    return out
+
+
+def resource_entry(step_name: str, node_id: str, resource_type: str, resource_id: str) -> dict[str, str]:
+    return {"workflow_step_name": step_name, "workflow_step_id": node_id, "resource_type": resource_type,
+            "resource_id": resource_id}

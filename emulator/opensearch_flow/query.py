@@ -1,0 +1,281 @@
+"""The search DSL subset clients use against the plugin's two indices, with the standard search response (reference §3.8)."""
+from __future__ import annotations
+
+import copy
+import fnmatch
+import re
+from collections.abc import Callable
+from typing import Any
+
+from emulator.opensearch_flow import errors
+from emulator.opensearch_flow.models import DocIndex
+
+# §3.8 "useful field mappings": analyzed text fields; everything else matches exactly (keyword/date)
+TEXT_FIELDS = frozenset({"name", "description", "error"})
+DATE_FIELDS = frozenset({"created_time", "last_updated_time", "last_provisioned_time", "provision_start_time",
+                         "provision_end_time"})
+TOP_KEYS = frozenset({"query", "size", "from", "sort", "_source", "track_total_hits", "timeout",
+                      "seq_no_primary_term", "version", "track_scores", "explain", "stored_fields"})
+Query = Callable[[dict[str, Any]], bool]
+
+
+def _tokens(v: Any) -> list[str]:
+    return re.findall(r"\w+", str(v).lower())
+
+
+def _values(doc: Any, path: str) -> list[Any]:
+    """Every value at a dotted path, flattening arrays (nested resources_created, node lists)."""
+    path = path.removesuffix(".keyword")
+    current = [doc]
+    for part in path.split("."):
+        nxt: list[Any] = []
+        for c in current:
+            if isinstance(c, dict) and part in c:
+                v = c[part]
+                nxt.extend(v if isinstance(v, list) else [v])
+        current = nxt
+    return current
+
+
+def _token(value: Any) -> str:
+    json_like = {True: "true", False: "false"}
+    return json_like[value] if isinstance(value, bool) else str(value)
+
+
+def _term(path: str, value: Any) -> Query:
+    analyzed = path in TEXT_FIELDS
+
+    def q(doc: dict[str, Any]) -> bool:
+        for v in _values(doc, path):
+            if analyzed and _token(value) in _tokens(v):
+                return True
+            if not analyzed and _token(v) == _token(value):
+                return True
+        return False
+    return q
+
+
+def _match(path: str, spec: Any) -> Query:
+    if isinstance(spec, dict):
+        text, operator = spec.get("query"), str(spec.get("operator", "or")).lower()
+    else:
+        text, operator = spec, "or"
+    if path not in TEXT_FIELDS and not path.endswith(".keyword"):
+        return _term(path, text)  # match on a keyword field is an exact term query
+    if path.endswith(".keyword"):
+        return _term(path, text)
+    wanted = _tokens(text)
+
+    def q(doc: dict[str, Any]) -> bool:
+        have = {t for v in _values(doc, path) for t in _tokens(v)}
+        hits = [t in have for t in wanted]
+        return bool(wanted) and (all(hits) if operator == "and" else any(hits))
+    return q
+
+
+def _range(path: str, spec: dict[str, Any]) -> Query:
+    bounds = {k: spec[k] for k in ("gt", "gte", "lt", "lte") if k in spec}
+
+    def num(v: Any) -> float | None:
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return None
+
+    def ok(v: Any) -> bool:
+        x = num(v)
+        if x is None:
+            return False
+        for op, b in bounds.items():
+            y = num(b)
+            if y is None:
+                raise errors.search_parse(f"failed to parse date field [{b}] with format [strict_date_optional_time||epoch_millis]")
+            if (op == "gt" and not x > y) or (op == "gte" and not x >= y) or (op == "lt" and not x < y) \
+                    or (op == "lte" and not x <= y):
+                return False
+        return True
+
+    return lambda doc: any(ok(v) for v in _values(doc, path))
+
+
+def _single_field(kind: str, body: Any) -> tuple[str, Any]:
+    if not isinstance(body, dict) or len(body) != 1:
+        raise errors.search_parse(f"[{kind}] query doesn't support multiple fields, found [{', '.join(body)}]"
+                                  if isinstance(body, dict) and body else f"[{kind}] query malformed, no field")
+    path, spec = next(iter(body.items()))
+    return path, spec
+
+
+def compile_query(q: Any) -> Query:
+    if not isinstance(q, dict) or len(q) != 1:
+        raise errors.search_parse("[_na] query malformed, must start with start_object" if not isinstance(q, dict)
+                                  else "[query] malformed query, expected a single query type")
+    kind, body = next(iter(q.items()))
+    if kind == "match_all":
+        return lambda doc: True
+    if kind == "match_none":
+        return lambda doc: False
+    if kind in ("match", "match_phrase"):
+        return _match(*_single_field(kind, body))
+    if kind == "term":
+        path, spec = _single_field(kind, body)
+        return _term(path, spec.get("value") if isinstance(spec, dict) else spec)
+    if kind == "terms":
+        if not isinstance(body, dict):
+            raise errors.search_parse("[terms] query malformed")
+        fields = [(k, v) for k, v in body.items() if k != "boost"]
+        if len(fields) != 1 or not isinstance(fields[0][1], list):
+            raise errors.search_parse("[terms] query does not support multiple fields")
+        subs = [_term(fields[0][0], v) for v in fields[0][1]]
+        return lambda doc: any(s(doc) for s in subs)
+    if kind == "ids":
+        values = set(map(str, (body or {}).get("values") or []))
+        return lambda doc: str(doc.get("_id")) in values
+    if kind == "exists":
+        path = str((body or {}).get("field"))
+        return lambda doc: bool(_values(doc, path))
+    if kind == "range":
+        path, spec = _single_field(kind, body)
+        if not isinstance(spec, dict):
+            raise errors.search_parse("[range] query malformed, no start_object after query name")
+        return _range(path, spec)
+    if kind == "bool":
+        return _bool(body)
+    raise errors.search_parse(f"unknown query [{kind}]")
+
+
+def _clauses(body: dict[str, Any], key: str) -> list[Query]:
+    v = body.get(key) or []
+    return [compile_query(c) for c in (v if isinstance(v, list) else [v])]
+
+
+def _bool(body: Any) -> Query:
+    if not isinstance(body, dict):
+        raise errors.search_parse("[bool] malformed query, expected [END_OBJECT] but found [START_ARRAY]")
+    for key in body:
+        if key not in ("must", "should", "filter", "must_not", "minimum_should_match", "boost"):
+            raise errors.search_parse(f"[bool] query does not support [{key}]")
+    must = _clauses(body, "must") + _clauses(body, "filter")
+    should, must_not = _clauses(body, "should"), _clauses(body, "must_not")
+    msm = body.get("minimum_should_match")
+    need = int(msm) if msm is not None else (1 if should and not must else 0)
+
+    def q(doc: dict[str, Any]) -> bool:
+        return (all(c(doc) for c in must) and not any(c(doc) for c in must_not)
+                and sum(1 for c in should if c(doc)) >= need)
+    return q
+
+
+def _sort_keys(sort: Any) -> list[tuple[str, bool]]:
+    items = sort if isinstance(sort, list) else [sort]
+    out: list[tuple[str, bool]] = []
+    for item in items:
+        if isinstance(item, str):
+            out.append((item, item == "_score"))
+        elif isinstance(item, dict) and len(item) == 1:
+            field, spec = next(iter(item.items()))
+            order = spec.get("order", "asc") if isinstance(spec, dict) else spec
+            out.append((field, str(order).lower() == "desc"))
+        else:
+            raise errors.search_parse("[sort] malformed")
+    for field, _ in out:
+        if field in TEXT_FIELDS:
+            raise errors.search_illegal(
+                "Text fields are not optimised for operations that require per-document field data like "
+                "aggregations and sorting, so these operations are disabled by default. Please use a keyword field "
+                f"instead. Alternatively, set fielddata=true on [{field}] in order to load field data by "
+                "uninverting the inverted index. Note that this can use significant memory.")
+    return out
+
+
+def _filter_source(source: dict[str, Any], includes: list[str], excludes: list[str]) -> dict[str, Any]:
+    def walk(obj: Any, prefix: str) -> Any:
+        if not isinstance(obj, dict):
+            return obj
+        out: dict[str, Any] = {}
+        for k, v in obj.items():
+            path = f"{prefix}{k}"
+            if any(fnmatch.fnmatchcase(path, e) for e in excludes):
+                continue
+            if isinstance(v, list):
+                v = [walk(x, path + ".") for x in v]
+            elif isinstance(v, dict):
+                v = walk(v, path + ".")
+            if includes and not any(fnmatch.fnmatchcase(path, i) or i.startswith(path + ".")
+                                    or fnmatch.fnmatchcase(path, i + ".*") or path.startswith(i + ".")
+                                    for i in includes):
+                continue
+            out[k] = v
+        return out
+    return walk(source, "")  # type: ignore[no-any-return]
+
+
+def _source_spec(spec: Any) -> tuple[bool, list[str], list[str]]:
+    if spec is None or spec is True:
+        return True, [], []
+    if spec is False:
+        return False, [], []
+    if isinstance(spec, str):
+        return True, [spec], []
+    if isinstance(spec, list):
+        return True, [str(s) for s in spec], []
+    if isinstance(spec, dict):
+        inc, exc = spec.get("includes", spec.get("include", [])), spec.get("excludes", spec.get("exclude", []))
+        return True, [inc] if isinstance(inc, str) else list(inc), [exc] if isinstance(exc, str) else list(exc)
+    raise errors.search_parse("[_source] malformed")
+
+
+def search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], dict[str, Any]],
+           timeout_s: float) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise errors.search_parse("request body must be a JSON object")
+    for key, value in body.items():
+        if key not in TOP_KEYS:
+            token = ("START_OBJECT" if isinstance(value, dict) else "START_ARRAY" if isinstance(value, list)
+                     else "VALUE_STRING" if isinstance(value, str) else "VALUE_BOOLEAN" if isinstance(value, bool)
+                     else "VALUE_NUMBER")
+            raise errors.search_parse(f"Unknown key for a {token} in [{key}].")
+    matcher = compile_query(body.get("query", {"match_all": {}}))
+    size, offset = body.get("size", 10), body.get("from", 0)
+    if not isinstance(size, int) or not isinstance(offset, int) or size < 0 or offset < 0:
+        raise errors.search_illegal(f"[size] parameter cannot be negative, found [{size}]" if isinstance(size, int)
+                                    and size < 0 else "[from] parameter cannot be negative")
+    sort = _sort_keys(body["sort"]) if "sort" in body else []
+    if not index.exists:
+        raise errors.index_not_found(index.name)
+    hits = []
+    for doc_id, doc in index.docs.items():
+        source = render(doc.source)
+        if matcher({**source, "_id": doc_id}):
+            hits.append((doc_id, doc, source))
+    if sort:
+        for field, desc in reversed(sort):
+            if field == "_score":
+                continue
+            present = [h for h in hits if _values(h[2], field)]
+            missing = [h for h in hits if not _values(h[2], field)]
+            present.sort(key=lambda h, f=field: _sort_value(_values(h[2], f)[0]), reverse=desc)
+            hits = present + missing  # missing values sort last either way
+    fetch, includes, excludes = _source_spec(body.get("_source"))
+    # §3.8: the plugin always hides `user` and credentials; with an explicit _source also ui_metadata
+    excludes = excludes + ["user", "workflows.*.nodes.user_inputs.credential"]
+    if "_source" in body:
+        excludes.append("ui_metadata")
+    scored = not sort or any(f == "_score" for f, _ in sort)
+    out_hits = []
+    for doc_id, doc, source in hits[offset: offset + size]:
+        hit: dict[str, Any] = {"_index": index.name, "_id": doc_id, "_version": doc.version,
+                               "_seq_no": doc.seq_no, "_primary_term": 1, "_score": 1.0 if scored else None}
+        if fetch:
+            hit["_source"] = _filter_source(copy.deepcopy(source), includes, excludes)
+        if sort:
+            hit["sort"] = [_sort_value((_values(source, f) or [None])[0]) if f != "_score" else 1.0 for f, _ in sort]
+        out_hits.append(hit)
+    return {"took": 1, "timed_out": False,
+            "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+            "hits": {"total": {"value": len(hits), "relation": "eq"},
+                     "max_score": (1.0 if hits else None) if scored else None, "hits": out_hits}}
+
+
+def _sort_value(v: Any) -> Any:
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)

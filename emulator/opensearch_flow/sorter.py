@@ -1,0 +1,123 @@
+"""Workflow validation and ordering as `WorkflowProcessSorter` does it (reference §5), plus OpenSearch time values."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from emulator.core.graph import CycleError, topological_order
+from emulator.opensearch_flow import errors
+from emulator.opensearch_flow.errors import FlowError
+from emulator.opensearch_flow.steps import DENY_LISTED, SAFE_NAME_LABELS, STEPS
+
+_TIME = re.compile(r"^(-?\d+(?:\.\d+)?)(nanos|micros|ms|s|m|h|d)$")
+_UNITS = {"nanos": 1e-9, "micros": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_SAFE_PUNCT = set(".,!?():@-_/'\"")
+
+
+def parse_time_value(value: str) -> float:
+    """`TimeValue.parseTimeValue`: `-1` and `0` need no unit; anything else needs one. Seconds out."""
+    v = value.strip().lower()
+    if v in ("-1", "0"):
+        return float(v)
+    m = _TIME.match(v)
+    if not m:
+        raise ValueError(value)
+    n = float(m.group(1))
+    if n < 0:
+        raise ValueError(value)  # only -1 may be negative in OpenSearch time values
+    return n * _UNITS[m.group(2)]
+
+
+def _is_safe(text: str) -> bool:
+    return all(c.isalnum() or c.isspace() or c in _SAFE_PUNCT for c in text)
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
+
+
+def validate_workflow(workflow: dict[str, Any], *, workflow_id: str | None, max_steps: int,
+                      opensearch_version: str, generic: FlowError) -> list[dict[str, Any]]:
+    """Run the §5 checks in order; return the nodes in topological order.
+
+    `generic` is the wrapper for non-plugin failures (an unparsable `node_timeout`): it differs
+    between create (`Workflow validation failed for template <name>`) and provision.
+    """
+    nodes: list[dict[str, Any]] = workflow["nodes"]
+    edges: list[dict[str, str]] = workflow["edges"]
+    if len(nodes) > max_steps:
+        raise errors.too_many_nodes(workflow_id or "null", len(nodes), max_steps)
+    for n in nodes:
+        if n["type"] in DENY_LISTED:
+            raise errors.denied_step(n["type"], n["id"])
+    ids: set[str] = set()
+    for n in nodes:
+        if n["id"] in ids:
+            raise errors.duplicate_node(n["id"])
+        ids.add(n["id"])
+    for e in edges:
+        if e["source"] not in ids:
+            raise errors.edge_source_missing(e["source"])
+        if e["dest"] not in ids:
+            raise errors.edge_dest_missing(e["dest"])
+        if e["source"] == e["dest"]:
+            raise errors.edge_self_loop(e["source"])
+    dests = {e["dest"] for e in edges}
+    if all(n["id"] in dests for n in nodes):
+        raise errors.no_start_node()
+    pairs = [(e["source"], e["dest"]) for e in edges]
+    try:
+        order = topological_order([n["id"] for n in nodes], pairs)
+    except CycleError as exc:
+        raise errors.cycle_detected(exc.remaining_edges) from None
+    by_id = {n["id"]: n for n in nodes}
+    sorted_nodes = [by_id[i] for i in order]
+    for n in sorted_nodes:
+        if n["type"] not in STEPS:
+            raise errors.step_not_implemented(n["type"])
+    for n in sorted_nodes:
+        raw = n["user_inputs"].get("node_timeout")
+        if raw is not None:
+            try:
+                seconds = parse_time_value(str(raw))
+            except ValueError:
+                raise generic from None
+            if seconds < 0:
+                raise errors.negative_node_timeout(str(raw), n["id"])
+    # §5 check 9 (required plugins) never fails: the emulated cluster has opensearch-ml installed
+    preds: dict[str, list[str]] = {i: [] for i in ids}
+    for s, d in pairs:
+        preds[d].append(s)
+    for n in sorted_nodes:
+        spec = STEPS[n["type"]]
+        have = set(n["user_inputs"])
+        for p in preds[n["id"]]:
+            have.update(STEPS[by_id[p]["type"]].outputs)
+        missing = [k for k in spec.inputs if k not in have]
+        if missing:
+            raise errors.missing_required_inputs(n["id"], missing)
+    if _version_tuple(opensearch_version) >= (3, 7):
+        failures: list[str] = []
+        for n in sorted_nodes:
+            label = SAFE_NAME_LABELS.get(n["type"])
+            if label is None:
+                continue
+            name = n["user_inputs"].get("name")
+            if not isinstance(name, str) or not name.strip():
+                failures.append(errors.unsafe_field_text(label, "name", n["id"], True))
+            elif not _is_safe(name):
+                failures.append(errors.unsafe_field_text(label, "name", n["id"], False))
+            desc = n["user_inputs"].get("description")
+            if isinstance(desc, str) and not _is_safe(desc):
+                failures.append(errors.unsafe_field_text(label, "description", n["id"], False))
+        if failures:
+            raise errors.unsafe_names(failures)
+    return sorted_nodes
+
+
+def predecessors(workflow: dict[str, Any]) -> dict[str, list[str]]:
+    preds: dict[str, list[str]] = {n["id"]: [] for n in workflow["nodes"]}
+    for e in workflow["edges"]:
+        if e["source"] not in preds[e["dest"]]:
+            preds[e["dest"]].append(e["source"])
+    return preds
