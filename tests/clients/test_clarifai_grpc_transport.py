@@ -14,7 +14,10 @@ import grpc
 import pytest
 from clarifai_grpc.grpc.api import resources_pb2, service_pb2
 from clarifai_grpc.grpc.api.status import status_code_pb2
+from starlette.routing import Route
 
+from emulator.app import create_app
+from emulator.clarifai.grpc_api import SERVED_RPCS, operation_name
 from emulator.settings import Settings
 from emulator.testing import LiveServer
 
@@ -321,3 +324,15 @@ def test_post_workflow_results_grpc_cold_model_deploying_then_succeeds(cold_serv
     warm = _predict(stub)
     assert warm.status.code == OK
     assert [o.model.id for o in warm.results[0].outputs] == [FOOD[0]]
+
+
+def test_served_rpcs_journal_operation_names_match_rest_operation_ids() -> None:
+    # BRIEF "Fixed names": the logical operation is the snake_case RPC name, the same REST journals
+    assert [operation_name(r) for r in SERVED_RPCS] == [
+        "post_workflows", "list_workflows", "get_workflow", "patch_workflows", "patch_workflow_ids",
+        "delete_workflow", "delete_workflows", "post_workflow_results", "list_workflow_versions",
+        "get_workflow_version", "patch_workflow_versions", "delete_workflow_versions",
+        "post_workflow_versions_publish", "post_workflow_versions_un_publish", "get_model", "get_model_type"]
+    app = create_app(Settings(grpc_enabled=False))
+    rest_operations = {getattr(r.endpoint, "operation", None) for r in app.routes if isinstance(r, Route)}
+    assert {operation_name(r) for r in SERVED_RPCS} <= rest_operations
