@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from clarifai_grpc.grpc.api import service_pb2
-from google.protobuf import json_format
+from google.protobuf import json_format, message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
@@ -32,13 +32,14 @@ _FLOATS = {FieldDescriptor.TYPE_FLOAT, FieldDescriptor.TYPE_DOUBLE}
 
 @cache
 def request_class(rpc: str) -> type[Message]:
-    cls: type[Message] = getattr(service_pb2, _V2.methods_by_name[rpc].input_type.name)
+    cls: type[Message] = message_factory.GetMessageClass(_V2.methods_by_name[rpc].input_type)
     return cls
 
 
 @cache
 def response_class(rpc: str) -> type[Message]:
-    cls: type[Message] = getattr(service_pb2, _V2.methods_by_name[rpc].output_type.name)
+    # e.g. BaseResponse lives in status_pb2, not service_pb2
+    cls: type[Message] = message_factory.GetMessageClass(_V2.methods_by_name[rpc].output_type)
     return cls
 
 
