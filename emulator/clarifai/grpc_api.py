@@ -26,6 +26,7 @@ from google.protobuf import json_format, message_factory
 from google.protobuf.message import Message
 
 from emulator.clarifai import errors, wire
+from emulator.clarifai.backend import CallContext, ClarifaiBackend
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
 from emulator.core.faults import FaultRuleError, latency_seconds, parse_header_rules, request_rules
 from emulator.core.http import FAULT_HEADER, ApiMount
@@ -156,8 +157,6 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
 
     async def _call_backend(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message],
                             tenant: Tenant, metadata: dict[str, str]) -> tuple[Message, int]:
-        from emulator.clarifai.backend import CallContext
-
         ctx = CallContext(tenant, metadata.get("authorization"), metadata.get(REQUEST_ID_PREFIX_HEADER), "grpc")
         try:
             body, status = await tenant.backend(API).call(rpc, request_dict, ctx)
@@ -292,8 +291,6 @@ def install(emulator: Emulator) -> ApiMount:
     """The gRPC door has no HTTP routes; it only contributes lifecycle hooks to the app."""
     if API not in emulator.backend_factories:
         # the gRPC door serves the same backend as REST, also when the REST routes are not mounted
-        from emulator.clarifai.backend import ClarifaiBackend
-
         emulator.register_backend(API, ClarifaiBackend)
     server = GrpcServer(emulator)
     return ApiMount(None, [], on_startup=[server.start], on_shutdown=[server.stop])
