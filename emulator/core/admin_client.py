@@ -33,7 +33,7 @@ class AdminClient:
         if self.tenant is not None:
             req.add_header(TENANT_HEADER, self.tenant)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - loopback admin URL
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 raw = resp.read()
         except urllib.error.HTTPError as exc:
             raw = exc.read()

@@ -101,6 +101,15 @@ def error_catalogue(api: str) -> tuple[dict[str, Any], ...]:
         pattern = "^" + ".*".join(re.escape(part) for part in re.split(r"\x00\w+\x00", message)) + "$"
         out.append({"constructor": name, "status": status, "code": code if isinstance(code, int) else None,
                     "message": re.sub(r"\x00(\w+)\x00", r"<\1>", message), "pattern": pattern})
+    # a status-code table (Clarifai's BY_CODE) names codes no constructor builds with a fixed code
+    table = getattr(module, "BY_CODE", None)
+    built = {e["code"] for e in out}
+    if isinstance(table, dict):
+        for code, spec in table.items():
+            status = getattr(spec, "http_status", None)
+            if isinstance(code, int) and code not in built and isinstance(status, int) and status >= 300:
+                out.append({"constructor": str(getattr(spec, "name", code)), "status": status, "code": code,
+                            "message": str(getattr(spec, "description", "")), "pattern": "^$"})
     return tuple(out)
 
 

@@ -196,7 +196,7 @@ def test_seed_replays_requests_without_journal_or_faults(client: TestClient) -> 
 
 def test_get_coverage_degrades_without_contract_files(client: TestClient,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(coverage_mod, "openapi_dirs", lambda: [])
+    monkeypatch.setattr(coverage_mod, "openapi_dirs", list)
     body = client.get("/_emulator/coverage", headers=T1).json()
     assert body["tenant"] == "t1"
     assert body["sources"]["flow"]["openapi"] is None and body["sources"]["clarifai"]["openapi"] is None

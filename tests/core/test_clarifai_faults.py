@@ -111,3 +111,32 @@ def test_post_workflow_results_model_deploying_fault_in_band_21351(t: EmulatorTe
                  effect={"type": "error", "status": 503, "code": 21351, "message": "Model is deploying"})
     codes = [_predict(stub, t).status.code for _ in range(3)]
     assert codes == [status_code_pb2.MODEL_DEPLOYING, status_code_pb2.MODEL_DEPLOYING, status_code_pb2.SUCCESS]
+
+
+def test_seed_clarifai_models_and_workflows_visible_to_the_client(t: EmulatorTenant) -> None:
+    out = t.seed({"clarifai": {"models": [{"id": "seeded-model", "concepts": ["a", "b"]}],
+                               "workflows": [{"id": "seeded-wf", "nodes": [
+                                   {"id": "n1", "model": {"id": "seeded-model"}}]}]}})
+    assert out["clarifai_workflows"] == ["seeded-wf"] and out["clarifai_models"][0]["id"] == "seeded-model"
+    stub = t.clarifai_json_stub()
+    got = stub.GetWorkflow(service_pb2.GetWorkflowRequest(user_app_id=APP, workflow_id="seeded-wf"),
+                           metadata=t.metadata)
+    assert got.status.code == status_code_pb2.SUCCESS and got.workflow.nodes[0].model.id == "seeded-model"
+    # seeding is not the client's doing: only the GetWorkflow above is journaled
+    assert [e["operation"] for e in t.journal()] == ["get_workflow"]
+
+
+def test_get_coverage_lists_clarifai_operations_and_codes_never_seen(t: EmulatorTenant) -> None:
+    stub = t.clarifai_json_stub()
+    _create_two_node_workflow(stub, t)
+    missing = stub.GetWorkflow(service_pb2.GetWorkflowRequest(user_app_id=APP, workflow_id="nope"),
+                               metadata=t.metadata)
+    assert missing.status.code == status_code_pb2.WORKFLOW_DOES_NOT_EXIST or missing.status.code == 11101
+    cov = t.coverage()["apis"]["clarifai"]
+    ops = {o["operation"]: o for o in cov["operations"]}
+    assert ops["post_workflows"]["statuses_seen"] == [200]
+    assert ops["get_workflow"]["statuses_seen"] == [404]
+    assert not ops["delete_workflow"]["exercised"]
+    assert [e["code"] for e in cov["errors_seen"]] == [missing.status.code]
+    never = {e["code"] for e in cov["errors_never_seen"]}
+    assert status_code_pb2.MODEL_DEPLOYING in never and missing.status.code not in never
