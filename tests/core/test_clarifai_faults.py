@@ -140,3 +140,17 @@ def test_get_coverage_lists_clarifai_operations_and_codes_never_seen(t: Emulator
     assert [e["code"] for e in cov["errors_seen"]] == [missing.status.code]
     never = {e["code"] for e in cov["errors_never_seen"]}
     assert status_code_pb2.MODEL_DEPLOYING in never and missing.status.code not in never
+
+
+def test_list_workflows_empty_and_truncated_body_break_the_json_client(t: EmulatorTenant) -> None:
+    from clarifai_grpc.channel.errors import ApiError
+
+    stub = t.clarifai_json_stub()
+    t.faults.add(match={"operation": "list_workflows"}, effects=[{"type": "empty_body"},
+                                                               {"type": "truncate", "bytes": 12}])
+    req = service_pb2.ListWorkflowsRequest(user_app_id=APP)
+    for _ in range(2):
+        with pytest.raises(ApiError):
+            stub.ListWorkflows(req, metadata=t.metadata)
+    assert stub.ListWorkflows(req, metadata=t.metadata).status.code == status_code_pb2.SUCCESS
+    assert [e["response_bytes"] for e in t.journal(operation="list_workflows")][:2] == [0, 12]

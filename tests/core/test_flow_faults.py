@@ -152,3 +152,15 @@ def test_get_coverage_reports_exercised_and_never_seen_flow_operations(t: Emulat
     assert [e["status"] for e in flow["errors_seen"]] == [404]
     assert flow["summary"]["operations_exercised"] == 2
     assert flow["summary"]["errors_never_seen"] < flow["summary"]["errors_known"]
+
+
+def test_get_workflow_drop_fault_is_a_connection_error_for_opensearch_py(t: EmulatorTenant) -> None:
+    import opensearchpy
+
+    client = t.opensearch()
+    wid = client.plugins.flow_framework.create(body=template(CONNECTOR))["workflow_id"]
+    t.faults.add(match={"operation": "get_workflow"}, effect={"type": "drop"}, count=1)
+    with pytest.raises(opensearchpy.ConnectionError):
+        client.plugins.flow_framework.get(workflow_id=wid)
+    assert client.plugins.flow_framework.get(workflow_id=wid)["name"] == "fault-demo"
+    assert [e["status"] for e in t.journal(operation="get_workflow")] == [0, 200]

@@ -169,3 +169,13 @@ def test_get_toy_latency_200_concurrent_requests_overlap(toy: EmulatorTenant) ->
     statuses, wall = concurrent_gets(toy.url, "/toy", toy.headers, 200)
     assert statuses == [200] * 200
     assert 1.0 <= wall < 1.5, wall
+
+
+def test_get_workflow_steps_latency_200_concurrent_requests_real_api(emulator_tenant: EmulatorTenant) -> None:
+    t = emulator_tenant  # real clock: the injected second is awaited, never blocking a worker
+    t.faults.add(match={"api": "flow", "operation": "get_workflow_steps"},
+                 effect={"type": "latency", "ms": 1000})
+    statuses, wall = concurrent_gets(t.url, "/_plugins/_flow_framework/workflow/_steps", t.headers, 200)
+    assert statuses == [200] * 200
+    assert 1.0 <= wall < 1.5, wall
+    assert t.faults.list()[0]["fired"] == 200
