@@ -23,7 +23,7 @@ from typing import Any
 import grpc
 from clarifai_grpc.grpc.api import service_pb2, service_pb2_grpc
 from google.protobuf import json_format, message_factory
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
 
 from emulator.clarifai import errors, wire
 from emulator.clarifai.backend import CallContext, ClarifaiBackend
@@ -91,10 +91,18 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
 
-    async def serve(self, rpc: str, request: Message, context: grpc.aio.ServicerContext) -> Message:
+    async def serve(self, rpc: str, request: Message | Undecodable,
+                    context: grpc.aio.ServicerContext) -> Message:
         started = time.perf_counter()
         metadata = _metadata(context)
         tenant = self.emulator.tenant(metadata.get(TENANT_HEADER))
+        if isinstance(request, Undecodable):
+            tenant.journal.record(
+                time_ms=tenant.clock.now_ms(), api=API, operation=operation_name(rpc), method="POST",
+                path=rpc_path(rpc), query="", status=0, duration_ms=0.0, error="undecodable request",
+                headers=redact_headers(metadata), transport="grpc")
+            await context.abort(grpc.StatusCode.INTERNAL, f"grpc: error unmarshalling request: {request.error}")
+            raise TypeError("unreachable: context.abort() raises")
         response_cls = response_class(rpc)
         request_dict: dict[str, Any] | None = None
         fired: dict[str, Any] | None = None
@@ -250,6 +258,51 @@ for _method in _V2.methods:
             _served_method(_method.name) if _method.name in SERVED_RPCS else _unimplemented_method(_method.name))
 
 
+class Undecodable:
+    """Stands for a request whose bytes are not a valid protobuf message."""
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+
+
+class _CapturedHandlers:
+    """Receives what the generated add_V2Servicer_to_server registers."""
+
+    def __init__(self) -> None:
+        self.handlers: tuple[grpc.GenericRpcHandler, ...] = ()
+
+    def add_generic_rpc_handlers(self, handlers: tuple[grpc.GenericRpcHandler, ...]) -> None:
+        self.handlers += tuple(handlers)
+
+
+class _TolerantDecoding(grpc.GenericRpcHandler):  # type: ignore[misc]
+    """Corrupt request bytes make the generated decoder raise, which grpc reports as UNKNOWN with a
+    server-side traceback; hand the servicer an `Undecodable` instead so it answers INTERNAL with the
+    message grpc servers use for this ("grpc: error unmarshalling request")."""
+
+    def __init__(self, inner: grpc.GenericRpcHandler) -> None:
+        self._inner = inner
+        self._cache: dict[str, Any] = {}
+
+    def service(self, details: grpc.HandlerCallDetails) -> Any:
+        method = details.method
+        if method not in self._cache:
+            handler = self._inner.service(details)
+            if handler is not None and handler.request_deserializer is not None:
+                handler = handler._replace(request_deserializer=_tolerant(handler.request_deserializer))
+            self._cache[method] = handler
+        return self._cache[method]
+
+
+def _tolerant(decode: Callable[[bytes], Message]) -> Callable[[bytes], Message | Undecodable]:
+    def tolerant(data: bytes) -> Message | Undecodable:
+        try:
+            return decode(data)
+        except DecodeError as exc:
+            return Undecodable(str(exc))
+    return tolerant
+
+
 class GrpcServer:
     """The grpc.aio server, started and stopped by the app's lifespan on the app's own event loop, so
     gRPC calls and HTTP requests share one state root (DESIGN.md "One process, one state root")."""
@@ -264,7 +317,10 @@ class GrpcServer:
             return
         server = grpc.aio.server(options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                                           ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
-        service_pb2_grpc.add_V2Servicer_to_server(ClarifaiServicer(self.emulator), server)
+        # the generated registration, with request decoding made tolerant (see _TolerantDecoding)
+        generated = _CapturedHandlers()
+        service_pb2_grpc.add_V2Servicer_to_server(ClarifaiServicer(self.emulator), generated)
+        server.add_generic_rpc_handlers(tuple(_TolerantDecoding(h) for h in generated.handlers))
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
         address = f"{host}:{settings.grpc_port}"
         try:

@@ -336,3 +336,20 @@ def test_served_rpcs_journal_operation_names_match_rest_operation_ids() -> None:
     app = create_app(Settings(grpc_enabled=False))
     rest_operations = {getattr(r.endpoint, "operation", None) for r in app.routes if isinstance(r, Route)}
     assert {operation_name(r) for r in SERVED_RPCS} <= rest_operations
+
+
+def test_post_workflows_grpc_corrupt_request_bytes_answer_internal(live_emulator: LiveServer,
+                                                                   tenant_id: str) -> None:
+    channel = grpc.insecure_channel(f"127.0.0.1:{live_emulator.grpc_port}")
+    raw = channel.unary_unary("/clarifai.api.V2/PostWorkflows", request_serializer=lambda b: b,
+                              response_deserializer=lambda b: b)
+    with pytest.raises(grpc.RpcError) as info:
+        raw(b"\xff\xff\xff\xff\x0f not protobuf", metadata=(("x-emulator-tenant", tenant_id),), timeout=10)
+    assert info.value.code() == grpc.StatusCode.INTERNAL
+    assert info.value.details().startswith("grpc: error unmarshalling request: ")
+    # the server carries on, and the journal shows the attempt
+    assert make_stub("grpc", live_emulator, tenant_id).call(
+        "ListWorkflows", service_pb2.ListWorkflowsRequest()).status.code == OK
+    first = _journal(live_emulator, tenant_id)[0]
+    assert (first.operation, first.error) == ("post_workflows", "undecodable request")
+    channel.close()
