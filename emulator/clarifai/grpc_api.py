@@ -147,7 +147,7 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         elif kind == "error":
             assert fired is not None
             code = code_for_injected_error(fired)
-            message = str(fired.get("message", "Injected fault"))
+            message = str(fired.get("message", "Injected fault")) or errors.spec(code).description
             context.set_trailing_metadata(_retry_after(fired))
             # as over REST: the rule's message is the description
             return (self._status_only(response_cls, tenant, metadata, code, "", message),
