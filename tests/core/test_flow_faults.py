@@ -164,3 +164,33 @@ def test_get_workflow_drop_fault_is_a_connection_error_for_opensearch_py(t: Emul
         client.plugins.flow_framework.get(workflow_id=wid)
     assert client.plugins.flow_framework.get(workflow_id=wid)["name"] == "fault-demo"
     assert [e["status"] for e in t.journal(operation="get_workflow")] == [0, 200]
+
+
+def test_reset_cancels_in_flight_provisioning_cleanly(t: EmulatorTenant) -> None:
+    import opensearchpy
+
+    client = t.opensearch()
+    wid = client.plugins.flow_framework.create(body=template(CONNECTOR, REGISTER, DEPLOY))["workflow_id"]
+    client.plugins.flow_framework.provision(workflow_id=wid)
+    assert client.plugins.flow_framework.get_status(workflow_id=wid)["state"] == "PROVISIONING"
+    assert t.state()["in_flight"] >= 1
+    out = t.reset()
+    assert out["reset"] == [t.name] and out["cancelled"] >= 1
+    with pytest.raises(opensearchpy.NotFoundError):
+        client.plugins.flow_framework.get_status(workflow_id=wid)
+    assert t.state()["in_flight"] == 0 and t.clock.get()["mode"] == "real"  # a fresh tenant
+
+
+def test_seed_flow_templates_then_dump_state(t: EmulatorTenant) -> None:
+    out = t.seed({"flow": {"workflows": [template(CONNECTOR), {"name": "second"}]}})
+    assert len(out["flow_workflows"]) == 2 and [r["status"] for r in out["results"]] == [201, 201]
+    client = t.opensearch()
+    assert client.plugins.flow_framework.get(workflow_id=out["flow_workflows"][1])["name"] == "second"
+    assert [e["operation"] for e in t.journal()] == ["get_workflow"]  # seeding is not journaled
+    dump = t.state()
+    assert dump["tenant"] == t.name and "flow" in dump
+    assert set(out["flow_workflows"]) <= set(str(dump["flow"]).replace("'", " ").split())
+    bad = t.admin.request  # a refused seed request reports which one and why
+    with pytest.raises(EmulatorAdminError) as exc:
+        bad("POST", "/_emulator/seed", {"flow": {"workflows": [{"workflows": "nope"}]}})
+    assert exc.value.status == 422 and "POST /_plugins/_flow_framework/workflow -> 400" in exc.value.body["error"]
