@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.core.emulator import Emulator
 from emulator.core.http import ApiBinding, ApiMount, DropConnection, JsonResponse
+from emulator.core.routing import IndexedRouter
 from emulator.settings import Settings
 
 
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
 
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: http_exception, Exception: unexpected})
+    # same routing semantics, without trying ~70 route regexes per request (core/routing.py)
+    app.router = IndexedRouter(app.router.routes, lifespan=lifespan)
     app.state.emulator = emulator
     app.state.bindings = bindings
     app.add_middleware(_DropConnectionMiddleware)

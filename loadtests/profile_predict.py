@@ -21,16 +21,18 @@ import workloads as w
 Message = dict[str, Any]
 
 
-async def start(app: Any) -> None:
-    """Drive the ASGI lifespan startup (backends register, admin marks itself started)."""
+async def start(app: Any) -> asyncio.Task[None]:
+    """Drive the ASGI lifespan startup (backends register, admin marks itself started); keep the
+    returned task referenced, or its collection runs the app's shutdown (which clears tenants)."""
     inbox: asyncio.Queue[Message] = asyncio.Queue()
     outbox: asyncio.Queue[Message] = asyncio.Queue()
     await inbox.put({"type": "lifespan.startup"})
-    asyncio.get_running_loop().create_task(
+    task = asyncio.get_running_loop().create_task(
         app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, outbox.put))
     msg = await outbox.get()
     if msg["type"] != "lifespan.startup.complete":
         raise RuntimeError(f"startup failed: {msg}")
+    return task
 
 
 def caller(app: Any) -> Callable[[str, str, bytes], Awaitable[tuple[int, bytes]]]:
@@ -71,7 +73,7 @@ async def main_async(args: argparse.Namespace) -> None:
     from emulator.settings import Settings
 
     app = create_app(Settings(grpc_enabled=False, seed=7))
-    await start(app)
+    lifespan = await start(app)
     call = caller(app)
     status, body = await call("POST", f"{w.clarifai_base()}/workflows", orjson.dumps(w.post_workflows_body()))
     assert status == 200, body[:300]
@@ -98,6 +100,7 @@ async def main_async(args: argparse.Namespace) -> None:
             await call("POST", path, req)
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=args.show_all))
+    lifespan.cancel()
 
 
 def main() -> None:
