@@ -104,3 +104,45 @@ def test_list_workflows_sdk_app_lister_over_grpc(live_emulator: LiveServer) -> N
     app = App(user_id="sdk-user", app_id=app_id, base_url=f"http://127.0.0.1:{live_emulator.grpc_port}", pat=PAT)
     listed = [w.id for w in app.list_workflows()]
     assert sorted(listed) == ids and len(listed) == len(set(listed))
+
+
+def _versions_and_ids(stub: Stub) -> list[Any]:
+    seen: list[Any] = []
+    stub.call("PostWorkflows", ex.create_workflow())
+    stub.call("PatchWorkflows", ex.patch_overwrite())  # new nodes: a second version (§5 PatchWorkflows)
+    listed = stub.call("ListWorkflowVersions", service_pb2.ListWorkflowVersionsRequest(workflow_id=ex.WORKFLOW_ID))
+    versions = [v.id for v in listed.workflow_versions]
+    seen.append((listed.status.code, len(versions), [[n.id for n in v.nodes] for v in listed.workflow_versions]))
+    got = stub.call("GetWorkflowVersion", service_pb2.GetWorkflowVersionRequest(
+        workflow_id=ex.WORKFLOW_ID, workflow_version_id=versions[-1]))
+    seen.append((got.status.code, [n.id for n in got.workflow_version.nodes]))
+    patched = stub.call("PatchWorkflowVersions", service_pb2.PatchWorkflowVersionsRequest(
+        workflow_id=ex.WORKFLOW_ID, action="merge",
+        workflow_versions=[resources_pb2.WorkflowVersion(id=versions[-1], description="first cut")]))
+    seen.append((patched.status.code, [v.description for v in patched.workflow_versions]))
+    for rpc, cls in (("PostWorkflowVersionsPublish", service_pb2.PostWorkflowVersionsPublishRequest),
+                     ("PostWorkflowVersionsUnPublish", service_pb2.PostWorkflowVersionsUnPublishRequest)):
+        done = stub.call(rpc, cls(workflow_id=ex.WORKFLOW_ID, publications=[{"version_id": versions[0]}]))
+        seen.append((rpc, done.status.code))
+    deleted = stub.call("DeleteWorkflowVersions", service_pb2.DeleteWorkflowVersionsRequest(
+        workflow_id=ex.WORKFLOW_ID, workflow_version_ids=[versions[-1]]))
+    seen.append(("delete_version", deleted.status.code))
+    app = resources_pb2.UserAppIDSet(user_id="me", app_id="main")
+    renamed = stub.call("PatchWorkflowIds", service_pb2.PatchWorkflowIdsRequest(
+        user_app_id=app, action="overwrite", ids=[{"id": ex.WORKFLOW_ID, "new_id": "renamed-workflow"}]))
+    seen.append((renamed.status.code, [w.id for w in renamed.workflows]))
+    seen.append(stub.call("GetWorkflow", ex.get_workflow("renamed-workflow")).workflow.id)
+    seen.append(stub.call("GetWorkflow", ex.get_workflow()).status.code)
+    return seen
+
+
+def test_workflow_versions_and_ids_same_over_both_channels(live_emulator: LiveServer, tenant_id: str) -> None:
+    over_grpc, over_json = _on_both(live_emulator, tenant_id, _versions_and_ids)
+    ok = status_code_pb2.SUCCESS
+    assert over_grpc[0][:2] == (ok, 2)
+    assert over_grpc[2] == (ok, ["first cut"])
+    assert over_grpc[3:6] == [("PostWorkflowVersionsPublish", ok), ("PostWorkflowVersionsUnPublish", ok),
+                              ("delete_version", ok)]
+    assert over_grpc[6:8] == [(ok, ["renamed-workflow"]), "renamed-workflow"]
+    assert over_grpc[8] != ok
+    assert over_grpc == over_json
