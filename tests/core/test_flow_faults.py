@@ -194,3 +194,18 @@ def test_seed_flow_templates_then_dump_state(t: EmulatorTenant) -> None:
     with pytest.raises(EmulatorAdminError) as exc:
         bad("POST", "/_emulator/seed", {"flow": {"workflows": [{"workflows": "nope"}]}})
     assert exc.value.status == 422 and "POST /_plugins/_flow_framework/workflow -> 400" in exc.value.body["error"]
+
+
+def test_reset_releases_a_deprovision_request_waiting_on_the_manual_clock(t: EmulatorTenant) -> None:
+    client = t.opensearch()
+    wid = client.plugins.flow_framework.create(body=template(CONNECTOR))["workflow_id"]
+    provision_and_settle(t, client, wid)
+    out: list[Any] = []
+    worker = threading.Thread(target=lambda: out.append(client.plugins.flow_framework.deprovision(workflow_id=wid)))
+    worker.start()
+    while worker.is_alive() and not t.clock.get()["pending_sleepers"]:
+        worker.join(0.005)
+    assert t.clock.get()["pending_sleepers"] == 1  # the deprovision request is parked on the clock
+    t.reset()
+    worker.join(10)
+    assert not worker.is_alive() and out == [{"workflow_id": wid}]
