@@ -32,6 +32,10 @@ class Settings:
     request_timeout_s: float = 10.0
     # multiplies every step's simulated latency; 0 makes provisioning instant
     step_latency_scale: float = 1.0
+    # plugins.flow_framework.multi_tenancy_enabled (§1.4): x-tenant-id required, per-tenant throttling
+    flow_multi_tenancy: bool = False
+    flow_max_active_provisions_per_tenant: int = 2
+    flow_max_active_deprovisions_per_tenant: int = 1
     # Clarifai (reference/clarifai-workflows.md)
     clarifai_default_user_id: str = "me"
     clarifai_default_app_id: str = "main"

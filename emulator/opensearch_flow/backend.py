@@ -36,6 +36,7 @@ class WriteRequest:
     validation_all: bool = True
     wait_timeout_s: float | None = None
     params: dict[str, str] = field(default_factory=dict)
+    tenant_id: str | None = None  # x-tenant-id (multi-tenancy only)
 
 
 class FlowBackend:
@@ -46,6 +47,8 @@ class FlowBackend:
         self.state = DocIndex(STATE_INDEX)
         self.cluster = Cluster()
         self.runs: dict[str, ProvisionRun] = {}
+        self.run_tenants: dict[str, str | None] = {}  # workflow id -> x-tenant-id of the running provision
+        self.deprovisions: dict[str | None, int] = {}
         major = re.match(r"\d+", self.settings.opensearch_version)
         # §2: before 3.0 provision answered 200 and create/update with provision 201
         self.legacy_2x = major is not None and int(major.group()) < 3
@@ -54,6 +57,21 @@ class FlowBackend:
     def _check_enabled(self) -> None:
         if not self.settings.flow_enabled:
             raise errors.disabled()
+
+    def _throttle(self, tenant_id: str | None, deprovision: bool) -> None:
+        """Multi-tenancy only (§1.4, §12): a tenant id is required and concurrent runs are capped."""
+        if not self.settings.flow_multi_tenancy:
+            return
+        if not tenant_id:
+            raise errors.no_tenant_permission()
+        if deprovision:
+            limit = self.settings.flow_max_active_deprovisions_per_tenant
+            if self.deprovisions.get(tenant_id, 0) >= limit:
+                raise errors.tenant_deprovision_throttled(limit)
+            return
+        limit = self.settings.flow_max_active_provisions_per_tenant
+        if sum(1 for wid in self.runs if self.run_tenants.get(wid) == tenant_id) >= limit:
+            raise errors.tenant_provision_throttled(limit)
 
     def add_resource(self, workflow_id: str, entry: dict[str, str]) -> None:
         doc = self.state.get(workflow_id)
@@ -123,7 +141,7 @@ class FlowBackend:
             return {"workflow_id": workflow_id}, 201
         # §3.1 quirk: with wait_for_completion_timeout the substitution params are dropped
         params = {} if req.wait_timeout_s is not None else req.params
-        body, _ = await self.provision_workflow(workflow_id, params, req.wait_timeout_s)
+        body, _ = await self.provision_workflow(workflow_id, params, req.wait_timeout_s, req.tenant_id)
         return body, 201 if self.legacy_2x else 202
 
     async def update_workflow(self, req: WriteRequest) -> tuple[dict[str, Any], int]:
@@ -198,9 +216,10 @@ class FlowBackend:
                                  opensearch_version=self.settings.opensearch_version,
                                  generic=errors.provision_validation_failed(workflow_id))
 
-    async def provision_workflow(self, workflow_id: str, params: dict[str, str],
-                                 wait_timeout_s: float | None) -> tuple[dict[str, Any], int]:
+    async def provision_workflow(self, workflow_id: str, params: dict[str, str], wait_timeout_s: float | None,
+                                 tenant_id: str | None = None) -> tuple[dict[str, Any], int]:
         self._check_enabled()
+        self._throttle(tenant_id, deprovision=False)
         template = self._template(workflow_id, errors.failed_to_get_template(workflow_id))
         workflow = (template.get("workflows") or {}).get("provision")
         if workflow is None:
@@ -216,6 +235,7 @@ class FlowBackend:
                                         "provision_start_time": now, "resources_created": []})
         self.templates.update(workflow_id, {"last_provisioned_time": now})
         run = ProvisionRun(self, workflow_id, workflow, order, params)
+        self.run_tenants[workflow_id] = tenant_id
         body = await self._start(run, wait_timeout_s)
         return body, 200 if self.legacy_2x else 202
 
@@ -240,9 +260,15 @@ class FlowBackend:
         return render_state(state, all_fields=False)
 
     # --- deprovision, status, get, delete, steps ---------------------------------------------
-    async def deprovision_workflow(self, workflow_id: str, allow_delete: set[str]) -> dict[str, Any]:
+    async def deprovision_workflow(self, workflow_id: str, allow_delete: set[str],
+                                   tenant_id: str | None = None) -> dict[str, Any]:
         self._check_enabled()
-        return await deprovision_workflow(self, workflow_id, allow_delete)
+        self._throttle(tenant_id, deprovision=True)
+        self.deprovisions[tenant_id] = self.deprovisions.get(tenant_id, 0) + 1
+        try:
+            return await deprovision_workflow(self, workflow_id, allow_delete)
+        finally:
+            self.deprovisions[tenant_id] -= 1
 
     def get_workflow_status(self, workflow_id: str, all_fields: bool) -> dict[str, Any]:
         self._check_enabled()

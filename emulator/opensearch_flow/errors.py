@@ -401,3 +401,8 @@ def index_settings_not_updated(index: str) -> FlowError:
 def provision_validation_failed(workflow_id: str) -> FlowError:
     """The generic wrapper of non-plugin validation failures at provision (§5 check 8): 400, same text as the NPE path."""
     return plugin(400, f"Failed to retrieve template from global context for workflow {workflow_id}")
+
+
+def no_tenant_permission() -> FlowError:
+    """Multi-tenancy on and no `x-tenant-id` header (§1.4)."""
+    return plugin(403, "No permission to access this resource")

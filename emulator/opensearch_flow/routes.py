@@ -23,6 +23,7 @@ from emulator.opensearch_flow.sorter import parse_time_value
 PREFIX = "/_plugins/_flow_framework"
 WORKFLOW = f"{PREFIX}/workflow"
 MEDIA = "application/json; charset=UTF-8"
+TENANT_ID_HEADER = "x-tenant-id"  # the plugin's multi-tenancy header (§1.4), not the emulator's tenant
 # consumed by the REST channel on every request (§1.3)
 RESPONSE_PARAMS = ("pretty", "human", "format", "filter_path", "error_trace")
 CREATE_PARAMS = ("workflow_id", "validation", "provision", "reprovision", "update_fields", "use_case",
@@ -190,7 +191,7 @@ async def _write_request(request: Request, tenant: Tenant, workflow_id: str | No
     return WriteRequest(body=body, workflow_id=workflow_id, provision=provision, reprovision=reprovision,
                         update_fields=update_fields, use_case=request.query_params.get("use_case"),
                         validation_all=[v.strip() for v in validation.split(",")] == ["all"],
-                        wait_timeout_s=wait, params=params)
+                        wait_timeout_s=wait, params=params, tenant_id=request.headers.get(TENANT_ID_HEADER))
 
 
 async def create_workflow(request: Request, tenant: Tenant) -> Response:
@@ -233,7 +234,8 @@ async def provision_workflow(request: Request, tenant: Tenant) -> Response:
         if key in params:
             raise errors.duplicate_key(key)
         params[key] = value
-    result, status = await _backend(tenant).provision_workflow(workflow_id, params, wait)
+    result, status = await _backend(tenant).provision_workflow(workflow_id, params, wait,
+                                                               request.headers.get(TENANT_ID_HEADER))
     return _respond(request, result, status)
 
 
@@ -242,7 +244,8 @@ async def deprovision_workflow(request: Request, tenant: Tenant) -> Response:
     raw = request.query_params.get("allow_delete")
     _reject_unconsumed(request, ("workflow_id", "allow_delete"))
     allow = {p.strip() for p in raw.split(",") if p.strip()} if raw else set()
-    return _respond(request, await _backend(tenant).deprovision_workflow(workflow_id, allow))
+    result = await _backend(tenant).deprovision_workflow(workflow_id, allow, request.headers.get(TENANT_ID_HEADER))
+    return _respond(request, result)
 
 
 async def get_workflow_status(request: Request, tenant: Tenant) -> Response:

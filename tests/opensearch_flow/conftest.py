@@ -1,0 +1,18 @@
+"""In-process Flow API fixtures: a fresh app on a manual clock per test."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flow_builders import FlowApi
+from starlette.testclient import TestClient
+
+
+@pytest.fixture
+def flow(client_factory: Callable[..., TestClient]) -> FlowApi:
+    return FlowApi(client_factory())
+
+
+@pytest.fixture
+def make_flow(client_factory: Callable[..., TestClient]) -> Callable[..., FlowApi]:
+    return lambda **settings: FlowApi(client_factory(**settings))
