@@ -248,3 +248,12 @@ def test_set_clarifai_model_state_rejects_unknown_state_and_model(client: TestCl
 def test_admin_unknown_route_is_404_json(client_factory: Callable[..., TestClient]) -> None:
     r = client_factory().get("/_emulator/nope")
     assert r.status_code == 404 and r.json()["status"] == 404
+
+
+def test_get_journal_ring_buffer_cap_comes_from_settings(client_factory: Callable[..., TestClient]) -> None:
+    c = client_factory(journal_cap=2)
+    for _ in range(3):
+        assert c.get("/_plugins/_flow_framework/workflow/_steps", headers=T1).status_code == 200
+    body = c.get("/_emulator/journal", headers=T1).json()
+    assert (body["cap"], body["total"], body["dropped"]) == (2, 2, 1)
+    assert [e["seq"] for e in body["entries"]] == [2, 3]

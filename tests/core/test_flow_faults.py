@@ -209,3 +209,16 @@ def test_reset_releases_a_deprovision_request_waiting_on_the_manual_clock(t: Emu
     t.reset()
     worker.join(10)
     assert not worker.is_alive() and out == [{"workflow_id": wid}]
+
+
+def test_create_workflow_429_fault_has_retry_after_and_plugin_error_shape(t: EmulatorTenant) -> None:
+    import httpx
+
+    t.faults.add(match={"api": "flow", "operation": "create_workflow"}, count=1,
+                 effect={"type": "error", "status": 429, "message": "Too many provisioning requests",
+                         "retry_after": 3})
+    url = t.url + "/_plugins/_flow_framework/workflow"
+    r = httpx.post(url, json=template(CONNECTOR), headers=t.headers)
+    assert r.status_code == 429 and r.headers["retry-after"] == "3"
+    assert r.json() == {"error": "Too many provisioning requests"}
+    assert httpx.post(url, json=template(CONNECTOR), headers=t.headers).status_code == 201
