@@ -18,6 +18,10 @@ class Settings:
     port: int = 9200
     grpc_port: int = 18080
     grpc_enabled: bool = True
+    # PEM files: when both are set the gRPC port speaks TLS (clarifai-workflows.md §10: get_grpc_channel
+    # with root_certificates_path, or the SDK with an https:// base)
+    grpc_tls_cert_file: str | None = None
+    grpc_tls_key_file: str | None = None
     # core
     seed: int | None = None
     clock: str = "real"  # real | manual | scaled

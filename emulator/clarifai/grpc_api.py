@@ -324,8 +324,8 @@ class GrpcServer:
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
         address = f"{host}:{settings.grpc_port}"
         try:
-            port = server.add_insecure_port(address)
-        except RuntimeError as exc:
+            port = _bind(server, address, settings.grpc_tls_cert_file, settings.grpc_tls_key_file)
+        except (RuntimeError, OSError) as exc:
             raise RuntimeError(f"cannot bind the Clarifai gRPC server to {address}: {exc}") from None
         if not port:
             raise RuntimeError(f"cannot bind the Clarifai gRPC server to {address}")
@@ -341,6 +341,14 @@ class GrpcServer:
         self.emulator.ports.pop("grpc", None)
         # calls parked on a manual clock never finish by themselves: give the rest a short grace
         await server.stop(grace=1.0)
+
+
+def _bind(server: grpc.aio.Server, address: str, cert_file: str | None, key_file: str | None) -> int:
+    if not (cert_file and key_file):
+        return int(server.add_insecure_port(address))
+    with open(cert_file, "rb") as cert, open(key_file, "rb") as key:
+        credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
+    return int(server.add_secure_port(address, credentials))
 
 
 def install(emulator: Emulator) -> ApiMount:
