@@ -96,7 +96,7 @@ class ClarifaiBackend:
             auth.check_scopes(principal, spec.scopes)
             now = self.tenant.clock.now()
             self.limiter.check(principal.key, now, float(self.settings.clarifai_rate_limit_rps))
-            scope = self._scope(principal, request, now)
+            scope = self._scope(rpc, principal, request, now)
             body, http = await spec.handler(self, request, scope)
         except errors.ClarifaiError as exc:
             return self.error_body(exc, req_id, spec.empty if spec else ())
@@ -116,7 +116,7 @@ class ClarifaiBackend:
         code, description, details, http = exc.resolved(self.overrides)
         return wire.status(code, description, details), http
 
-    def _scope(self, principal: auth.Principal, request: dict[str, Any], now: float) -> Scope:
+    def _scope(self, rpc: str, principal: auth.Principal, request: dict[str, Any], now: float) -> Scope:
         ua = request.get("user_app_id") or {}
         user_id = ua.get("user_id") or "me"
         app_id = ua.get("app_id") or ""
@@ -128,7 +128,11 @@ class ClarifaiBackend:
                 raise errors.key_invalid("API key is not valid for this user and application")
             return Scope(principal, principal.user_id, principal.app_id, True, now)
         if not app_id:
-            return Scope(principal, user_id, self.settings.clarifai_default_app_id, False, now)
+            default_app = self.settings.clarifai_default_app_id
+            if not default_app and not (rpc == "ListWorkflows" and ua.get("user_id")):
+                # §8: a PAT without an app, when no default app is configured
+                raise errors.key_invalid("Must provide app external ID in API authorizer")
+            return Scope(principal, user_id, default_app, False, now)
         return Scope(principal, user_id, app_id, True, now)
 
     # --- the API the control plane calls ------------------------------------------------------

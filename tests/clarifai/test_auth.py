@@ -91,3 +91,11 @@ def test_status_overrides_change_unverified_codes(api_factory: Callable[..., Api
     assert body["status"]["details"] == "Workflow with ID 'w' already exists in this app"
     status, missing = api("GET", "/v2/workflows/nope")
     assert (status, missing["status"]["code"]) == (410, 11101)
+
+
+def test_pat_without_app_and_no_default_app_is_key_invalid(api_factory: Callable[..., Api]) -> None:
+    api = api_factory(clarifai_default_app_id="")
+    status, body = api("POST", "/v2/workflows", {"workflows": [workflow("w")]})
+    assert status == 401 and body["status"]["code"] == 11008
+    assert body["status"]["details"] == "Must provide app external ID in API authorizer"
+    assert api("GET", "/v2/users/me/workflows")[0] == 200  # across the user's apps needs no app
