@@ -55,11 +55,32 @@ def request_from_json(rpc: str, body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise errors.bad_request_format("The request body must be a JSON object")
     msg = request_class(rpc)()
+    _reject_bools_in_numbers(body, msg.DESCRIPTOR, "")
     try:
         json_format.ParseDict(body, msg, ignore_unknown_fields=False)
     except (json_format.ParseError, TypeError, ValueError) as exc:
         raise errors.bad_request_format(f"Failed to parse request: {exc}") from None
     return request_from_message(msg)
+
+
+def _reject_bools_in_numbers(value: Any, d: Descriptor, where: str) -> None:
+    """Python's json_format takes `true`/`false` for float fields (bool is an int there); the real
+    gateway's protojson rejects them, so bad input answers 11100 like any other type error."""
+    if not isinstance(value, dict):
+        return
+    for key, v in value.items():
+        f = d.fields_by_name.get(key) or d.fields_by_camelcase_name.get(key)
+        if f is None or v is None:
+            continue
+        items = v if isinstance(v, list) and f.is_repeated else [v]
+        for item in items:
+            if isinstance(item, bool) and (f.type in _FLOATS or f.type in _INTS or f.type == FieldDescriptor.TYPE_ENUM):
+                raise errors.bad_request_format(
+                    f"Failed to parse request: Failed to parse {key} field: invalid value for number field "
+                    f"{where}{f.name}: {str(item).lower()}")
+            nested = f.type == FieldDescriptor.TYPE_MESSAGE and not f.message_type.GetOptions().map_entry
+            if nested and not f.message_type.full_name.startswith("google.protobuf."):
+                _reject_bools_in_numbers(item, f.message_type, f"{where}{f.name}.")
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:

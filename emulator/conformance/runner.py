@@ -21,6 +21,9 @@ NOT_A_SERVER_ERROR = {
     "flow": ["2xx", "3xx", "4xx", "501"],
     "clarifai": ["2xx", "3xx", "4xx"],
 }
+# Clarifai answers a wrong method with 11103 CONN_METHOD_NOT_ALLOWED and HTTP 400, observed on the real
+# service (reference §7), not 405, so schemathesis' `unsupported_method` expectation does not apply.
+DISABLED_CHECKS = {"flow": [], "clarifai": ["unsupported_method"]}
 # Semantic validation (graph checks, unknown ids, state rules) makes schema-valid requests 400/404/409.
 POSITIVE_DATA_ACCEPTANCE = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "501", "503"]
 
@@ -90,8 +93,20 @@ def make_config(api: str, *, base_url: str | None = None, headers: dict[str, str
         "checks": {
             "not_a_server_error": {"expected-statuses": NOT_A_SERVER_ERROR[_short(api)]},
             "positive_data_acceptance": {"expected-statuses": POSITIVE_DATA_ACCEPTANCE},
+            **{name: {"enabled": False} for name in DISABLED_CHECKS[_short(api)]},
         },
     }
+    if _short(api) == "clarifai":
+        # `PATCH .../workflows/ids` is also `.../workflows/{workflow_id}` (GET, DELETE): the Allow header
+        # rightly lists those methods, which schemathesis cannot attribute to the overlapping template.
+        # ListWorkflows' sort_by_* flags are one proto oneof: a request setting several fails to parse
+        # (400) before the key is even looked at, so "no Authorization -> 401" cannot hold for it.
+        data["operations"] = [
+            {"include-operation-id": "patch_workflow_ids",
+             "checks": {"allow_header_conformance": {"enabled": False}}},
+            {"include-operation-id": ["list_workflows", "list_workflows_user", "list_workflows_short"],
+             "checks": {"missing_required_header": {"enabled": False}}},
+        ]
     if base_url:
         data["base-url"] = base_url
     return Config.from_dict(data)
