@@ -147,3 +147,17 @@ def test_list_workflows_small_pages_sorted_by_id_have_no_gaps(live_emulator: Liv
             break
         seen.extend(w.id for w in resp.workflows)
     assert seen == sorted(ids)
+
+
+def test_list_workflows_the_sdk_lister_itself_walks_300_over_json(live_emulator: LiveServer, tenant_id: str) -> None:
+    from clarifai.client.lister import Lister
+
+    stub = json_stub(live_emulator, tenant_id)
+    ids = _create_many(stub, 300)
+    lister = Lister()
+    lister.auth_helper = type("Auth", (), {"metadata": ex.AUTH})()  # the SDK's own paging loop, our channel
+    items = list(lister.list_pages_generator(
+        stub.ListWorkflows, service_pb2.ListWorkflowsRequest,
+        {"user_app_id": resources_pb2.UserAppIDSet(user_id="me", app_id="main")}))
+    got = [item["workflow_id"] for item in items]
+    assert len(got) == len(set(got)) == 300 and set(got) == set(ids)
