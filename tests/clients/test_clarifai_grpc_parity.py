@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from clarifai_grpc.grpc.api import resources_pb2, service_pb2
 from clarifai_grpc.grpc.api.status import status_code_pb2
+from google.protobuf.json_format import MessageToDict
 
 from emulator.testing import LiveServer
 
@@ -146,3 +147,62 @@ def test_workflow_versions_and_ids_same_over_both_channels(live_emulator: LiveSe
     assert over_grpc[6:8] == [(ok, ["renamed-workflow"]), "renamed-workflow"]
     assert over_grpc[8] != ok
     assert over_grpc == over_json
+
+
+# one request per row: (rpc, request) sent after the same 15 workflows were created on each channel
+_ROWS: list[tuple[str, Any]] = [
+    ("ListWorkflows", service_pb2.ListWorkflowsRequest(sort_ascending=True, sort_by_id=True)),
+    ("ListWorkflows", service_pb2.ListWorkflowsRequest(search="wf-1", per_page=2, page=1)),
+    ("ListWorkflows", service_pb2.ListWorkflowsRequest(additional_fields=["stars"], sort_by_created_at=True)),
+    ("ListWorkflows", service_pb2.ListWorkflowsRequest(user_app_id=ex.user_app("me", "main"), page=3, per_page=7)),
+    ("GetWorkflow", service_pb2.GetWorkflowRequest(workflow_id="wf-10", additional_fields=["all"])),
+    ("PostWorkflowResults", service_pb2.PostWorkflowResultsRequest(
+        workflow_id="wf-10", inputs=[ex.image_url_input(ex.METRO_NORTH)],
+        output_config=resources_pb2.OutputConfig(max_concepts=3, min_value=0.5))),
+    ("PostWorkflowResults", service_pb2.PostWorkflowResultsRequest(
+        workflow_id="wf-10", inputs=[resources_pb2.Input(data=resources_pb2.Data(text=resources_pb2.Text(raw="hi")))])),
+    ("DeleteWorkflows", service_pb2.DeleteWorkflowsRequest()),
+    ("DeleteWorkflows", service_pb2.DeleteWorkflowsRequest(ids=["wf-1", "no-such-workflow"])),
+    ("PatchWorkflows", service_pb2.PatchWorkflowsRequest(action="remove", workflows=[
+        resources_pb2.Workflow(id="wf-11", nodes=[resources_pb2.WorkflowNode(id=ex.GENERAL[0])])])),
+    ("PatchWorkflows", service_pb2.PatchWorkflowsRequest(action="merge", workflows=[resources_pb2.Workflow(
+        id="wf-12", description="d", metadata={"a": 1}, visibility=resources_pb2.Visibility(gettable=50))])),
+    ("PostWorkflows", service_pb2.PostWorkflowsRequest(workflows=[
+        resources_pb2.Workflow(id="bad id!", nodes=[ex.node(*ex.FOOD)])])),
+    ("PostWorkflows", service_pb2.PostWorkflowsRequest(workflows=[resources_pb2.Workflow(id="cycle", nodes=[
+        resources_pb2.WorkflowNode(id="a", model=ex.node(*ex.FOOD).model,
+                                   node_inputs=[resources_pb2.NodeInput(node_id="b")]),
+        resources_pb2.WorkflowNode(id="b", model=ex.node(*ex.GENERAL).model,
+                                   node_inputs=[resources_pb2.NodeInput(node_id="a")])])])),
+    ("GetModel", service_pb2.GetModelRequest(model_id=ex.FOOD[1])),
+    ("GetModelType", service_pb2.GetModelTypeRequest(model_type_id="visual-classifier")),
+]
+
+
+def _scrub(value: Any) -> Any:
+    """Drops what legitimately differs between two worlds: request ids, timestamps, generated ids."""
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items() if k not in ("req_id", "created_at", "modified_at")
+                and not (k == "id" and isinstance(v, str) and len(v) == 32)}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+@pytest.fixture(scope="module")
+def both_worlds(live_emulator: LiveServer) -> dict[str, Stub]:
+    world = "rows-" + uuid.uuid4().hex[:8]
+    stubs = {kind: make_stub(kind, live_emulator, f"{world}-{kind}") for kind in CHANNELS}
+    for stub in stubs.values():
+        for i in range(15):
+            assert stub.call("PostWorkflows", ex.create_workflow(f"wf-{i}")).status.code == status_code_pb2.SUCCESS
+    return stubs
+
+
+@pytest.mark.parametrize("row", range(len(_ROWS)), ids=[f"{r}-{i}" for i, (r, _) in enumerate(_ROWS)])
+def test_same_response_over_both_channels(both_worlds: dict[str, Stub], row: int) -> None:
+    rpc, request = _ROWS[row]
+    seen = [_scrub(MessageToDict(both_worlds[kind].call(rpc, request), preserving_proto_field_name=True))
+            for kind in CHANNELS]
+    assert seen[0]["status"]["code"] == seen[1]["status"]["code"]
+    assert seen[0] == seen[1]
