@@ -1,11 +1,11 @@
 """Stored Clarifai workflows and workflow versions (reference §4), per user and app, and their JSON.
 
 A workflow's `nodes` are those of its latest version (§4); each version keeps its own node list
-and, lazily, its predict execution plan (predict is the hot path).
+and, lazily, its predict execution plan (predict is the hot path). Stored values are replaced,
+never mutated in place, so `to_json` shares them with the response instead of copying.
 """
 from __future__ import annotations
 
-import copy
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +38,7 @@ class WorkflowVersion:
                                "visibility": {"gettable": self.visibility}, "metadata": self.metadata,
                                "app_id": self.app_id, "user_id": self.user_id}
         if with_nodes:
-            out["nodes"] = copy.deepcopy(self.nodes)
+            out["nodes"] = self.nodes
         if self.description:
             out["description"] = self.description
         if self.license:
@@ -80,7 +80,7 @@ class Workflow:
         out: dict[str, Any] = {"id": self.id, "app_id": self.app_id, "user_id": self.user_id,
                                "created_at": wire.timestamp(self.created_at),
                                "modified_at": wire.timestamp(self.modified_at),
-                               "nodes": copy.deepcopy(self.nodes), "metadata": copy.deepcopy(self.metadata),
+                               "nodes": self.nodes, "metadata": self.metadata,
                                "visibility": {"gettable": self.visibility},
                                "version": self.latest.to_json(with_nodes=False),
                                # cl_show_if_empty (§1)
@@ -90,7 +90,7 @@ class Workflow:
         if self.notes:
             out["notes"] = self.notes
         if self.image:
-            out["image"] = copy.deepcopy(self.image)
+            out["image"] = self.image
         if stars:
             out["is_starred"] = False
             out["star_count"] = 0
