@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from emulator.clarifai.routes import BINDINGS
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
     max_leaves=8)
 FIELDS = ["workflows", "inputs", "ids", "delete_all", "action", "workflow_versions", "workflow_version_ids",
