@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 import random
-import uuid
 
 
 class IdFactory:
@@ -15,7 +14,12 @@ class IdFactory:
         return base64.urlsafe_b64encode(self._rng.randbytes(15)).decode("ascii")
 
     def hex32(self) -> str:
-        return uuid.UUID(int=self._rng.getrandbits(128), version=4).hex
+        # exactly uuid.UUID(int=n, version=4).hex (version and variant bits set), without the
+        # UUID object: predict asks for several ids per input (loadtests/profile_predict.py)
+        n = self._rng.getrandbits(128)
+        n = (n & ~(0xC000 << 48)) | (0x8000 << 48)
+        n = (n & ~(0xF000 << 64)) | (4 << 76)
+        return f"{n:032x}"
 
     def random(self) -> random.Random:
         return self._rng
