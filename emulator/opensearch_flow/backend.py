@@ -151,6 +151,9 @@ class FlowBackend:
         if req.validation_all:
             self._validate_all(template)
         now = self.tenant.clock.now_ms()
+        if req.reprovision:
+            # checked before update_fields: `?reprovision=true&update_fields=true` on a fresh workflow is a 400 (§10.2)
+            return await self._reprovision(workflow_id, existing, template, req)
         if req.update_fields:
             merged = dict(existing)
             if "name" in template:
@@ -171,8 +174,6 @@ class FlowBackend:
             merged["last_updated_time"] = now
             self.templates.index(workflow_id, merged)
             return {"workflow_id": workflow_id}, 201
-        if req.reprovision:
-            return await self._reprovision(workflow_id, existing, template, req)
         state = self.state.get(workflow_id) or {}
         if state.get("provisioning_progress") != Progress.NOT_STARTED.value:
             raise errors.update_requires_not_started(workflow_id)
