@@ -31,6 +31,8 @@ from emulator.core.http import ApiMount
 PREFIX = "/_emulator"
 CLOCK_MODES = ("real", "manual", "scaled")
 RESET_GRACE_S = 1.0  # how long reset waits for cancelled work to unwind
+HEALTH_TENANT = "_emulator-health"
+HEALTH_PROBES = {"flow": "/", "clarifai": "/v2/workflows"}
 
 
 class AdminError(Exception):
@@ -107,17 +109,22 @@ def install(emulator: Emulator) -> ApiMount:
         started["at"] = time.time()
 
     async def get_health(request: Request) -> Any:
-        # "ready" = both APIs have their routes mounted and the app (and gRPC, if enabled) is up
+        # "ready" = each API answers a real request in its own shape (any status below 500; the
+        # Clarifai probe has no key, so it answers its auth error) and gRPC, if enabled, is bound
         names = {b.name for b in request.app.state.bindings}
-        apis = {"flow": "up" if "flow" in names else "down",
-                "clarifai": "up" if "clarifai" in names else "down"}
+        apis: dict[str, str] = {}
+        for api, path in HEALTH_PROBES.items():
+            ok = False
+            if api in names and started["at"]:
+                status, body = await seeding.asgi_request(request.app, HEALTH_TENANT, "GET", path)
+                ok = status < 500 and isinstance(body, dict)
+            apis[api] = "up" if ok else "down"
+        emulator.reset(HEALTH_TENANT)
         if emulator.settings.grpc_enabled:
             apis["grpc"] = "up" if emulator.ports.get("grpc") else "down"
-        ready = bool(started["at"]) and all(v == "up" for v in apis.values())
-        body = {"status": "ready" if ready else "starting", "apis": apis}
-        if not ready:
-            raise AdminError(503, f"not ready: {', '.join(k for k, v in apis.items() if v != 'up') or 'starting'}")
-        return body
+        if not all(v == "up" for v in apis.values()):
+            raise AdminError(503, f"not ready: {', '.join(k for k, v in apis.items() if v != 'up')}")
+        return {"status": "ready", "apis": apis}
 
     async def get_info(request: Request) -> Any:
         s = emulator.settings

@@ -42,8 +42,9 @@ def logical_operation(operation_id: str, known: dict[str, str]) -> str:
 def _load_openapi(path: str, mtime: float) -> dict[str, set[int]]:
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
     with open(path, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh) or {}
+        doc = yaml.load(fh, Loader=loader) or {}
     out: dict[str, set[int]] = {}
     for item in (doc.get("paths") or {}).values():
         for method, op in (item or {}).items():
