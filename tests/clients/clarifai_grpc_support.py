@@ -2,6 +2,8 @@
 tenant, and projections of responses onto what a user of the examples can observe."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 from clarifai_grpc.channel.clarifai_channel import ClarifaiChannel
@@ -10,14 +12,13 @@ from clarifai_grpc.grpc.api import resources_pb2, service_pb2_grpc
 from emulator.core.emulator import TENANT_HEADER
 from emulator.testing import LiveServer
 
+sys.path.insert(0, str(Path(__file__).parent))
+import clarifai_examples as ex
+
 PAT = "emulator-test-pat"
-METRO_NORTH = "https://samples.clarifai.com/metro-north.jpg"
-# (model id, model version id) exactly as the source document (seeds/002) writes them
-FOOD = ("bd367be194cf45149e75f01d59f77ba7", "dfebc169854e429086aceb8368662641")
-GENERAL = ("aaa03c23b3724a16a56b629203edc62c", "aa9ca48295b37401f8af92ad1af0d91d")
-TRAVEL = ("ccc28c313d69466f836ab83287a54ed9", "cce28c313d69466f836ab83287a54ed9")
-NSFW = ("ccc76d86d2004ed1a38ba0cf39ecb4b1", "cc76a92beaeb4d8495a58ba197998158")
-WEDDING = ("c386b7a870114f4a87477c0824499348", "787cc9a002164250800598d36b072384")
+METRO_NORTH = ex.METRO_NORTH
+# (model id, model version id) of the source document's models (seeds/002), from the shared examples
+FOOD, GENERAL, TRAVEL, NSFW, WEDDING = (n[1:] for n in (ex.FOOD, ex.GENERAL, ex.TRAVEL, ex.NSFW, ex.WEDDING))
 
 
 class Stub:
