@@ -286,12 +286,15 @@ class _TolerantDecoding(grpc.GenericRpcHandler):  # type: ignore[misc]
 
     def service(self, details: grpc.HandlerCallDetails) -> Any:
         method = details.method
-        if method not in self._cache:
-            handler = self._inner.service(details)
-            if handler is not None and handler.request_deserializer is not None:
-                handler = handler._replace(request_deserializer=_tolerant(handler.request_deserializer))
-            self._cache[method] = handler
-        return self._cache[method]
+        cached = self._cache.get(method)
+        if cached is None:
+            cached = self._inner.service(details)
+            if cached is None:
+                return None  # not a V2 method; not cached, so unknown names cannot grow the cache
+            if cached.request_deserializer is not None:
+                cached = cached._replace(request_deserializer=_tolerant(cached.request_deserializer))
+            self._cache[method] = cached
+        return cached
 
 
 def _tolerant(decode: Callable[[bytes], Message]) -> Callable[[bytes], Message | Undecodable]:
