@@ -42,6 +42,7 @@ MODEL_TYPES: dict[str, ModelType] = {t.id: t for t in (
 )}
 
 
+@lru_cache(maxsize=65536)  # pure; predict asks once per concept per output (load helper, profile)
 def concept_id(name: str) -> str:
     # public Clarifai concepts carry opaque ids such as "ai_QD1zClSd"
     return "ai_" + hashlib.sha1(name.encode()).hexdigest()[:8]
