@@ -52,6 +52,10 @@ class Entry:
         return asdict(self)
 
 
+_KEPT = frozenset(KEPT_HEADERS)
+_KEPT_RAW = frozenset(h.encode("latin-1") for h in KEPT_HEADERS)
+
+
 def redact(value: Any) -> Any:
     """Drop secrets before they are stored: `credential` maps (Flow), API keys, PATs."""
     if isinstance(value, dict):
@@ -63,11 +67,19 @@ def redact(value: Any) -> Any:
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
     """The request headers a test author cares about, with credentials replaced."""
-    items = headers.items() if isinstance(headers, Mapping) else headers
     out: dict[str, str] = {}
+    # Starlette's Headers: every request pays this, so skip decoding the headers that are dropped
+    raw = getattr(headers, "raw", None)
+    if isinstance(raw, list):
+        for kb, vb in raw:
+            if kb.lower() in _KEPT_RAW:
+                key = kb.decode("latin-1").lower()
+                out[key] = REDACTED if key in SECRET_KEYS else vb.decode("latin-1")
+        return out
+    items = headers.items() if isinstance(headers, Mapping) else headers
     for k, v in items:
         key = k.lower()
-        if key in KEPT_HEADERS:
+        if key in _KEPT:
             out[key] = REDACTED if key in SECRET_KEYS else v
     return out
 
