@@ -42,7 +42,9 @@ def _contract_test(args: argparse.Namespace) -> int:
     if not args.base_url:
         from emulator.app import create_app
 
-        app = create_app(Settings.from_env(grpc_enabled=False, clock="manual", seed=args.seed))
+        # real clock with instant steps, so synchronous provisioning (wait_for_completion_timeout) finishes
+        app = create_app(Settings.from_env(grpc_enabled=False, clock="real", seed=args.seed,
+                                           step_latency_scale=0.0))
     report = run_contract(args.api, app=app, base_url=args.base_url, headers=headers,
                           max_examples=args.max_examples, seed=args.seed, workers=args.workers)
     print(report.render())

@@ -64,6 +64,10 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
             return b.method_not_allowed(request, allowed)
         if exc.status_code == 404 and b is not None and b.not_found is not None:
             return b.not_found(request)
+        if exc.status_code == 405:
+            # RFC 9110: a 405 lists the allowed methods (OpenSearch sends `Allow` too), e.g. TRACE /
+            allowed = _allowed_methods(routes, request.scope)
+            return JsonResponse({"error": exc.detail, "status": 405}, 405, headers={"Allow": ", ".join(allowed)})
         return JsonResponse({"error": exc.detail, "status": exc.status_code}, exc.status_code)
 
     async def unexpected(request: Request, exc: Exception) -> Response:

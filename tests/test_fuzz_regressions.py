@@ -36,3 +36,32 @@ def test_post_workflows_bool_for_an_integer_field_is_bad_request_format(api: Tes
     assert r.status_code == 400
     assert r.json()["status"]["code"] == 11100
     assert r.json()["workflows"] == []
+
+
+FLOW = "/_plugins/_flow_framework/workflow"
+NOOP_TEMPLATE = {"name": "noop", "workflows": {"provision": {"nodes": [{"id": "n1", "type": "noop"}]}}}
+
+
+def test_provision_workflow_null_body_is_request_body_parsing_failed(api: TestClient) -> None:
+    # a literal JSON `null` is a body that is not an object (§3.4), not an absent body
+    workflow_id = api.post(FLOW, json=NOOP_TEMPLATE).json()["workflow_id"]
+    r = api.post(f"{FLOW}/{workflow_id}/_provision", content=b"null", headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.json() == {"error": "Request body parsing failed"}
+
+
+@pytest.mark.parametrize("key", ["from", "size"])
+def test_search_workflows_boolean_from_or_size_is_a_core_parse_error(api: TestClient, key: str) -> None:
+    api.post(FLOW, json=NOOP_TEMPLATE)
+    r = api.post(f"{FLOW}/_search", json={"query": {"match_all": {}}, key: False})
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert r.json()["status"] == 400
+    assert error["type"] == "parsing_exception"
+    assert error["reason"].startswith(f"[{key}] failed to parse field")
+
+
+def test_get_cluster_info_wrong_method_is_405_with_allow_header(api: TestClient) -> None:
+    r = api.request("TRACE", "/")
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET"

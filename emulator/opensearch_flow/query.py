@@ -237,6 +237,10 @@ def search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, An
             raise errors.search_parse(f"Unknown key for a {token} in [{key}].")
     matcher = compile_query(body.get("query", {"match_all": {}}))
     size, offset = body.get("size", 10), body.get("from", 0)
+    for key, value in (("size", size), ("from", offset)):
+        if isinstance(value, bool):  # JSON true/false is not a number to OpenSearch's parser
+            raise errors.search_parse(f"[{key}] failed to parse field: Current token (VALUE_{str(value).upper()}) "
+                                      "not numeric, can not use numeric value accessors")
     if not isinstance(size, int) or not isinstance(offset, int) or size < 0 or offset < 0:
         raise errors.search_illegal(f"[size] parameter cannot be negative, found [{size}]" if isinstance(size, int)
                                     and size < 0 else "[from] parameter cannot be negative")

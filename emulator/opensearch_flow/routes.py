@@ -225,8 +225,10 @@ async def provision_workflow(request: Request, tenant: Tenant) -> Response:
     wait = _time(request, "wait_for_completion_timeout")
     params = {k: v for k, v in request.query_params.items()
               if k not in ("workflow_id", "wait_for_completion_timeout") and k not in RESPONSE_PARAMS}
-    body = _decode(await _raw_body(request, tenant), request)
-    if body is MALFORMED or (body is not None and not isinstance(body, dict)):
+    raw = await _raw_body(request, tenant)
+    body = _decode(raw, request)
+    # §3.4: a body that is not a JSON object (including a literal `null`) fails to parse
+    if body is MALFORMED or (raw.strip() and not isinstance(body, dict)):
         raise errors.body_parsing_failed()
     for key, value in (body or {}).items():
         if not isinstance(value, str):
