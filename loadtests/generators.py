@@ -71,7 +71,7 @@ def run_wrk(port: int, target: Target, connections: int, duration_s: float, cpu:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "request.lua"
         script.write_text(_lua_script(target))
-        cmd = ["wrk", "-t1", f"-c{connections}", f"-d{duration_s}s", "--latency", "-s", str(script),
+        cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration_s))}s", "--latency", "-s", str(script),
                f"http://127.0.0.1:{port}{target.path}"]
         if cpu is not None and shutil.which("taskset"):
             cmd = ["taskset", "-c", str(cpu), *cmd]
