@@ -72,7 +72,7 @@ def test_clarifai_stateful_links_create_get_predict_patch_delete() -> None:
     machine.trace.clear()
     machine.run(settings=hypothesis.settings(
         max_examples=STATEFUL_EXAMPLES, phases=[hypothesis.Phase.generate], database=None, deadline=None,
-        derandomize=True, stateful_step_count=6, suppress_health_check=list(hypothesis.HealthCheck)))
+        derandomize=True, stateful_step_count=10, suppress_health_check=list(hypothesis.HealthCheck)))
     # the links were really followed: some scenario walked the whole chain with successes
     walked = [[op for op, status in steps if status == 200] for steps in machine.trace]
     assert any(_is_subsequence(CHAIN, ops) for ops in walked), machine.trace[:10]
