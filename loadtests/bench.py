@@ -116,10 +116,11 @@ def report(res: dict[str, Any], generator: str, args: argparse.Namespace) -> str
                          v["in_process_ms"] < TARGETS["reset_ms"]))
     if "rss" in t:
         m = t["rss"]
-        rows.append((f"RSS after {m['workflows']:,} Clarifai + {m['workflows']:,} Flow workflows",
-                     (f"{m['after_mb']:.0f} MB (before {m['before_mb']:.0f} MB; Clarifai "
-                     f"{m['clarifai_kb_per_workflow']:.1f} KB/workflow, Flow {m['flow_kb_per_workflow']:.1f} KB)"),
-                     "", None))
+        rows.append((f"RSS after {m['workflows']:,} workflows",
+                     (f"{m['after_clarifai_mb']:.0f} MB with {m['workflows']:,} Clarifai 2-node workflows "
+                      f"({m['clarifai_kb_per_workflow']:.1f} KB each; {m['before_mb']:.0f} MB before); "
+                      f"{m['after_mb']:.0f} MB after {m['workflows']:,} Flow templates more "
+                      f"({m['flow_kb_per_workflow']:.1f} KB each)"), "", None))
     if "concurrent" in res:
         c = res["concurrent"]
         rows.append((f"{c['count']:,} concurrent requests, 1 s injected latency",
