@@ -43,5 +43,23 @@ load: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python loadtests/bench.py $(BENCH_ARGS)
 
+# Contract fuzzing (README "Contract testing"): a deep schemathesis pass outside CI, ~1000 examples per
+# operation and phase. In-process by default; FUZZ_URL=http://host:port fuzzes a live server instead
+# (FUZZ_HEADER adds e.g. 'Authorization: Key ...' for Clarifai).
+FUZZ_EXAMPLES ?= 1000
+FUZZ_STATEFUL_EXAMPLES ?= 300
+FUZZ_URL ?=
+FUZZ_HEADER ?= Authorization: Key contract-test-pat
+
+fuzz: $(STAMP)
+ifeq ($(FUZZ_URL),)
+	CONTRACT_MAX_EXAMPLES=$(FUZZ_EXAMPLES) CONTRACT_STATEFUL_EXAMPLES=$(FUZZ_STATEFUL_EXAMPLES) \
+	  $(BIN)/python -m pytest contracts -n $(WORKERS) -q -p no:randomly
+else
+	$(BIN)/workflow-emulator contract-test --base-url $(FUZZ_URL) --api flow --max-examples $(FUZZ_EXAMPLES)
+	$(BIN)/workflow-emulator contract-test --base-url $(FUZZ_URL) --api clarifai --header '$(FUZZ_HEADER)' \
+	  --max-examples $(FUZZ_EXAMPLES)
+endif
+
 clean:
 	rm -rf $(VENV) loadtests/out

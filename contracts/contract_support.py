@@ -12,7 +12,7 @@ from typing import Any
 from emulator.app import create_app
 from emulator.settings import Settings
 
-MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "12"))
+MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "20"))
 STATEFUL_EXAMPLES = int(os.environ.get("CONTRACT_STATEFUL_EXAMPLES", "25"))
 SEED = int(os.environ.get("CONTRACT_SEED", "20261123"))
 AUTH = {"Authorization": "Key contract-test-pat"}
