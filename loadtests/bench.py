@@ -123,9 +123,11 @@ def report(res: dict[str, Any], generator: str, args: argparse.Namespace) -> str
                       f"({m['flow_kb_per_workflow']:.1f} KB each)"), "", None))
     if "concurrent" in res:
         c = res["concurrent"]
-        rows.append((f"{c['count']:,} concurrent requests, 1 s injected latency",
-                     f"{c['wall_s']:.3f} s wall, {c['errors']} errors ({c['via']})",
-                     f"< {TARGETS['concurrent_s']} s", c["wall_s"] < TARGETS["concurrent_s"] and not c["errors"]))
+        for name, label in (("get_workflow", "GetWorkflow"), ("predict", "2-node predict")):
+            v = c[name]
+            rows.append((f"{c['count']:,} concurrent {label} requests, 1 s injected latency",
+                         f"{v['wall_s']:.3f} s wall, {v['errors']} errors ({c['via']})",
+                         f"< {TARGETS['concurrent_s']} s", v["wall_s"] < TARGETS["concurrent_s"] and not v["errors"]))
     lines = [(f"generator: {generator}, {args.connections} connections, {args.rounds} x {args.duration:g} s "
              f"alternating rounds; server core {t['server_cpu']}, generator core {t['generator_cpu']}, "
              f"pinned: {t['pinned']}; response {t['response_bytes']} bytes"), "",

@@ -73,7 +73,8 @@ def rss_after_workflows(emu: ServerProcess, count: int) -> dict[str, Any]:
 
 
 def concurrent_latency(count: int, server_cpu: int | None) -> dict[str, Any]:
-    """Wall time of `count` simultaneous 2-node predicts, each delayed 1 s by a fault rule."""
+    """Wall time of `count` simultaneous requests, each delayed 1 s by a fault rule: a GetWorkflow
+    (what the injected latency itself costs) and a 2-node predict (plus the predicts' own CPU)."""
     emu = start_emulator(grpc=False, cpu=server_cpu)
     tenant = "bench-latency"
     try:
@@ -88,11 +89,18 @@ def concurrent_latency(count: int, server_cpu: int | None) -> dict[str, Any]:
         if status >= 300:  # control plane not there: the same rule as a one-off request header
             headers["x-emulator-fault"] = orjson.dumps(rule).decode()
             via = "x-emulator-fault header"
-        req = loadgen.json_request("POST", w.predict_path("load-2-node"), w.predict_body(1), headers, emu.port)
-        res = loadgen.run(loadgen.concurrent_once(emu.port, req, count))
-        assert isinstance(res, loadgen.LoadResult)
-        return {"count": count, "wall_s": res.elapsed_s, "errors": res.errors,
-                "min_s": min(res.latencies_s, default=float("nan")), "via": via}
+        requests = {
+            "get_workflow": loadgen.encode_request("GET", f"{w.clarifai_base()}/workflows/load-2-node", None,
+                                                   headers, emu.port),
+            "predict": loadgen.json_request("POST", w.predict_path("load-2-node"), w.predict_body(1), headers,
+                                            emu.port)}
+        out: dict[str, Any] = {"count": count, "via": via}
+        for name, req in requests.items():
+            res = loadgen.run(loadgen.concurrent_once(emu.port, req, count))
+            assert isinstance(res, loadgen.LoadResult)
+            out[name] = {"wall_s": res.elapsed_s, "errors": res.errors,
+                         "min_s": min(res.latencies_s, default=float("nan"))}
+        return out
     finally:
         emu.stop()
 
