@@ -134,3 +134,49 @@ def test_get_openapi_document_serves_yaml_and_json() -> None:
         assert j.status_code == 200 and j.json()["openapi"].startswith("3.1")
         missing = c.get("/_emulator/openapi/nope.yaml")
         assert missing.status_code == 404 and "no such contract [nope.yaml]" in missing.json()["error"]
+
+
+def _examples(media: dict[str, Any]) -> list[Any]:
+    found = [media["example"]] if "example" in media else []
+    return found + [e["value"] for e in (media.get("examples") or {}).values() if "value" in e]
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_spec_examples_match_their_schemas(name: str) -> None:
+    """Every request and response example of a contract is valid against its own schema."""
+    doc = _document(name)
+    contracts = Contracts((name,))
+    uri = f"urn:workflow-emulator:{name}"
+    bad: list[str] = []
+    checked = 0
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            targets: list[tuple[str, dict[str, Any]]] = []
+            body = op.get("requestBody")
+            if body is not None:
+                pointer = f"/paths/{_escape(path)}/{method}/requestBody"
+                if "$ref" in body:
+                    pointer = body["$ref"][1:]
+                    body = contracts._resolve(name, pointer)
+                targets.append((pointer, body))
+            for status in op.get("responses", {}):
+                found = contracts.response_spec(contracts.operations[(name, op["operationId"])], int(status))
+                if found is not None:
+                    targets.append(found)
+            for pointer, obj in targets:
+                media = (obj.get("content") or {}).get("application/json")
+                if not media or "schema" not in media:
+                    continue
+                ref = {"$ref": f"{uri}#{pointer}/content/application~1json/schema"}
+                validator = Draft202012Validator(ref, registry=contracts.registry)
+                for example in _examples(media):
+                    checked += 1
+                    bad += [f"{op['operationId']} {pointer}: {e.message[:200]}" for e in validator.iter_errors(example)]
+    assert sorted(set(bad)) == []
+    assert checked >= 5, f"only {checked} examples in {name}"
+
+
+def _escape(path: str) -> str:
+    return path.replace("~", "~0").replace("/", "~1")
