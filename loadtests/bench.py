@@ -41,14 +41,23 @@ def predict_target(workflow_id: str, n_inputs: int) -> generators.Target:
                              {"Content-Type": "application/json", "Authorization": "Key bench"})
 
 
-def setup_workflows(port: int) -> int:
-    """Create the load workflows in the default tenant; returns the 2-node predict response size."""
+def parse_workload(spec: str) -> tuple[str, int]:
+    """"2x1" -> ("load-2-node", 1): nodes x inputs, from workloads.WORKFLOWS and INPUT_COUNTS."""
+    nodes, _, inputs = spec.partition("x")
+    wid = f"load-{nodes}-node"
+    if wid not in w.WORKFLOWS or not inputs.isdigit() or not 1 <= int(inputs) <= 32:
+        raise SystemExit(f"--workload {spec!r}: expected <nodes>x<inputs> with nodes in 1, 2, 5 and 1..32 inputs")
+    return wid, int(inputs)
+
+
+def setup_workflows(port: int, workload: tuple[str, int]) -> int:
+    """Create the load workflows in the default tenant; returns the measured predict's response size."""
     req = loadgen.json_request("POST", f"{w.clarifai_base()}/workflows", w.post_workflows_body(),
                                {"Authorization": "Key bench"}, port)
     status, body = loadgen.run(loadgen.send(port, req))  # type: ignore[misc]
     if status != 200:
         raise SystemExit(f"PostWorkflows failed: HTTP {status} {body[:300]!r}")
-    t = predict_target("load-2-node", 1)
+    t = predict_target(*workload)
     status, body = loadgen.run(loadgen.send(port, loadgen.encode_request(  # type: ignore[misc]
         t.method, t.path, t.body, t.headers, port)))
     if status != 200:
@@ -61,9 +70,10 @@ def throughput(args: argparse.Namespace, server_cpu: int | None, gen_cpu: int | 
     emu = start_emulator({"EMULATOR_MAX_WORKFLOWS": "10000"}, cpu=server_cpu)
     base = None
     try:
-        size = setup_workflows(emu.port)
+        workload = parse_workload(args.workload)
+        size = setup_workflows(emu.port, workload)
         base = start_baseline(size, cpu=server_cpu)
-        target = predict_target("load-2-node", 1)
+        target = predict_target(*workload)
         runs: dict[str, list[generators.Measurement]] = {"emulator": [], "baseline": []}
         for rnd in range(args.rounds):
             for name, srv in (("emulator", emu), ("baseline", base)):
@@ -93,9 +103,9 @@ def report(res: dict[str, Any], generator: str, args: argparse.Namespace) -> str
     t = res["throughput"]
     e, b = t["emulator"], t["baseline"]
     rows = [
-        ("2-node predict, emulator", f"{e['rps']:.0f} req/s, p50 {e['p50_ms']:.2f} ms, p99 {e['p99_ms']:.2f} ms",
+        (f"{args.workload} predict, emulator", f"{e['rps']:.0f} req/s, p50 {e['p50_ms']:.2f} ms, p99 {e['p99_ms']:.2f} ms",
          f"p99 < {TARGETS['p99_ms']:.0f} ms", e["p99_ms"] < TARGETS["p99_ms"]),
-        ("2-node predict, baseline", f"{b['rps']:.0f} req/s, p50 {b['p50_ms']:.2f} ms, p99 {b['p99_ms']:.2f} ms",
+        (f"{args.workload} predict, baseline", f"{b['rps']:.0f} req/s, p50 {b['p50_ms']:.2f} ms, p99 {b['p99_ms']:.2f} ms",
          "", None),
         ("ratio emulator / baseline", f"{t['ratio']:.2f}", f">= {TARGETS['ratio']}", t["ratio"] >= TARGETS["ratio"]),
     ]
@@ -141,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
     p.add_argument("--connections", type=int, default=50)
+    p.add_argument("--workload", default="2x1", help="predict measured: <nodes>x<inputs>, e.g. 2x1 or 5x32")
     p.add_argument("--duration", type=float, default=5.0, help="seconds per measured round")
     p.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up before each round")
     p.add_argument("--rounds", type=int, default=3)
