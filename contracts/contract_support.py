@@ -22,3 +22,16 @@ def contract_app() -> Any:
     # real clock with instant steps: provisioning started by a scenario finishes in the background
     return create_app(Settings(grpc_enabled=False, clock="real", seed=SEED, step_latency_scale=0.0))
 
+
+
+def state_machine(schema: Any) -> Any:
+    """schemathesis' state machine over the contract's OpenAPI links only.
+
+    Its root heuristics consult a dependency analysis that reads e.g. Flow's `tenant_id` as a foreign
+    key and then refuses creates as scenario roots; the tests choose their roots themselves, so the
+    analysis is replaced by an empty graph.
+    """
+    from schemathesis.specs.openapi.stateful.dependencies.models import DependencyGraph
+
+    schema.analysis._dependency_graph = DependencyGraph(operations={}, resources={})
+    return schema.as_state_machine()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from contract_support import AUTH, MAX_EXAMPLES, SEED, contract_app
 
+from emulator.app import create_app
 from emulator.conformance.runner import run_contract
+from emulator.settings import Settings
 
 
 @pytest.mark.parametrize("api", ["flow", "clarifai"])
@@ -18,3 +20,12 @@ def test_contract_stateless_finds_no_violation(api: str) -> None:
     # every operation was exercised, and the run produced real answers, not only rejections
     assert all(op.cases > 0 for op in report.operations.values()), report.render()
     assert any(s < 300 for op in report.operations.values() for s in op.statuses), report.render()
+
+
+@pytest.mark.parametrize("profile", [{"opensearch_version": "2.19.0"}, {"flow_enabled": False}],
+                         ids=["flow-2.x-statuses", "flow-disabled-403"])
+def test_contract_stateless_flow_profiles_find_no_violation(profile: dict[str, object]) -> None:
+    # the 2.x profile answers provision 200 and create-with-provision 201 (reference §2); disabled, 403s
+    app = create_app(Settings(grpc_enabled=False, clock="real", seed=SEED, step_latency_scale=0.0, **profile))
+    report = run_contract("flow", app=app, max_examples=max(3, MAX_EXAMPLES // 4), seed=SEED)
+    assert report.ok, report.render()
