@@ -65,3 +65,13 @@ def test_get_cluster_info_wrong_method_is_405_with_allow_header(api: TestClient)
     r = api.request("TRACE", "/")
     assert r.status_code == 405
     assert r.headers["allow"] == "GET"
+
+
+@pytest.mark.parametrize(("method", "path"), [("TRACE", "/v2/workflows"), ("GET", "/v2/no-such-path")])
+def test_clarifai_wrong_method_or_path_req_id_honours_prefix(api: TestClient, method: str, path: str) -> None:
+    # found by the contract check `clarifai_req_id_prefix`: 11103/11101 fallbacks dropped the prefix
+    r = api.request(method, path, headers={**AUTH, "X-Clarifai-Request-ID-Prefix": "sdk-python-12.5.0"})
+    assert r.status_code in (400, 404)
+    req_id = r.json()["status"]["req_id"]
+    assert req_id.startswith("sdk-python-12.5.0-")
+    assert len(req_id) == len("sdk-python-12.5.0-") + 32

@@ -64,10 +64,13 @@ def snake(rpc: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", rpc).lower()
 
 
-def _fallback_body(exc: errors.ClarifaiError, http_override: int | None = None) -> Response:
+def _fallback_body(exc: errors.ClarifaiError, http_override: int | None = None,
+                   request: Request | None = None) -> Response:
     code, description, details, http = exc.resolved({})
-    return JsonResponse({"status": wire.status(code, description, details, uuid.uuid4().hex)},
-                        http_override or http)
+    # §1: every response's req_id honours X-Clarifai-Request-ID-Prefix, unknown paths and methods included
+    prefix = request.headers.get("x-clarifai-request-id-prefix") if request is not None else None
+    req_id = wire.request_id(uuid.uuid4().hex, prefix)
+    return JsonResponse({"status": wire.status(code, description, details, req_id)}, http_override or http)
 
 
 def _render_status(status: int, message: str, code: int | None, headers: dict[str, str] | None) -> Response:
@@ -79,11 +82,11 @@ def _render_status(status: int, message: str, code: int | None, headers: dict[st
 
 
 def _not_found(request: Request) -> Response:
-    return _fallback_body(errors.path_not_found(request.url.path))
+    return _fallback_body(errors.path_not_found(request.url.path), request=request)
 
 
 def _method_not_allowed(request: Request, allowed: list[str]) -> Response:
-    resp = _fallback_body(errors.method_not_allowed())
+    resp = _fallback_body(errors.method_not_allowed(), request=request)
     resp.headers["Allow"] = ", ".join(allowed)
     return resp
 
