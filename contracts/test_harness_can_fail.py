@@ -38,14 +38,38 @@ def _wrong_flow_double() -> Starlette:
     ])
 
 
+def _wrong_clarifai_double() -> Starlette:
+    """Lists workflows without the always-emitted `workflows` field and answers 200 for a missing one."""
+
+    async def list_workflows(request: Request) -> JSONResponse:
+        return JSONResponse({"status": {"code": 10000, "description": "Ok", "req_id": "0" * 32}})
+
+    async def get_workflow(request: Request) -> JSONResponse:
+        return JSONResponse({"status": {"code": 10000, "description": "Ok", "req_id": "0" * 32},
+                             "workflow": {"id": request.path_params["workflow_id"]}})  # no use_cases etc.
+
+    return Starlette(routes=[
+        Route("/v2/workflows", list_workflows, methods=["GET"]),
+        Route("/v2/workflows/{workflow_id}", get_workflow, methods=["GET"]),
+    ])
+
+
 @pytest.fixture(scope="module")
 def wrong_double_url() -> Iterator[str]:
+    yield from _serve(_wrong_flow_double())
+
+
+@pytest.fixture(scope="module")
+def wrong_clarifai_double_url() -> Iterator[str]:
+    yield from _serve(_wrong_clarifai_double())
+
+
+def _serve(app: Starlette) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(_wrong_flow_double(), log_level="error", access_log=False,
-                                           lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -66,3 +90,15 @@ def test_contract_test_against_a_wrong_double_exits_non_zero_and_names_the_opera
     assert {"get_workflow", "create_workflow"} <= failing
     assert '[response_schema_conformance] Response violates schema: "workflow_id" is a required property' in out
     assert '"description" is a required property' in out  # get_workflow's body misses required fields
+
+
+def test_contract_test_against_a_wrong_clarifai_double_exits_non_zero_and_names_the_operation(
+        wrong_clarifai_double_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["contract-test", "--base-url", wrong_clarifai_double_url, "--api", "clarifai", "--max-examples", "2",
+               "--header", "Authorization: Key test-pat"])
+    out = capsys.readouterr().out
+    assert rc == 1
+    failing = {line.split()[1] for line in out.splitlines() if line.startswith("  FAIL ")}
+    assert {"list_workflows_short", "get_workflow_short"} <= failing
+    assert '"workflows" is a required property' in out
+    assert '"use_cases" is a required property' in out
