@@ -173,3 +173,25 @@ def test_spec_examples_match_their_schemas(name: str) -> None:
 
 def _escape(path: str) -> str:
     return path.replace("~", "~0").replace("/", "~1")
+
+
+@pytest.mark.parametrize(("name", "method", "path", "status"), [
+    ("opensearch-flow-framework", "GET", "/_plugins/_flow_framework/workflow/abc", 503),
+    ("opensearch-flow-framework", "POST", "/_plugins/_flow_framework/workflow/_search", 429),
+    ("clarifai-workflows", "GET", "/v2/workflows", 503),
+    ("clarifai-workflows", "POST", "/v2/workflows/wf/results", 429),
+])
+def test_injected_http_faults_render_in_the_apis_error_shape(name: str, method: str, path: str, status: int) -> None:
+    """A fault may answer a status the contract does not list, but always in the API's own error shape."""
+    from starlette.testclient import TestClient
+
+    fault = f'{{"type": "error", "status": {status}, "message": "injected"}}'
+    with TestClient(create_app(Settings(grpc_enabled=False, clock="manual"))) as c:
+        r = c.request(method, path, headers={"x-emulator-fault": fault, "Authorization": "Key test-pat"})
+    assert r.status_code == status
+    contracts = Contracts((name,))
+    # validate against the API's generic error schema
+    schema = "FlowError" if name == "opensearch-flow-framework" else "ErrorResponse"
+    validator = Draft202012Validator({"$ref": f"urn:workflow-emulator:{name}#/components/schemas/{schema}"},
+                                     registry=contracts.registry)
+    assert [e.message for e in validator.iter_errors(r.json())] == []
