@@ -248,8 +248,9 @@ class FlowBackend:
         if wait_timeout_s is None or wait_timeout_s < 0:
             return {"workflow_id": run.workflow_id}
         # synchronous mode (§3.4): the outcome if it arrives in time, else the current snapshot
-        timer = asyncio.ensure_future(self.tenant.clock.sleep(wait_timeout_s))
-        await asyncio.wait({run.done, timer}, return_when=asyncio.FIRST_COMPLETED)
+        timer: asyncio.Future[Any] = asyncio.ensure_future(self.tenant.clock.sleep(wait_timeout_s))
+        done: asyncio.Future[Any] = run.done
+        await asyncio.wait({done, timer}, return_when=asyncio.FIRST_COMPLETED)
         timer.cancel()
         if run.done.done():
             outcome = run.done.result()

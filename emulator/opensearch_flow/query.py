@@ -220,7 +220,8 @@ def _source_spec(spec: Any) -> tuple[bool, list[str], list[str]]:
     if isinstance(spec, list):
         return True, [str(s) for s in spec], []
     if isinstance(spec, dict):
-        inc, exc = spec.get("includes", spec.get("include", [])), spec.get("excludes", spec.get("exclude", []))
+        inc: Any = spec.get("includes", spec.get("include")) or []
+        exc: Any = spec.get("excludes", spec.get("exclude")) or []
         return True, [inc] if isinstance(inc, str) else list(inc), [exc] if isinstance(exc, str) else list(exc)
     raise errors.search_parse("[_source] malformed")
 
@@ -258,7 +259,7 @@ def search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, An
                 continue
             present = [h for h in hits if _values(h[2], field)]
             missing = [h for h in hits if not _values(h[2], field)]
-            present.sort(key=lambda h, f=field: _sort_value(_values(h[2], f)[0]), reverse=desc)
+            present.sort(key=_sort_key(field), reverse=desc)
             hits = present + missing  # missing values sort last either way
     fetch, includes, excludes = _source_spec(body.get("_source"))
     # §3.8: the plugin always hides `user` and credentials; with an explicit _source also ui_metadata
@@ -279,6 +280,10 @@ def search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, An
             "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
             "hits": {"total": {"value": len(hits), "relation": "eq"},
                      "max_score": (1.0 if hits else None) if scored else None, "hits": out_hits}}
+
+
+def _sort_key(field: str) -> Callable[[tuple[str, Any, dict[str, Any]]], Any]:
+    return lambda hit: _sort_value(_values(hit[2], field)[0])
 
 
 def _sort_value(v: Any) -> Any:

@@ -157,7 +157,7 @@ def _create_tool(ctx: StepContext) -> dict[str, Any]:
     for n, key in ctx.previous_node_inputs.items():
         if key in ("connector_id", "model_id", "agent_id") and n in ctx.predecessors:
             params[key] = ctx.predecessors[n].get(key)
-    tool = {k: ctx.inputs[k] for k in ("type", "name", "description", "attributes", "config") if k in ctx.inputs}
+    tool: dict[str, Any] = {k: ctx.inputs[k] for k in ("type", "name", "description", "attributes", "config") if k in ctx.inputs}
     tool["parameters"] = params
     return {"tools": tool}
 
