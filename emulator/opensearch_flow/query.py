@@ -129,10 +129,15 @@ def compile_query(q: Any) -> Query:
         subs = [_term(fields[0][0], v) for v in fields[0][1]]
         return lambda doc: any(s(doc) for s in subs)
     if kind == "ids":
-        values = set(map(str, (body or {}).get("values") or []))
+        raw = body.get("values") if isinstance(body, dict) else None
+        if not isinstance(raw, list):
+            raise errors.search_parse("[ids] query malformed, [values] must be an array")
+        values = set(map(str, raw))
         return lambda doc: str(doc.get("_id")) in values
     if kind == "exists":
-        path = str((body or {}).get("field"))
+        if not isinstance(body, dict) or not isinstance(body.get("field"), str):
+            raise errors.search_parse("[exists] must be provided with a [field]")
+        path = body["field"]
         return lambda doc: bool(_values(doc, path))
     if kind == "range":
         path, spec = _single_field(kind, body)
