@@ -40,6 +40,8 @@ class Settings:
     flow_multi_tenancy: bool = False
     flow_max_active_provisions_per_tenant: int = 2
     flow_max_active_deprovisions_per_tenant: int = 1
+    # §5 check 9: a cluster without the ML Commons plugin rejects every ML step at validation
+    flow_ml_plugin_installed: bool = True
     # Clarifai (reference/clarifai-workflows.md)
     clarifai_default_user_id: str = "me"
     clarifai_default_app_id: str = "main"

@@ -99,7 +99,8 @@ class FlowBackend:
         for wf in (template.get("workflows") or {}).values():
             validate_workflow(wf, workflow_id=None, max_steps=self.settings.max_workflow_steps,
                               opensearch_version=self.settings.opensearch_version,
-                              generic=errors.validation_failed_template(template.get("name", "")))
+                              generic=errors.validation_failed_template(template.get("name", "")),
+                              installed_plugins=self._plugins())
 
     # --- create / update (§3.1, §10) ---------------------------------------------------------
     def _rest_checks(self, req: WriteRequest, method: str) -> dict[str, Any]:
@@ -215,7 +216,11 @@ class FlowBackend:
     def _validate(self, workflow: dict[str, Any], workflow_id: str) -> list[dict[str, Any]]:
         return validate_workflow(workflow, workflow_id=workflow_id, max_steps=self.settings.max_workflow_steps,
                                  opensearch_version=self.settings.opensearch_version,
-                                 generic=errors.provision_validation_failed(workflow_id))
+                                 generic=errors.provision_validation_failed(workflow_id),
+                                 installed_plugins=self._plugins())
+
+    def _plugins(self) -> tuple[str, ...]:
+        return ("opensearch-ml",) if self.settings.flow_ml_plugin_installed else ()
 
     async def provision_workflow(self, workflow_id: str, params: dict[str, str], wait_timeout_s: float | None,
                                  tenant_id: str | None = None) -> tuple[dict[str, Any], int]:

@@ -37,7 +37,8 @@ def _version_tuple(version: str) -> tuple[int, ...]:
 
 
 def validate_workflow(workflow: dict[str, Any], *, workflow_id: str | None, max_steps: int,
-                      opensearch_version: str, generic: FlowError) -> list[dict[str, Any]]:
+                      opensearch_version: str, generic: FlowError,
+                      installed_plugins: tuple[str, ...] = ("opensearch-ml",)) -> list[dict[str, Any]]:
     """Run the §5 checks in order; return the nodes in topological order.
 
     `generic` is the wrapper for non-plugin failures (an unparsable `node_timeout`): it differs
@@ -84,7 +85,10 @@ def validate_workflow(workflow: dict[str, Any], *, workflow_id: str | None, max_
                 raise generic from None
             if seconds < 0:
                 raise errors.negative_node_timeout(str(raw), n["id"])
-    # §5 check 9 (required plugins) never fails: the emulated cluster has opensearch-ml installed
+    for n in sorted_nodes:  # §5 check 9: only fails when the ML plugin is switched off in Settings
+        absent = [p for p in STEPS[n["type"]].plugins if p not in installed_plugins]
+        if absent:
+            raise errors.missing_plugins(n["type"], absent)
     preds: dict[str, list[str]] = {i: [] for i in ids}
     for s, d in pairs:
         preds[d].append(s)
