@@ -158,3 +158,19 @@ def test_update_workflow_partial_and_reprovision_messages_10(flow: FlowApi) -> N
     assert flow.status(wid)["error"] == (
         "Failed to update index settings for index my-index, no settings have been updated during step create_index, "
         "restStatus: BAD_REQUEST")  # §7: reprovision's own error format
+
+
+def test_search_workflows_body_required_core_400(flow: FlowApi) -> None:
+    flow.create_id(template(noop("a")))
+    for path in (f"{BASE}/_search", f"{BASE}/state/_search"):
+        r = flow.request("GET", path)
+        reason = {"type": "parse_exception", "reason": "request body or source parameter is required"}
+        assert err(r) == (400, {"error": {"root_cause": [reason], **reason}, "status": 400}), path
+
+
+def test_update_workflow_2x_profile_provision_param_201(make_flow: Callable[..., FlowApi]) -> None:
+    flow = make_flow(opensearch_version="2.19.1")
+    wid = flow.create_id(template(noop("a")))
+    r = flow.request("PUT", f"{BASE}/{wid}", json=template(noop("b")), params={"provision": "true"})
+    assert err(r) == (201, {"workflow_id": wid})
+    assert flow.status(wid) == {"workflow_id": wid, "state": "NOT_STARTED"}  # §16.1: PUT never provisions
