@@ -174,3 +174,12 @@ def test_update_workflow_2x_profile_provision_param_201(make_flow: Callable[...,
     r = flow.request("PUT", f"{BASE}/{wid}", json=template(noop("b")), params={"provision": "true"})
     assert err(r) == (201, {"workflow_id": wid})
     assert flow.status(wid) == {"workflow_id": wid, "state": "NOT_STARTED"}  # §16.1: PUT never provisions
+
+
+def test_create_workflow_unserializable_configurations_map(flow: FlowApi) -> None:
+    # a YAML integer beyond 64 bits cannot be re-serialized as the §4.2 JSON string
+    body = ("name: t\nworkflows:\n  provision:\n    nodes:\n      - id: i\n        type: create_index\n"
+            "        user_inputs:\n          index_name: x\n          configurations:\n"
+            "            n: 123456789012345678901234567890\n")
+    r = flow.request("POST", BASE, content=body.encode(), headers={"content-type": "application/yaml"})
+    assert err(r) == e(400, "Failed to parse configurations map")
