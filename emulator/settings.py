@@ -53,11 +53,11 @@ class Settings:
     clarifai_cold_start_idle_s: float = 300.0
     clarifai_status_overrides: dict[str, Any] = field(default_factory=dict)
 
-    def replace(self, **changes: Any) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Read `EMULATOR_<FIELD>` variables (e.g. EMULATOR_PORT=9201); explicit overrides win."""
         env = dict(os.environ if env is None else env)
         values: dict[str, Any] = {}

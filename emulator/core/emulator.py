@@ -20,7 +20,7 @@ BackendFactory = Callable[["Tenant"], Any]
 class Tenant:
     """An isolated world: API backends are created lazily from the registered factories."""
 
-    def __init__(self, name: str, emulator: "Emulator") -> None:
+    def __init__(self, name: str, emulator: Emulator) -> None:
         s = emulator.settings
         self.name = name
         self.emulator = emulator
@@ -39,7 +39,7 @@ class Tenant:
             b = self._backends[key] = self.emulator.backend_factories[key](self)
         return b
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> "asyncio.Task[Any]":
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Start background work owned by this tenant; a reset cancels it."""
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
