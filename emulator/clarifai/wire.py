@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
+import math
 from functools import cache
 from typing import Any
 
@@ -157,13 +159,23 @@ def merge_path(request: dict[str, Any], path_params: dict[str, str]) -> dict[str
 
 
 def timestamp(t: float, nanos: bool = False) -> str:
-    """§1: RFC 3339 UTC; stored objects show microseconds, predict outputs nanoseconds."""
-    d = dt.datetime.fromtimestamp(t, tz=dt.UTC)
-    base = d.strftime("%Y-%m-%dT%H:%M:%S")
-    if nanos:
-        ns = round((t - int(t)) * 1e9) % 1_000_000_000
-        return f"{base}.{ns:09d}Z"
-    return f"{base}.{d.microsecond:06d}Z"
+    """§1: RFC 3339 UTC; stored objects show microseconds, predict outputs nanoseconds.
+
+    Seconds and fraction come from one rounding, so a fraction that rounds up to a whole
+    second carries into the seconds instead of printing a time up to a second off.
+    """
+    scale = 1_000_000_000 if nanos else 1_000_000
+    sec = math.floor(t)
+    frac = round((t - sec) * scale)
+    if frac >= scale:
+        sec, frac = sec + 1, frac - scale
+    base = _second_prefix(sec)
+    return f"{base}.{frac:09d}Z" if nanos else f"{base}.{frac:06d}Z"
+
+
+@functools.lru_cache(maxsize=64)
+def _second_prefix(sec: int) -> str:
+    return dt.datetime.fromtimestamp(sec, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def status(code: int, description: str, details: str = "", req_id: str | None = None) -> dict[str, Any]:
