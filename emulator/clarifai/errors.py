@@ -58,7 +58,7 @@ _TABLE: tuple[StatusSpec, ...] = (
     StatusSpec(40033, "RPC_MAX_MESSAGE_SIZE_EXCEEDED", "Request too large", 413),
     StatusSpec(40010, "DATABASE_DUPLICATE_KEY",
                "Object has a duplicate ID; another object with same ID already exist", 400),
-    StatusSpec(98009, "INTERNAL_UNCATEGORIZED", "Internal error", 500),
+    StatusSpec(99009, "INTERNAL_UNCATEGORIZED", "Internal error", 500),
 )
 
 BY_CODE: dict[int, StatusSpec] = {s.code: s for s in _TABLE}

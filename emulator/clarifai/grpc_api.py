@@ -54,7 +54,7 @@ SERVED_RPCS: tuple[str, ...] = (
 # the same HTTP status (routes._render_status), so a fault rule looks the same through both doors.
 _CODE_FOR_HTTP_STATUS: dict[int, int] = {401: 11009, 404: 11101, 429: 11005, 503: 10030}
 _GENERIC_CLIENT_ERROR = 11100  # CONN_BAD_REQUEST_FORMAT
-_GENERIC_SERVER_ERROR = 98009
+_GENERIC_SERVER_ERROR = 99009  # INTERNAL_UNCATEGORIZED
 # a backend bug still answers in-band (§7), never as a gRPC error
 _INTERNAL_ERROR = 98004  # INTERNAL_SERVER_ISSUE
 
