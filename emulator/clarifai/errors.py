@@ -189,3 +189,12 @@ def model_not_ready(code: int, model_id: str) -> ClarifaiError:
 def request_too_large(size: int, limit: int) -> ClarifaiError:
     return ClarifaiError(40033, f"Request body of {size} bytes exceeds the limit of {limit} bytes",
                          "request_too_large")
+
+
+# An injected HTTP `error` fault without an explicit Clarifai code gets the code that HTTP status
+# stands for, the same over REST and gRPC (a fault rule looks the same through both doors).
+_CODE_FOR_HTTP_STATUS: dict[int, int] = {401: 11009, 404: 11101, 429: 11005, 503: 10030}
+
+
+def code_for_http_status(status: int) -> int:
+    return _CODE_FOR_HTTP_STATUS.get(status, 11100 if status < 500 else 99009)

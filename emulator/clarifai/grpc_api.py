@@ -50,11 +50,6 @@ SERVED_RPCS: tuple[str, ...] = (
     "GetModel", "GetModelType",
 )
 
-# An injected `error` effect without an explicit Clarifai `code` gets the code the REST binding gives
-# the same HTTP status (routes._render_status), so a fault rule looks the same through both doors.
-_CODE_FOR_HTTP_STATUS: dict[int, int] = {401: 11009, 404: 11101, 429: 11005, 503: 10030}
-_GENERIC_CLIENT_ERROR = 11100  # CONN_BAD_REQUEST_FORMAT
-_GENERIC_SERVER_ERROR = 99009  # INTERNAL_UNCATEGORIZED
 # a backend bug still answers in-band (§7), never as a gRPC error
 _INTERNAL_ERROR = 98004  # INTERNAL_SERVER_ISSUE
 
@@ -82,7 +77,7 @@ def code_for_injected_error(effect: dict[str, Any]) -> int:
     if effect.get("code") is not None:
         return int(effect["code"])
     status = int(effect.get("status", 500))
-    return _CODE_FOR_HTTP_STATUS.get(status, _GENERIC_CLIENT_ERROR if status < 500 else _GENERIC_SERVER_ERROR)
+    return errors.code_for_http_status(status)
 
 
 class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]

@@ -76,7 +76,7 @@ def _fallback_body(exc: errors.ClarifaiError, http_override: int | None = None,
 def _render_status(status: int, message: str, code: int | None, headers: dict[str, str] | None) -> Response:
     # injected HTTP faults (control plane) in Clarifai's envelope; a code-less fault maps by status
     if code is None:
-        code = {401: 11009, 404: 11101, 429: 11005, 503: 10030}.get(status, 99009 if status >= 500 else 11100)
+        code = errors.code_for_http_status(status)
     body = {"status": wire.status(code, message or errors.spec(code).description, "", uuid.uuid4().hex)}
     return JsonResponse(body, status, headers=headers)
 
