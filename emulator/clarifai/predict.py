@@ -6,7 +6,7 @@ the content. Each workflow version gets an execution plan once (predict is the h
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from emulator.clarifai import errors, wire
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from emulator.clarifai.backend import ClarifaiBackend, Scope
 
 MAX_INPUTS = 32  # §5 / §6
-STATE_TTL_S = 300.0  # §3: a workflow_state expires after 5 minutes between calls
+STATE_TTL_S = 300.0
+MEMO_CAP = 4096  # memoised node outputs per plan node
+DEFAULT_CONFIG = OutputConfig()  # §3: a workflow_state expires after 5 minutes between calls
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,24 @@ class PlanNode:
     input_field: str  # "image" | "text"
     upstream: int  # index of the first node_input in the plan, -1 for roots
     suppress: bool
+    # this node's `data` per (input content, output config): outputs are a pure function of
+    # them (outputs.py), so a repeated input is not scored again; bounded, shared read-only
+    memo: dict[tuple[InputContent, OutputConfig], dict[str, Any]] = field(default_factory=dict, compare=False)
+
+    def data(self, content: InputContent, upstream: dict[str, Any] | None, config: OutputConfig) -> dict[str, Any]:
+        if upstream is not None and upstream.get("regions") and self.classifies_regions:
+            return node_data(self.model, self.version_id, content, upstream, config)  # depends on upstream
+        key = (content, config)
+        data = self.memo.get(key)
+        if data is None:
+            if len(self.memo) >= MEMO_CAP:
+                self.memo.clear()
+            data = self.memo[key] = node_data(self.model, self.version_id, content, None, config)
+        return data
+
+    @property
+    def classifies_regions(self) -> bool:
+        return self.model.model_type_id.endswith("classifier")
 
 
 @dataclass(frozen=True)
@@ -100,7 +120,8 @@ async def post_workflow_results(backend: ClarifaiBackend, req: dict[str, Any],
     state = _workflow_state(backend, req, scope.now)
     for model_id in plan.model_ids:
         backend.catalog.touch(model_id, scope.now)
-    config = OutputConfig.from_request(req.get("output_config") or {})
+    oc = req.get("output_config")
+    config = OutputConfig.from_request(oc) if oc else DEFAULT_CONFIG
     results = [_run_input(backend, wf, plan, config, i, inp, scope.now) for i, inp in enumerate(inputs)]
     body, http = _aggregate(results)
     body["workflow"] = _workflow_summary(wf, v)
@@ -139,8 +160,7 @@ def _run_input(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: Outpu
                 st = wire.status(code, str(effect.get("description") or errors.spec(code).description),
                                  str(effect.get("details") or ""))
             else:
-                upstream = datas[node.upstream] if node.upstream >= 0 else None
-                data = node_data(node.model, node.version_id, content, upstream, config)
+                data = node.data(content, datas[node.upstream] if node.upstream >= 0 else None, config)
         statuses.append(st)
         datas.append(data)
     outputs = []

@@ -126,6 +126,8 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
     # read by the control plane's coverage report (operationId -> logical operation)
     endpoint.operation = op  # type: ignore[attr-defined]
     endpoint.api = api.name  # type: ignore[attr-defined]
+    # the app dispatches straight to it, past Starlette's layers (app.py: EmulatorApp)
+    endpoint.direct = True  # type: ignore[attr-defined]
     return Route(path, endpoint, methods=[method], name=name)
 
 

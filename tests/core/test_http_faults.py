@@ -13,11 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.app import _DropConnectionMiddleware
+from emulator.app import EmulatorApp
 from emulator.core.admin import install as install_admin
 from emulator.core.admin_client import EmulatorTenant
 from emulator.core.emulator import Emulator, Tenant
@@ -40,18 +39,19 @@ TOY = ApiBinding("flow", ("/toy",), ToyError, lambda e: JsonResponse({"error": s
 PAYLOAD = {"toy": True, "pad": "x" * 200}
 
 
-def toy_app(settings: Settings) -> Starlette:
+def toy_app(settings: Settings) -> EmulatorApp:
     emu = Emulator(settings)
 
     async def get_toy(request: Request, tenant: Tenant) -> Response:
         return JsonResponse(PAYLOAD)
 
-    routes = [operation_route(TOY, "/toy", "GET", get_toy, "get_toy"), *install_admin(emu).routes]
-    app = Starlette(routes=routes)
-    app.state.emulator = emu
-    app.state.bindings = [TOY]
-    app.add_middleware(_DropConnectionMiddleware)
-    return app
+    async def get_broken(request: Request, tenant: Tenant) -> Response:
+        raise KeyError("a bug in a handler")
+
+    routes = [operation_route(TOY, "/toy", "GET", get_toy, "get_toy"),
+              operation_route(TOY, "/toy/broken", "GET", get_broken, "get_broken"), *install_admin(emu).routes]
+    # the app users run: API operations are dispatched past Starlette's layers (EmulatorApp)
+    return EmulatorApp(emu, routes, [TOY])
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +179,17 @@ def test_get_workflow_steps_latency_200_concurrent_requests_real_api(emulator_te
     assert statuses == [200] * 200
     assert 1.0 <= wall < 1.5, wall
     assert t.faults.list()[0]["fired"] == 200
+
+
+def test_get_broken_unexpected_exception_is_a_500_in_the_api_shape_and_the_server_goes_on(
+        toy: EmulatorTenant) -> None:
+    r = httpx.get(toy.url + "/toy/broken", headers=toy.headers)
+    assert r.status_code == 500 and r.json() == {"error": "Internal emulator error: KeyError"}
+    assert _get(toy).status_code == 200
+
+
+def test_toy_404_405_and_control_plane_still_go_through_starlette(toy: EmulatorTenant) -> None:
+    assert httpx.get(toy.url + "/toy/nope", headers=toy.headers).status_code == 404
+    r = httpx.post(toy.url + "/toy", headers=toy.headers)
+    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    assert httpx.get(toy.url + "/_emulator/tenants").status_code == 200
