@@ -65,3 +65,32 @@ def test_lookup_sees_routes_added_later() -> None:
     route, match, child = app.router.lookup(scope)  # type: ignore[attr-defined]
     assert route is not None and route.name == "late" and match is Match.FULL  # type: ignore[attr-defined]
     assert child["path_params"] == {"x": "1"}
+
+
+def test_remembered_matches_answer_like_a_fresh_lookup_with_their_own_path_params() -> None:
+    app = create_app(Settings(grpc_enabled=False))
+    router = app.router
+    assert isinstance(router, IndexedRouter)
+    for path, method in itertools.product(sample_paths(router.routes), METHODS):
+        scope = {"type": "http", "path": path, "root_path": "", "method": method, "headers": []}
+        first = router.lookup(scope)
+        again = router.lookup(dict(scope))
+        assert (again[0], again[1]) == (first[0], first[1]), (method, path)
+        if first[1] is Match.FULL:
+            assert again[2] == first[2] and again[2]["path_params"] is not first[2]["path_params"]
+            again[2]["path_params"]["mutated"] = "by a handler"
+            assert "mutated" not in router.lookup(dict(scope))[2]["path_params"]
+    assert router._memo  # the memo is in use
+
+
+def test_remembered_matches_are_forgotten_when_routes_change() -> None:
+    app = create_app(Settings(grpc_enabled=False))
+    scope = {"type": "http", "path": "/v2/workflows/w1", "root_path": "", "method": "GET", "headers": []}
+    before = app.router.lookup(scope)[0]  # type: ignore[attr-defined]
+
+    async def endpoint(request: Any) -> Any:
+        raise AssertionError
+
+    app.router.routes.insert(0, Route("/v2/workflows/{x}", endpoint, methods=["GET"], name="first"))
+    after = app.router.lookup(scope)[0]  # type: ignore[attr-defined]
+    assert after is not before and after.name == "first"

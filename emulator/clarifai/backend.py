@@ -33,6 +33,9 @@ class Scope:
     app_id: str
     app_given: bool  # the request named an app (vs. the default app)
     now: float
+    # REST bodies go straight to orjson, which takes pre-serialised parts (orjson.Fragment);
+    # gRPC turns the dict into a proto message and needs plain JSON values
+    fragments: bool = False
 
 
 Handler = Callable[["ClarifaiBackend", dict[str, Any], Scope], Awaitable[tuple[dict[str, Any], int]]]
@@ -96,7 +99,7 @@ class ClarifaiBackend:
             auth.check_scopes(principal, spec.scopes)
             now = self.tenant.clock.now()
             self.limiter.check(principal.key, now, float(self.settings.clarifai_rate_limit_rps))
-            scope = self._scope(rpc, principal, request, now)
+            scope = self._scope(rpc, principal, request, now, ctx.transport == "rest")
             body, http = await spec.handler(self, request, scope)
         except errors.ClarifaiError as exc:
             return self.error_body(exc, req_id, spec.empty if spec else ())
@@ -116,7 +119,8 @@ class ClarifaiBackend:
         code, description, details, http = exc.resolved(self.overrides)
         return wire.status(code, description, details), http
 
-    def _scope(self, rpc: str, principal: auth.Principal, request: dict[str, Any], now: float) -> Scope:
+    def _scope(self, rpc: str, principal: auth.Principal, request: dict[str, Any], now: float,
+               fragments: bool = False) -> Scope:
         ua = request.get("user_app_id") or {}
         user_id = ua.get("user_id") or "me"
         app_id = ua.get("app_id") or ""
@@ -126,14 +130,14 @@ class ClarifaiBackend:
             # §8: an app-specific key implies user and app, and only reaches that app
             if (app_id and app_id != principal.app_id) or user_id != principal.user_id:
                 raise errors.key_invalid("API key is not valid for this user and application")
-            return Scope(principal, principal.user_id, principal.app_id, True, now)
+            return Scope(principal, principal.user_id, principal.app_id, True, now, fragments)
         if not app_id:
             default_app = self.settings.clarifai_default_app_id
             if not default_app and not (rpc == "ListWorkflows" and ua.get("user_id")):
                 # §8: a PAT without an app, when no default app is configured
                 raise errors.key_invalid("Must provide app external ID in API authorizer")
-            return Scope(principal, user_id, default_app, False, now)
-        return Scope(principal, user_id, app_id, True, now)
+            return Scope(principal, user_id, default_app, False, now, fragments)
+        return Scope(principal, user_id, app_id, True, now, fragments)
 
     # --- the API the control plane calls ------------------------------------------------------
     def register_model(self, model: dict[str, Any]) -> dict[str, Any]:

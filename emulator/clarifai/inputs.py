@@ -6,6 +6,7 @@ bytes must look like an image the real service decodes, otherwise the input fail
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -52,18 +53,23 @@ def read_input(inp: dict[str, Any]) -> InputContent | errors.ClarifaiError:
             return InputContent("image", hashlib.blake2b(raw, digest_size=16).digest(), "")
         url = image.get("url", "")
         if url:
-            if not _url_ok(url):
-                return invalid_url(url)
-            return InputContent("image", hashlib.blake2b(url.encode(), digest_size=16).digest(), url.lower())
+            return _from_text("image", url, True)
     if text:
         raw_text = text.get("raw", "")
         if raw_text:
-            return InputContent("text", hashlib.blake2b(raw_text.encode(), digest_size=16).digest(),
-                                raw_text.lower())
+            return _from_text("text", raw_text, False)
         url = text.get("url", "")
         if url:
-            if not _url_ok(url):
-                return invalid_url(url)
-            return InputContent("text", hashlib.blake2b(url.encode(), digest_size=16).digest(), url.lower())
-    return errors.ClarifaiError(30104, "The input has no image or text data (image.url, image.base64, "
+            return _from_text("text", url, True)
+    return _NO_DATA
+
+
+@functools.lru_cache(maxsize=4096)  # pure; clients send the same URLs and texts over and over
+def _from_text(kind: str, value: str, is_url: bool) -> InputContent | errors.ClarifaiError:
+    if is_url and not _url_ok(value):
+        return invalid_url(value)
+    return InputContent(kind, hashlib.blake2b(value.encode(), digest_size=16).digest(), value.lower())
+
+
+_NO_DATA = errors.ClarifaiError(30104, "The input has no image or text data (image.url, image.base64, "
                                        "text.raw or text.url)", "input_no_data")

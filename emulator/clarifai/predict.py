@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from emulator.clarifai import errors, wire
 from emulator.clarifai.catalog import MODEL_TYPES, ModelDef
 from emulator.clarifai.inputs import InputContent, read_input
@@ -22,7 +24,8 @@ if TYPE_CHECKING:
 MAX_INPUTS = 32  # §5 / §6
 STATE_TTL_S = 300.0
 MEMO_CAP = 4096  # memoised node outputs per plan node
-DEFAULT_CONFIG = OutputConfig()  # §3: a workflow_state expires after 5 minutes between calls
+DEFAULT_CONFIG = OutputConfig()
+OK = wire.ok_status()  # shared by every successful output and result: never mutated  # §3: a workflow_state expires after 5 minutes between calls
 
 
 @dataclass(frozen=True)
@@ -31,23 +34,29 @@ class PlanNode:
     model: ModelDef
     version_id: str
     model_json: dict[str, Any]  # shared, never mutated: rendered as each output's `model`
+    model_fragment: orjson.Fragment  # the same, serialised once for REST responses
     input_field: str  # "image" | "text"
     upstream: int  # index of the first node_input in the plan, -1 for roots
     suppress: bool
-    # this node's `data` per (input content, output config): outputs are a pure function of
-    # them (outputs.py), so a repeated input is not scored again; bounded, shared read-only
-    memo: dict[tuple[InputContent, OutputConfig], dict[str, Any]] = field(default_factory=dict, compare=False)
+    # this node's `data` (and its serialised form) per (input content, output config): outputs are
+    # a pure function of them (outputs.py), so a repeated input is not scored again; bounded
+    memo: dict[tuple[InputContent, OutputConfig], tuple[dict[str, Any], orjson.Fragment]] = field(
+        default_factory=dict, compare=False)
 
-    def data(self, content: InputContent, upstream: dict[str, Any] | None, config: OutputConfig) -> dict[str, Any]:
+    def data(self, content: InputContent, upstream: dict[str, Any] | None,
+             config: OutputConfig) -> tuple[dict[str, Any], dict[str, Any] | orjson.Fragment]:
+        """(data, its rendering): a plain dict, and a pre-serialised fragment where memoised."""
         if upstream is not None and upstream.get("regions") and self.classifies_regions:
-            return node_data(self.model, self.version_id, content, upstream, config)  # depends on upstream
+            data = node_data(self.model, self.version_id, content, upstream, config)  # depends on upstream
+            return data, data
         key = (content, config)
-        data = self.memo.get(key)
-        if data is None:
+        hit = self.memo.get(key)
+        if hit is None:
             if len(self.memo) >= MEMO_CAP:
                 self.memo.clear()
-            data = self.memo[key] = node_data(self.model, self.version_id, content, None, config)
-        return data
+            data = node_data(self.model, self.version_id, content, None, config)
+            hit = self.memo[key] = (data, orjson.Fragment(orjson.dumps(data)))
+        return hit
 
     @property
     def classifies_regions(self) -> bool:
@@ -58,6 +67,20 @@ class PlanNode:
 class Plan:
     nodes: tuple[PlanNode, ...]
     model_ids: tuple[str, ...]
+    # the `workflow` summary every response carries, per the workflow fields it shows
+    summary: dict[tuple[Any, ...], tuple[dict[str, Any], orjson.Fragment]] = field(default_factory=dict, compare=False)
+    # what running one input gives, per (input content, output config), when no fault is armed
+    runs: dict[tuple[InputContent, OutputConfig], Run] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Run:
+    """The outcome of one input through the plan, without the ids and times each response gets."""
+    outcome: int  # 0 = every output succeeded, 1 = some failed, 2 = all failed
+    status: dict[str, Any]  # the result's status
+    # per shown (not suppressed) node: (node, status, data or None, data as rendered for REST)
+    outputs: tuple[tuple[PlanNode, dict[str, Any], dict[str, Any] | None,
+                         dict[str, Any] | orjson.Fragment | None], ...]
 
 
 def plan_for(backend: ClarifaiBackend, v: WorkflowVersion) -> Plan:
@@ -67,7 +90,7 @@ def plan_for(backend: ClarifaiBackend, v: WorkflowVersion) -> Plan:
         for n in v.nodes:
             mdef, version = backend.catalog.resolve(n["model"]["id"], n["model"]["model_version"]["id"])
             inputs = n.get("node_inputs") or []
-            nodes.append(PlanNode(n["id"], mdef, version, n["model"],
+            nodes.append(PlanNode(n["id"], mdef, version, n["model"], orjson.Fragment(orjson.dumps(n["model"])),
                                   MODEL_TYPES[mdef.model_type_id].input_fields[0],
                                   index[inputs[0]["node_id"]] if inputs else -1, bool(n.get("suppress_output"))))
         v.plan = Plan(tuple(nodes), tuple(dict.fromkeys(p.model.id for p in nodes)))
@@ -75,11 +98,18 @@ def plan_for(backend: ClarifaiBackend, v: WorkflowVersion) -> Plan:
     return plan
 
 
-def _workflow_summary(wf: Workflow, v: WorkflowVersion) -> dict[str, Any]:
-    return {"id": wf.id, "app_id": wf.app_id, "user_id": wf.user_id,
-            "created_at": wire.timestamp(wf.created_at), "modified_at": wire.timestamp(wf.modified_at),
-            "version": {"id": v.id, "workflow_id": wf.id}, "metadata": {}, "visibility": {"gettable": wf.visibility},
-            "use_cases": [], "check_consents": []}
+def _workflow_summary(plan: Plan, wf: Workflow, v: WorkflowVersion,
+                      fragments: bool) -> dict[str, Any] | orjson.Fragment:
+    key = (wf.id, wf.app_id, wf.user_id, wf.created_at, wf.modified_at, wf.visibility)
+    hit = plan.summary.get(key)
+    if hit is None:
+        summary = {"id": wf.id, "app_id": wf.app_id, "user_id": wf.user_id,
+                   "created_at": wire.timestamp(wf.created_at), "modified_at": wire.timestamp(wf.modified_at),
+                   "version": {"id": v.id, "workflow_id": wf.id}, "metadata": {},
+                   "visibility": {"gettable": wf.visibility}, "use_cases": [], "check_consents": []}
+        plan.summary.clear()  # a workflow shows one state at a time
+        hit = plan.summary[key] = (summary, orjson.Fragment(orjson.dumps(summary)))
+    return hit[1] if fragments else hit[0]  # shared: never mutated
 
 
 def _workflow_state(backend: ClarifaiBackend, req: dict[str, Any], now: float) -> dict[str, Any] | None:
@@ -122,28 +152,53 @@ async def post_workflow_results(backend: ClarifaiBackend, req: dict[str, Any],
         backend.catalog.touch(model_id, scope.now)
     oc = req.get("output_config")
     config = OutputConfig.from_request(oc) if oc else DEFAULT_CONFIG
-    results = [_run_input(backend, wf, plan, config, i, inp, scope.now) for i, inp in enumerate(inputs)]
+    created = wire.timestamp(scope.now, nanos=True)
+    results = [_run_input(backend, wf, plan, config, i, inp, created, scope.fragments)
+               for i, inp in enumerate(inputs)]
     body, http = _aggregate(results)
-    body["workflow"] = _workflow_summary(wf, v)
+    body["workflow"] = _workflow_summary(plan, wf, v, scope.fragments)
     body["results"] = [r for r, _ in results]
     if state is not None:
         body["workflow_state"] = state
     return body, http
 
 
-# result outcome: 0 = every output succeeded, 1 = some failed, 2 = all failed
 def _run_input(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: OutputConfig, index: int,
-               inp: dict[str, Any], now: float) -> tuple[dict[str, Any], int]:
+               inp: dict[str, Any], created: str, fragments: bool) -> tuple[dict[str, Any], int]:
     ids = backend.tenant.ids
-    created = wire.timestamp(now, nanos=True)
     echo = {"id": inp.get("id") or ids.hex32(), "data": inp.get("data") or {}}
     content: InputContent | errors.ClarifaiError = read_input(inp)
+    if backend.tenant.faults.active or isinstance(content, errors.ClarifaiError):
+        run = _execute(backend, wf, plan, config, index, content)  # a fault may fire per node and input
+    else:
+        key = (content, config)
+        run = plan.runs.get(key)  # type: ignore[assignment]
+        if run is None:
+            if len(plan.runs) >= MEMO_CAP:
+                plan.runs.clear()
+            run = plan.runs[key] = _execute(backend, wf, plan, config, index, content)
+    outputs = []
+    for node, st, data, shown in run.outputs:
+        out: dict[str, Any] = {"id": ids.hex32(), "status": st, "created_at": created,
+                               "model": node.model_fragment if fragments else node.model_json}
+        if data is not None:
+            out["data"] = shown if fragments else data
+        outputs.append(out)
+    result = {"id": ids.hex32(), "status": run.status, "created_at": created, "input": echo, "outputs": outputs}
+    return result, run.outcome
+
+
+def _execute(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: OutputConfig, index: int,
+             content: InputContent | errors.ClarifaiError) -> Run:
+    """Run one input through the plan's nodes in order (§5): statuses, data, the result status."""
     faults = backend.tenant.faults
     statuses: list[dict[str, Any] | None] = []  # None = success
     datas: list[dict[str, Any] | None] = []
+    rendered: list[dict[str, Any] | orjson.Fragment | None] = []
     for node in plan.nodes:
         st: dict[str, Any] | None = None
         data: dict[str, Any] | None = None
+        shown: dict[str, Any] | orjson.Fragment | None = None
         if isinstance(content, errors.ClarifaiError):
             st = backend.status_of(content)[0]
         elif node.upstream >= 0 and statuses[node.upstream] is not None:
@@ -160,29 +215,20 @@ def _run_input(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: Outpu
                 st = wire.status(code, str(effect.get("description") or errors.spec(code).description),
                                  str(effect.get("details") or ""))
             else:
-                data = node.data(content, datas[node.upstream] if node.upstream >= 0 else None, config)
+                data, shown = node.data(content, datas[node.upstream] if node.upstream >= 0 else None, config)
         statuses.append(st)
         datas.append(data)
-    outputs = []
-    for node, st, data in zip(plan.nodes, statuses, datas):
-        if node.suppress:
-            continue
-        out: dict[str, Any] = {"id": ids.hex32(), "status": st or wire.ok_status(), "created_at": created,
-                               "model": node.model_json}
-        if data is not None:
-            out["data"] = data
-        outputs.append(out)
+        rendered.append(shown)
+    outputs = tuple((node, st or OK, data, shown)
+                    for node, st, data, shown in zip(plan.nodes, statuses, datas, rendered) if not node.suppress)
     failed = [s for s in statuses if s is not None]
     if isinstance(content, errors.ClarifaiError):
-        rstatus, outcome = backend.status_of(content)[0], 2
-    elif not failed:
-        rstatus, outcome = wire.ok_status(), 0
-    elif len(failed) == len(statuses):
-        rstatus, outcome = failed[0], 2
-    else:
-        rstatus, outcome = wire.status(errors.MIXED_STATUS.code, errors.MIXED_STATUS.description), 1
-    result = {"id": ids.hex32(), "status": rstatus, "created_at": created, "input": echo, "outputs": outputs}
-    return result, outcome
+        return Run(2, backend.status_of(content)[0], outputs)
+    if not failed:
+        return Run(0, OK, outputs)
+    if len(failed) == len(statuses):
+        return Run(2, failed[0], outputs)
+    return Run(1, wire.status(errors.MIXED_STATUS.code, errors.MIXED_STATUS.description), outputs)
 
 
 def _aggregate(results: list[tuple[dict[str, Any], int]]) -> tuple[dict[str, Any], int]:

@@ -17,7 +17,16 @@ from starlette.routing import Route
 from emulator.clarifai import errors, wire
 from emulator.clarifai.backend import RPCS, CallContext, ClarifaiBackend
 from emulator.core.emulator import Emulator, Tenant
-from emulator.core.http import ApiBinding, ApiMount, JsonResponse, operation_route, remember_body, set_outcome
+from emulator.core.http import (
+    ApiBinding,
+    ApiMount,
+    JsonResponse,
+    header,
+    operation_route,
+    read_body,
+    remember_body,
+    set_outcome,
+)
 
 U = "/v2/users/{user_id}/apps/{app_id}"
 WF = "/workflows/{workflow_id}"
@@ -68,7 +77,7 @@ def _fallback_body(exc: errors.ClarifaiError, http_override: int | None = None,
                    request: Request | None = None) -> Response:
     code, description, details, http = exc.resolved({})
     # §1: every response's req_id honours X-Clarifai-Request-ID-Prefix, unknown paths and methods included
-    prefix = request.headers.get("x-clarifai-request-id-prefix") if request is not None else None
+    prefix = header(request, "x-clarifai-request-id-prefix") if request is not None else None
     req_id = wire.request_id(uuid.uuid4().hex, prefix)
     return JsonResponse({"status": wire.status(code, description, details, req_id)}, http_override or http)
 
@@ -102,17 +111,18 @@ BINDING = ApiBinding(
 def _handler(rpc: str, method: str) -> Any:
     async def handle(request: Request, tenant: Tenant) -> Response:
         backend: ClarifaiBackend = tenant.backend("clarifai")
-        ctx = CallContext(tenant, request.headers.get("authorization"),
-                          request.headers.get("x-clarifai-request-id-prefix"), "rest")
+        ctx = CallContext(tenant, header(request, "authorization"), header(request, "x-clarifai-request-id-prefix"),
+                          "rest")
+        raw: bytes | None = None
         try:
             if method == "GET":
                 raw_req: dict[str, Any] = wire.query_to_json(rpc, request.query_params.multi_items())
             else:
-                raw = await request.body()
+                raw = await read_body(request)
                 if len(raw) > tenant.settings.max_body_bytes:
                     raise errors.request_too_large(len(raw), tenant.settings.max_body_bytes)
                 raw_req = wire.parse_body(raw)
-            remember_body(request, raw_req)
+            remember_body(request, raw_req, raw)
             req = wire.merge_path(wire.request_from_json(rpc, raw_req), dict(request.path_params))
         except errors.ClarifaiError as exc:
             req_id = wire.request_id(tenant.ids.hex32(), ctx.request_id_prefix)

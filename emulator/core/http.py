@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
 from emulator.core.faults import FaultRuleError, latency_seconds, parse_header_rules, request_rules
-from emulator.core.journal import redact, redact_headers
+from emulator.core.journal import kept_headers, may_hold_secrets, redact
 
 FAULT_HEADER = "x-emulator-fault"
 
@@ -58,7 +58,49 @@ def emulator_of(request: Request) -> Emulator:
 
 
 def tenant_of(request: Request) -> Tenant:
-    return emulator_of(request).tenant(request.headers.get(TENANT_HEADER))
+    return emulator_of(request).tenant(header(request, TENANT_HEADER))
+
+
+def header(request: Request, name: str) -> str | None:
+    """The first value of a request header (`name` lower-case), like `request.headers.get(name)`."""
+    return headers_of(request).get(name)
+
+
+def headers_of(request: Request) -> dict[str, str]:
+    """The request headers by lower-case name (first value wins, as in Starlette's `Headers.get`).
+
+    The API handlers read four or five headers per request; Starlette's `Headers.get` scans and
+    decodes the whole list each time, so the request's headers are read into a dict once."""
+    scope = request.scope
+    headers: dict[str, str] | None = scope.get("emulator.headers")
+    if headers is None:
+        headers = {}
+        for k, v in scope["headers"]:
+            key = k.decode("latin-1").lower()
+            if key not in headers:
+                headers[key] = v.decode("latin-1")
+        scope["emulator.headers"] = headers
+    return headers
+
+
+async def read_body(request: Request) -> bytes:
+    """`await request.body()` without Starlette's stream generator (the common one-message body
+    costs one `receive`); the body is cached on the request the way Starlette caches it."""
+    cached: bytes | None = getattr(request, "_body", None)
+    if cached is not None:
+        return cached
+    chunks: list[bytes] = []
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.request":
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    request._body = body  # Starlette's own cache, so request.body() agrees
+    return body
 
 
 def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, name: str,
@@ -70,16 +112,16 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
         emu: Emulator = request.app.state.emulator
-        tenant = emu.tenant(request.headers.get(TENANT_HEADER))
+        tenant = emu.tenant(header(request, TENANT_HEADER))
         token = None
         fired: dict[str, Any] | None = None
         error: str | None = None
         code: int | None = None
         try:
-            header = request.headers.get(FAULT_HEADER)
-            if header:
+            one_off = header(request, FAULT_HEADER)
+            if one_off:
                 try:
-                    rules = parse_header_rules(header)
+                    rules = parse_header_rules(one_off)
                 except FaultRuleError as exc:
                     raise _HeaderError(f"invalid {FAULT_HEADER} header: {exc}") from None
                 token = request_rules.set(rules)
@@ -96,7 +138,7 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
                     path=_path_query(request)[0], query=_path_query(request)[1], status=0,
                     duration_ms=round((time.perf_counter() - started) * 1000, 3),
                     fault=fired.get("rule") if fired else None, request=_request_summary(request),
-                    headers=redact_headers(request.headers))
+                    headers=kept_headers(headers_of(request)))
                 raise
         except _HeaderError as exc:
             response = api.render_status(400, str(exc), None, None)
@@ -118,7 +160,7 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
             path=req_path, query=req_query, status=response.status_code,
             duration_ms=round((time.perf_counter() - started) * 1000, 3), error=error, code=code,
             fault=fired.get("rule") if fired else None,
-            request=_request_summary(request), headers=redact_headers(request.headers),
+            request=_request_summary(request), headers=kept_headers(headers_of(request)),
             response_bytes=len(getattr(response, "body", b"") or b""))
         return response
 
@@ -173,13 +215,21 @@ async def _run(api: ApiBinding, handler: Handler, request: Request, tenant: Tena
 
 
 def _request_summary(request: Request) -> Any:
-    body = request.scope.get("state", {}).get("parsed_body")
-    return redact(body) if body is not None else None
+    st = request.scope.get("state", {})
+    body = st.get("parsed_body")
+    if body is None or st.get("parsed_body_clean"):
+        return body
+    return redact(body)
 
 
-def remember_body(request: Request, parsed: Any) -> None:
-    """Handlers call this with the parsed body so the journal can show it (redacted)."""
-    request.scope.setdefault("state", {})["parsed_body"] = parsed
+def remember_body(request: Request, parsed: Any, raw: bytes | None = None) -> None:
+    """Handlers call this with the parsed body so the journal can show it (redacted).
+
+    With the `raw` bytes it was parsed from, a body that cannot hold a secret key is kept as it
+    is instead of copied through `redact` (the caller must not mutate `parsed` afterwards)."""
+    st = request.scope.setdefault("state", {})
+    st["parsed_body"] = parsed
+    st["parsed_body_clean"] = raw is not None and not may_hold_secrets(raw)
 
 
 def set_outcome(request: Request, error: str | None, code: int | None) -> None:

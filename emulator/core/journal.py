@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -63,6 +64,27 @@ def redact(value: Any) -> Any:
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
+
+
+_QUOTED_SECRET_KEY = re.compile(b'"(?:' + b"|".join(re.escape(k.encode()) for k in sorted(SECRET_KEYS)) + b')"',
+                                re.IGNORECASE)
+
+
+def may_hold_secrets(raw: bytes) -> bool:
+    """False when a JSON document cannot have a key `redact` would hide, so redacting it would
+    copy it unchanged: such a key must appear quoted in the bytes unless it is written with
+    escapes or non-ASCII letters that lower-case to ASCII (the Kelvin sign), which count as maybe."""
+    return not raw.isascii() or b"\\" in raw or _QUOTED_SECRET_KEY.search(raw) is not None
+
+
+def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """`redact_headers` for headers already keyed by lower-case name."""
+    out: dict[str, str] = {}
+    for key in KEPT_HEADERS:
+        value = headers.get(key)
+        if value is not None:
+            out[key] = REDACTED if key in SECRET_KEYS else value
+    return out
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Match, Route, Router
 from starlette.types import Receive, Scope, Send
 
 Checks = tuple[tuple[int, str], ...]
+MEMO_CAP = 10_000  # remembered (method, path) matches
 
 
 def _shape(route: BaseRoute) -> tuple[int, Checks] | None:
@@ -36,6 +37,9 @@ class IndexedRouter(Router):
         self._indexed: tuple[list[BaseRoute] | None, int] = (None, -1)
         self._by_count: dict[int, list[tuple[BaseRoute, Checks]]] = {}
         self._anywhere: list[tuple[BaseRoute, Checks]] = []
+        # (method, path) -> (route, endpoint, path params) of full matches: clients repeat the same
+        # few paths (a predict loop), and matching a route costs a regex and its convertors
+        self._memo: dict[tuple[str, str], tuple[BaseRoute, Any, dict[str, Any]]] = {}
 
     def _reindex(self) -> None:
         shapes = [(r, _shape(r)) for r in self.routes]
@@ -44,6 +48,7 @@ class IndexedRouter(Router):
         self._by_count = {n: [(r, s[1] if s else ()) for r, s in shapes if s is None or s[0] == n] for n in counts}
         self._anywhere = [(r, ()) for r, s in shapes if s is None]
         self._indexed = (self.routes, len(self.routes))
+        self._memo = {}
 
     def lookup(self, scope: Scope) -> tuple[BaseRoute | None, Match, MutableMapping[str, Any]]:
         """The route Starlette's loop would pick (first FULL, else first PARTIAL), or None when the
@@ -51,6 +56,18 @@ class IndexedRouter(Router):
         if self._indexed[0] is not self.routes or self._indexed[1] != len(self.routes):  # routes added later
             self._reindex()
         path = get_route_path(scope)
+        key = (scope["method"], path)
+        hit = self._memo.get(key)
+        if hit is not None and "path_params" not in scope:
+            return hit[0], Match.FULL, {"endpoint": hit[1], "path_params": dict(hit[2])}
+        route, match, child_scope = self._lookup(scope, path)
+        if match is Match.FULL and "path_params" not in scope and set(child_scope) == {"endpoint", "path_params"}:
+            if len(self._memo) >= MEMO_CAP:
+                self._memo.clear()
+            self._memo[key] = (route, child_scope["endpoint"], dict(child_scope["path_params"]))  # type: ignore[assignment]
+        return route, match, child_scope
+
+    def _lookup(self, scope: Scope, path: str) -> tuple[BaseRoute | None, Match, MutableMapping[str, Any]]:
         if path.endswith("\n"):  # `$` in the route regexes matches before a final newline
             return None, Match.NONE, {}
         segments = path.split("/")

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from emulator.core.emulator import Emulator, Tenant
-from emulator.core.http import ApiBinding, ApiMount, operation_route, remember_body
+from emulator.core.http import ApiBinding, ApiMount, operation_route, read_body, remember_body
 from emulator.opensearch_flow import errors
 from emulator.opensearch_flow.backend import MALFORMED, FlowBackend, WriteRequest
 from emulator.opensearch_flow.errors import FlowError
@@ -141,7 +141,7 @@ def _reject_unconsumed(request: Request, consumed: tuple[str, ...]) -> None:
 # --- bodies ----------------------------------------------------------------------------------
 
 async def _raw_body(request: Request, tenant: Tenant) -> bytes:
-    raw = await request.body()
+    raw = await read_body(request)
     limit = tenant.settings.max_body_bytes
     if len(raw) > limit:
         raise errors.body_too_large(len(raw), limit)

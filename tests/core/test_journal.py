@@ -3,7 +3,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.core.journal import REDACTED, Journal, redact, redact_headers, suppressed
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from emulator.core.journal import (
+    REDACTED,
+    SECRET_KEYS,
+    Journal,
+    may_hold_secrets,
+    redact,
+    redact_headers,
+    suppressed,
+)
 
 
 def _rec(j: Journal, op: str, status: int, t: int, **kw: Any) -> None:
@@ -68,3 +80,26 @@ def test_journal_clear_and_suppression() -> None:
         suppressed.reset(token)
     _rec(j, "x", 200, 0)
     assert len(j) == 1 and j.clear() == 1 and len(j) == 0 and j.outcomes == {}
+
+
+keys = st.one_of(st.text(max_size=8), st.sampled_from(sorted(SECRET_KEYS)),
+                 st.sampled_from(["PAT", "Api_Key", "api_\u212aey", "tokens", "xpat", "pattern"]))
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53), st.text(max_size=8), st.sampled_from(["pat", "token"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(keys, inner, max_size=3)), max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(json_values)
+def test_a_body_without_secret_keys_is_kept_only_when_redacting_would_not_change_it(value: Any) -> None:
+    raw = orjson.dumps(value)
+    if not may_hold_secrets(raw):
+        assert redact(value) == value
+
+
+def test_may_hold_secrets_sees_keys_in_any_case_escaped_or_folded() -> None:
+    assert not may_hold_secrets(b'{"inputs":[{"data":{"image":{"url":"https://x/pattern.jpg"}}}]}')
+    for raw in (b'{"PAT": 1}', b'{"a": {"Authorization": "Key k"}}', '{"api_\u212aey": 1}'.encode(),
+                b'{"\\u0070at": 1}', '{"api_Key": 1}'.encode()):
+        assert may_hold_secrets(raw), raw
+    assert redact({"api_Key": 1}) == {"api_Key": REDACTED}  # why non-ASCII counts as maybe
