@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -110,7 +111,7 @@ class EmulatorApp(Starlette):
     async def _unexpected(self, request: Request, exc: Exception) -> Response:
         b = self.binding_for(request.url.path)
         if b is not None:
-            return b.render_status(500, f"Internal emulator error: {type(exc).__name__}", None, None)
+            return b.render_status(500, f"Internal emulator error: {type(exc).__name__}", None, None, request)
         return JsonResponse({"error": "internal emulator error", "status": 500}, 500)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -127,6 +128,27 @@ class EmulatorApp(Starlette):
         await super().__call__(scope, receive, send)
 
     async def _direct(self, endpoint: Any, scope: Scope, receive: Receive, send: Send) -> None:
+        lane = endpoint.lane
+        if lane is None:
+            await self._operation(endpoint, scope, receive, send)
+            return
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await lane(scope, receive, tracked_send, functools.partial(self._operation, endpoint))
+        except Exception as exc:
+            if started:
+                raise
+            response = await self._unexpected(Request(scope, receive), exc)
+            await response(scope, receive, send)
+            logger.error("Exception in API operation %s", scope.get("path"), exc_info=exc)
+
+    async def _operation(self, endpoint: Any, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracked_send(message: Message) -> None:

@@ -52,6 +52,9 @@ class Settings:
     # a model idle longer than this is cold again (its next prediction starts a cold start)
     clarifai_cold_start_idle_s: float = 300.0
     clarifai_status_overrides: dict[str, Any] = field(default_factory=dict)
+    # serve a repeated REST predict from the response the full path gave it, with fresh ids and
+    # times (clarifai/predict_lane.py); off = every request takes the full path
+    clarifai_predict_lane: bool = True
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

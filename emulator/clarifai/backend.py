@@ -87,6 +87,8 @@ class ClarifaiBackend:
         self.keys = auth.KeyRegistry(s.clarifai_default_user_id, s.clarifai_api_keys_file)
         self.limiter = auth.RateLimiter()
         self.workflow_states: dict[str, float] = {}  # workflow_state id -> last use (§3: 5 min expiry)
+        self.predict_templates: dict[Any, Any] = {}  # predict_lane.Template per identical request
+        self.predict_lane_hits = 0  # requests the lane answered from a template
 
     # --- the transport contract -------------------------------------------------------------
     async def call(self, rpc: str, request: dict[str, Any], ctx: CallContext) -> tuple[dict[str, Any], int]:

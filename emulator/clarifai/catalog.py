@@ -235,6 +235,11 @@ class ModelCatalog:
                     return MODEL_STATES["DEPLOYING"]
         return None
 
+    def always_ready(self, model_ids: tuple[str, ...], cold_start_s: float) -> bool:
+        """True when `readiness` answers None for these models at any time, without side effects
+        (no cold-start profile and no forced state)."""
+        return cold_start_s <= 0 and not any(m in self._forced for m in model_ids)
+
     def touch(self, model_id: str, now: float) -> None:
         self._last_used[model_id] = now
 

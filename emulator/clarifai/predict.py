@@ -6,6 +6,7 @@ the content. Each workflow version gets an execution plan once (predict is the h
 """
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,11 @@ from emulator.clarifai.workflows import find
 
 if TYPE_CHECKING:
     from emulator.clarifai.backend import ClarifaiBackend, Scope
+
+# set by the predict lane (predict_lane.py) around a full-path request: what the request resolved to
+# (workflow, version, whether the request named it, plan, scope)
+Resolved = tuple["Workflow", "WorkflowVersion", bool, "Plan", "Scope"]
+trace: contextvars.ContextVar[list[Resolved] | None] = contextvars.ContextVar("predict_trace", default=None)
 
 MAX_INPUTS = 32  # §5 / §6
 STATE_TTL_S = 300.0
@@ -160,6 +166,9 @@ async def post_workflow_results(backend: ClarifaiBackend, req: dict[str, Any],
     body["results"] = [r for r, _ in results]
     if state is not None:
         body["workflow_state"] = state
+    seen = trace.get()
+    if seen is not None and state is None:
+        seen.append((wf, v, bool(vid), plan, scope))
     return body, http
 
 
@@ -168,7 +177,7 @@ def _run_input(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: Outpu
     ids = backend.tenant.ids
     echo = {"id": inp.get("id") or ids.hex32(), "data": inp.get("data") or {}}
     content: InputContent | errors.ClarifaiError = read_input(inp)
-    if backend.tenant.faults.active or isinstance(content, errors.ClarifaiError):
+    if backend.tenant.faults.armed or isinstance(content, errors.ClarifaiError):
         run = _execute(backend, wf, plan, config, index, content)  # a fault may fire per node and input
     else:
         key = (content, config)

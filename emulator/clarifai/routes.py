@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from emulator.clarifai import errors, wire
 from emulator.clarifai.backend import RPCS, CallContext, ClarifaiBackend
+from emulator.clarifai.predict_lane import PredictLane
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import (
     ApiBinding,
@@ -26,6 +27,7 @@ from emulator.core.http import (
     read_body,
     remember_body,
     set_outcome,
+    tenant_of,
 )
 
 U = "/v2/users/{user_id}/apps/{app_id}"
@@ -82,11 +84,17 @@ def _fallback_body(exc: errors.ClarifaiError, http_override: int | None = None,
     return JsonResponse({"status": wire.status(code, description, details, req_id)}, http_override or http)
 
 
-def _render_status(status: int, message: str, code: int | None, headers: dict[str, str] | None) -> Response:
-    # injected HTTP faults (control plane) in Clarifai's envelope; a code-less fault maps by status
+def _render_status(status: int, message: str, code: int | None, headers: dict[str, str] | None,
+                   request: Request | None = None) -> Response:
+    # injected HTTP faults (control plane) in Clarifai's envelope; a code-less fault maps by status.
+    # §1: the req_id is the tenant's next id and honours X-Clarifai-Request-ID-Prefix
     if code is None:
         code = errors.code_for_http_status(status)
-    body = {"status": wire.status(code, message or errors.spec(code).description, "", uuid.uuid4().hex)}
+    if request is not None:
+        req_id = wire.request_id(tenant_of(request).ids.hex32(), header(request, "x-clarifai-request-id-prefix"))
+    else:
+        req_id = uuid.uuid4().hex
+    body = {"status": wire.status(code, message or errors.spec(code).description, "", req_id)}
     return JsonResponse(body, status, headers=headers)
 
 
@@ -139,8 +147,11 @@ def _handler(rpc: str, method: str) -> Any:
 
 def install(emulator: Emulator) -> ApiMount:
     emulator.register_backend("clarifai", ClarifaiBackend)
+    # the hot path people load-test: repeated predicts answered from a template (predict_lane.py)
+    lane = PredictLane(snake("PostWorkflowResults"))
     routes: list[Route] = [
-        operation_route(BINDING, path, method, _handler(rpc, method), snake(rpc) + suffix, snake(rpc))
+        operation_route(BINDING, path, method, _handler(rpc, method), snake(rpc) + suffix, snake(rpc),
+                        lane=lane if rpc == "PostWorkflowResults" else None)
         for rpc, method, path, suffix in BINDINGS
     ]
     return ApiMount(BINDING, routes)

@@ -247,6 +247,11 @@ class FaultSet:
     def active(self) -> bool:
         return bool(self._rules) or bool(request_rules.get())
 
+    @property
+    def armed(self) -> bool:
+        """Whether some rule can still fire (an exhausted rule neither fires nor counts matches)."""
+        return any(not r.exhausted for r in itertools.chain(self._rules.values(), request_rules.get()))
+
     def http(self, **attrs: Any) -> dict[str, Any] | None:
         return self._fire("http", attrs) if self.active else None
 

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from starlette.datastructures import URL
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Scope
 
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
 from emulator.core.faults import FaultRuleError, latency_seconds, parse_header_rules, request_rules
@@ -35,8 +37,8 @@ class ApiBinding:
     error_type: type[Exception]
     # renders an exception of `error_type` in the API's own error shape
     render_error: Callable[[Exception], Response]
-    # renders (status, message, optional API code, extra headers) in the API's own error shape
-    render_status: Callable[[int, str, int | None, dict[str, str] | None], Response]
+    # renders (status, message, optional API code, extra headers, the request) in the API's own error shape
+    render_status: Callable[[int, str, int | None, dict[str, str] | None, Request | None], Response]
     # the message / API code an error carries, for the journal and coverage
     outcome: Callable[[Exception], tuple[str | None, int | None]]
     not_found: Callable[[Request], Response] | None = None
@@ -67,11 +69,14 @@ def header(request: Request, name: str) -> str | None:
 
 
 def headers_of(request: Request) -> dict[str, str]:
+    return scope_headers(request.scope)
+
+
+def scope_headers(scope: Scope) -> dict[str, str]:
     """The request headers by lower-case name (first value wins, as in Starlette's `Headers.get`).
 
     The API handlers read four or five headers per request; Starlette's `Headers.get` scans and
     decodes the whole list each time, so the request's headers are read into a dict once."""
-    scope = request.scope
     headers: dict[str, str] | None = scope.get("emulator.headers")
     if headers is None:
         headers = {}
@@ -104,7 +109,7 @@ async def read_body(request: Request) -> bytes:
 
 
 def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, name: str,
-                    operation: str | None = None) -> Route:
+                    operation: str | None = None, lane: Any = None) -> Route:
     """A route whose name is its operationId; `operation` is the logical operation (e.g. the
     Clarifai RPC) used by fault matching, the journal and coverage, defaulting to `name`."""
     op = operation or name
@@ -141,7 +146,7 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
                     headers=kept_headers(headers_of(request)))
                 raise
         except _HeaderError as exc:
-            response = api.render_status(400, str(exc), None, None)
+            response = api.render_status(400, str(exc), None, None, request)
         except api.error_type as exc:
             response = api.render_error(exc)
             error, code = api.outcome(exc)
@@ -170,18 +175,25 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
     endpoint.api = api.name  # type: ignore[attr-defined]
     # the app dispatches straight to it, past Starlette's layers (app.py: EmulatorApp)
     endpoint.direct = True  # type: ignore[attr-defined]
+    # an optional shortcut the app tries first: lane(scope, receive, send, general) answers the
+    # request itself or hands it to `general`, the route's own path (clarifai/predict_lane.py)
+    endpoint.lane = lane  # type: ignore[attr-defined]
     return Route(path, endpoint, methods=[method], name=name)
 
 
 def _path_query(request: Request) -> tuple[str, str]:
+    return path_query(request.scope)
+
+
+def path_query(scope: Scope) -> tuple[str, str]:
     """`request.url.path` and `.query` read straight from the ASGI scope: building Starlette's URL
     object cost more than the journal entry itself. URL escapes `?`, `#` and `\\` in paths and
     cuts a query at `#`, so those rare requests still go through it."""
-    scope = request.scope
     path: str = scope["path"]
     raw_query: bytes = scope.get("query_string", b"")
     if "?" in path or "#" in path or "\\" in path or b"#" in raw_query:
-        return request.url.path, request.url.query
+        url = URL(scope=scope)
+        return url.path, url.query
     return path, raw_query.decode()
 
 
@@ -202,7 +214,8 @@ async def _run(api: ApiBinding, handler: Handler, request: Request, tenant: Tena
         if "retry_after" in fired:
             headers["Retry-After"] = str(fired["retry_after"])
         status = int(fired.get("status", 500))
-        return api.render_status(status, str(fired.get("message", "Injected fault")), fired.get("code"), headers)
+        return api.render_status(status, str(fired.get("message", "Injected fault")), fired.get("code"), headers,
+                                 request)
     if kind == "drop":
         raise DropConnection()
     if kind in ("empty_body", "truncate"):

@@ -8,6 +8,8 @@ import random
 class IdFactory:
     def __init__(self, seed: int | str | None = None) -> None:
         self._rng = random.Random(seed)
+        # while a list, every hex32 handed out is appended to it (clarifai/predict_lane.py)
+        self.recording: list[str] | None = None
 
     def opensearch_id(self) -> str:
         # OpenSearch's auto-generated ids are 15 time/mac-derived bytes, base64url without padding
@@ -19,7 +21,10 @@ class IdFactory:
         n = self._rng.getrandbits(128)
         n = (n & ~(0xC000 << 48)) | (0x8000 << 48)
         n = (n & ~(0xF000 << 64)) | (4 << 76)
-        return f"{n:032x}"
+        out = f"{n:032x}"
+        if self.recording is not None:
+            self.recording.append(out)
+        return out
 
     def random(self) -> random.Random:
         return self._rng

@@ -150,6 +150,9 @@ class Journal:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def last(self) -> Entry | None:
+        return self._entries[-1] if self._entries else None
+
     def entries(self) -> list[Entry]:
         return list(self._entries)
 

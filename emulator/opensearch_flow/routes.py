@@ -47,7 +47,8 @@ def render_error(exc: Exception) -> Response:
     return Response(orjson.dumps(exc.body()), exc.status, headers, media_type=MEDIA)
 
 
-def render_status(status: int, message: str, code: int | None, headers: dict[str, str] | None) -> Response:
+def render_status(status: int, message: str, code: int | None, headers: dict[str, str] | None,
+                  request: Request | None = None) -> Response:
     return Response(orjson.dumps({"error": message}), status, headers, media_type=MEDIA)
 
 

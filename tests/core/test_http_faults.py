@@ -29,7 +29,8 @@ class ToyError(Exception):
     pass
 
 
-def _render_status(status: int, message: str, code: int | None, headers: dict[str, str] | None) -> Response:
+def _render_status(status: int, message: str, code: int | None, headers: dict[str, str] | None,
+                   request: Request | None = None) -> Response:
     body: dict[str, Any] = {"error": message} if code is None else {"status": {"code": code, "description": message}}
     return JsonResponse(body, status, headers=headers)
 

@@ -1,0 +1,189 @@
+"""The predict lane (emulator/clarifai/predict_lane.py) answers exactly what the full path answers.
+
+Two seeded emulators on a manual clock, one with the lane and one without, go through the same
+scenario: repeated predicts (which the lane answers from templates) mixed with everything that
+must make a template stale (a new version, a pinned version, a model state, faults, a new key,
+a deleted workflow, other prefixes and tenants). Every response must be byte-identical, headers
+included, and so must the journals (bar the measured duration). Seeded ids make this strict: the
+lane must draw the same ids, in the same order, as the full path.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import pytest
+from clarifai_rest_support import (
+    DETECTOR,
+    FOOD,
+    GENERAL,
+    METRO,
+    SENTIMENT,
+    advance,
+    backend,
+    image,
+    node,
+    text,
+    workflow,
+)
+from starlette.testclient import TestClient
+
+W = "/v2/users/me/apps/main/workflows"
+AUTH = {"Authorization": "Key lane-pat", "Content-Type": "application/json"}
+Observed = tuple[int, list[tuple[str, str]], bytes]
+Step = Callable[[TestClient], Observed | None]
+START_MS = 1_795_000_000_123
+
+
+def call(method: str, path: str, body: Any = None, **headers: str) -> Step:
+    raw = b"" if body is None else orjson.dumps(body)
+
+    def step(c: TestClient) -> Observed:
+        r = c.request(method, path, content=raw, headers={**AUTH, **headers})
+        return r.status_code, sorted(r.headers.items()), r.content
+
+    return step
+
+
+def act(fn: Callable[[TestClient], Any]) -> Step:
+    def step(c: TestClient) -> None:
+        fn(c)
+
+    return step
+
+
+def admin(method: str, path: str, body: Any = None, tenant: str | None = None) -> Step:
+    def step(c: TestClient) -> None:
+        r = c.request(method, "/_emulator" + path, json=body, headers={"x-emulator-tenant": tenant} if tenant else {})
+        assert r.status_code < 300, r.text
+
+    return step
+
+
+def predict(wf: str, *inputs: dict[str, Any], times: int = 3, path_extra: str = "", **body: Any) -> list[Step]:
+    """The same request `times` times, the clock moving in between (fresh timestamps)."""
+    steps: list[Step] = []
+    for _ in range(times):
+        steps.append(call("POST", f"{W}/{wf}{path_extra}/results", {"inputs": list(inputs), **body}))
+        steps.append(act(lambda c: advance(c, 0.25)))
+    return steps
+
+
+def scenario() -> list[Step]:
+    two = workflow("two", node("food", FOOD), node("general", GENERAL))
+    regions = workflow("regions", node("detect", DETECTOR), node("classify", GENERAL, ("detect",)))
+    words = workflow("words", node("sentiment", SENTIMENT))
+    # both emulators' manual clocks start at the same instant
+    steps: list[Step] = [admin("PUT", "/clock", {"mode": "manual", "now_ms": START_MS}, tenant)
+                         for tenant in ("default", "other")]
+    steps.append(call("POST", W, {"workflows": [two, regions, words]}))
+    steps.append(call("POST", W, {"workflows": [two]}, **{"x-emulator-tenant": "other"}))
+    steps += predict("two", image())
+    steps += predict("two", image(), image(METRO + "?2"), {"id": "mine", **image(METRO + "?3")})
+    steps += predict("regions", image())
+    steps += predict("words", text("a lovely day"), text("awful"))
+    steps += predict("two", image("not a url"), times=2)  # every input fails: 400 FAILURE
+    steps += predict("two", image(), image("ftp://nope"), times=2)  # 207 MIXED_STATUS
+    steps += predict("two", image(), output_config={"max_concepts": 3, "min_value": 0.2}, times=2)
+    steps += predict("two", image(), times=2, user_app_id={"user_id": "me", "app_id": "main"})
+    steps += predict("words", image(), times=2)  # an image into a text model
+    # a one-off fault header and a tenant fault: those requests take the full path
+    steps.append(call("POST", f"{W}/two/results", {"inputs": [image()]},
+                      **{"x-emulator-fault": '{"type": "error", "status": 503}'}))
+    steps.append(admin("POST", "/faults", {"match": {"node_id": "general"}, "count": 2,
+                                            "effect": {"type": "node_error", "code": 21313, "details": "injected"}}))
+    steps += predict("two", image(), times=3)
+    # a new version: the same request now runs it; the old version stays reachable by id
+    old_version: dict[str, str] = {}
+    steps.append(act(lambda c: old_version.update(id=backend(c).store.app("me", "main")["two"].latest.id)))
+    steps.append(call("PATCH", W, {"action": "overwrite", "workflows": [
+        workflow("two", node("general", GENERAL), node("food", FOOD, ("general",)))]}))
+    steps += predict("two", image())
+    steps.append(act(lambda c: steps_pinned(c, old_version["id"])))
+    # metadata-only patch: same version, different summary
+    steps.append(call("PATCH", W, {"action": "merge", "workflows": [{"id": "two", "metadata": {"k": "v"}}]}))
+    steps += predict("two", image(), times=2)
+    # model states: deploying until the clock passes, then ready again
+    steps.append(admin("PUT", f"/clarifai/models/{FOOD[0]}/state", {"state": "DEPLOYING", "seconds": 1}))
+    steps += predict("two", image(), times=2)
+    steps.append(act(lambda c: advance(c, 2)))
+    steps += predict("two", image(), times=2)
+    # request-id prefix and another tenant
+    steps += [call("POST", f"{W}/two/results", {"inputs": [image()]}, **{"X-Clarifai-Request-ID-Prefix": "lane"})
+              for _ in range(2)]
+    steps += [call("POST", f"{W}/two/results", {"inputs": [image()]}, **{"x-emulator-tenant": "other"})
+              for _ in range(2)]
+    # a registered key makes the old one unknown; then the new key works
+    steps.append(act(lambda c: backend(c).register_key({"key": "registered-pat", "user_id": "me"})))
+    steps += predict("two", image(), times=2)
+    steps += [call("POST", f"{W}/two/results", {"inputs": [image()]}, Authorization="Key registered-pat")
+              for _ in range(2)]
+    # gone
+    steps.append(call("DELETE", f"{W}/two", Authorization="Key registered-pat"))
+    steps += [call("POST", f"{W}/two/results", {"inputs": [image()]}, Authorization="Key registered-pat")
+              for _ in range(2)]
+    return steps
+
+
+_pinned: list[Observed] = []
+
+
+def steps_pinned(c: TestClient, version_id: str) -> None:
+    for _ in range(2):
+        r = c.post(f"{W}/two/versions/{version_id}/results", content=orjson.dumps({"inputs": [image()]}),
+                   headers=AUTH)
+        _pinned.append((r.status_code, sorted(r.headers.items()), r.content))
+
+
+def run(client: TestClient) -> tuple[list[Observed], list[Observed], list[dict[str, Any]]]:
+    _pinned.clear()
+    seen = [o for step in scenario() if (o := step(client)) is not None]
+    pinned = list(_pinned)
+    emu = client.app.state.emulator  # type: ignore[attr-defined]
+    journal = [{k: v for k, v in e.to_json().items() if k != "duration_ms"}
+               for name in ("default", "other") for e in emu.tenant(name).journal.entries()]
+    return seen, pinned, journal
+
+
+@pytest.fixture
+def worlds(client_factory: Callable[..., TestClient]) -> tuple[TestClient, TestClient]:
+    return client_factory(clarifai_predict_lane=True), client_factory(clarifai_predict_lane=False)
+
+
+def test_lane_answers_byte_for_byte_what_the_full_path_answers(worlds: tuple[TestClient, TestClient]) -> None:
+    with_lane, without = worlds
+    seen, pinned, journal = run(with_lane)
+    want_seen, want_pinned, want_journal = run(without)
+    assert len(seen) == len(want_seen) > 45
+    for i, (got, want) in enumerate(zip(seen, want_seen)):
+        assert got == want, f"response {i} differs"
+    assert pinned == want_pinned and len(pinned) == 2 and pinned[0][0] == 200
+    assert journal == want_journal
+    # and the lane did answer a good share of them (a template per distinct request)
+    hits = backend(with_lane).predict_lane_hits + backend(with_lane, "other").predict_lane_hits
+    assert hits >= 20, hits
+    assert backend(without).predict_lane_hits == 0
+
+
+def test_lane_templates_are_dropped_with_the_tenant(client_factory: Callable[..., TestClient]) -> None:
+    c = client_factory()
+    for step in [call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]}), *predict("w", image())]:
+        step(c)
+    assert backend(c).predict_lane_hits == 2 and len(backend(c).predict_templates) == 1
+    assert c.post("/_emulator/reset").status_code == 200
+    assert backend(c).predict_templates == {} and backend(c).predict_lane_hits == 0
+
+
+def test_lane_checks_the_version_itself_not_only_the_workflow_fields(client_factory: Callable[..., TestClient]) -> None:
+    """A version change that leaves every shown workflow field alone still retires the template."""
+    import dataclasses
+
+    c = client_factory()
+    for step in [call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]}), *predict("w", image())]:
+        step(c)
+    wf = backend(c).store.app("me", "main")["w"]
+    newer = dataclasses.replace(wf.latest, id="v-newer", plan=None)
+    wf.versions[newer.id] = newer  # behind the API's back: modified_at unchanged
+    status, _, body = call("POST", f"{W}/w/results", {"inputs": [image()]})(c)
+    assert status == 200 and orjson.loads(body)["workflow"]["version"]["id"] == "v-newer"
