@@ -18,8 +18,9 @@ def _serve(args: argparse.Namespace) -> int:
     if args.no_grpc:
         settings = settings.replace(grpc_enabled=False)
     app = create_app(settings)
+    # no X-Forwarded-* rewriting (the emulator is not served behind a proxy): one ASGI layer less
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=args.log_level,
-                            access_log=False, loop="auto", http="auto", lifespan="on")
+                            access_log=False, loop="auto", http="auto", lifespan="on", proxy_headers=False)
     uvicorn.Server(config).run()
     return 0
 

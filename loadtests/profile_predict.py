@@ -89,6 +89,16 @@ async def main_async(args: argparse.Namespace) -> None:
         per = (time.perf_counter() - t0) / reps
         print(f"{nodes}-node x{n:<2d}: {per * 1e6:8.0f} µs/request  {len(body):7d} bytes  "
               f"({per * 1e6 / n:6.0f} µs/input)")
+    # the same loop through the benchmark's bare Starlette baseline: what any app pays in-process
+    from baseline import create_app as create_baseline
+
+    bare = caller(create_baseline(6092))
+    path, req = w.predict_path("load-2-node"), orjson.dumps(w.predict_body(1))
+    t0 = time.perf_counter()
+    for _ in range(args.requests):
+        await bare("POST", path, req)
+    print(f"baseline   : {(time.perf_counter() - t0) / args.requests * 1e6:8.0f} µs/request  (bare Starlette, "
+          f"same route and size)")
     if args.profile:
         from pyinstrument import Profiler
 

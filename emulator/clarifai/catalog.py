@@ -238,7 +238,7 @@ class ModelCatalog:
     def always_ready(self, model_ids: tuple[str, ...], cold_start_s: float) -> bool:
         """True when `readiness` answers None for these models at any time, without side effects
         (no cold-start profile and no forced state)."""
-        return cold_start_s <= 0 and not any(m in self._forced for m in model_ids)
+        return cold_start_s <= 0 and (not self._forced or self._forced.keys().isdisjoint(model_ids))
 
     def touch(self, model_id: str, now: float) -> None:
         self._last_used[model_id] = now

@@ -25,6 +25,7 @@ bytes of every response and the journal. `clarifai_predict_lane=False` turns it 
 """
 from __future__ import annotations
 
+import operator
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from emulator.clarifai.backend import ClarifaiBackend
 from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
 from emulator.core.http import FAULT_HEADER, path_query, scope_headers
-from emulator.core.journal import kept_headers
+from emulator.core.journal import Entry, kept_headers, suppressed
 
 General = Callable[[Scope, Receive, Send], Awaitable[None]]
 TEMPLATE_CAP = 1024  # templates per tenant
@@ -48,13 +49,13 @@ _RAN = frozenset({errors.SUCCESS.code, errors.MIXED_STATUS.code, errors.FAILURE.
 
 @dataclass(frozen=True)
 class Template:
-    parts: tuple[bytes, ...]  # the body between the holes (one more part than holes)
-    holes: tuple[int, ...]
+    parts: list[bytes | None]  # the body between the holes, with a None slot for each hole
+    fill: Callable[[list[bytes]], tuple[bytes, ...]]  # [ids drawn..., created] -> the holes' values in order
     n_ids: int  # ids the full path draws for this request
     status: int
     headers: tuple[tuple[bytes, bytes], ...]  # without content-length
     # what the answer depends on
-    principal: auth.Principal
+    api_key: auth.ApiKey | None  # the registered key it authenticated with (None: no keys registered)
     app: tuple[str, str]
     workflow_id: str
     workflow: Workflow
@@ -88,16 +89,15 @@ class PredictLane:
             return
         started = time.perf_counter()
         body = await _read(receive)
-        replay = _replay(body, receive)
         backend: ClarifaiBackend = tenant.backend("clarifai")
-        key = (scope["path"], scope.get("query_string", b""), body, headers.get("authorization"),
+        authorization = headers.get("authorization")
+        key = (scope["path"], scope.get("query_string", b""), body, authorization,
                headers.get("x-clarifai-request-id-prefix"))
-        templates: dict[Any, Template] = backend.predict_templates
-        t = templates.get(key)
-        if t is not None and _still_valid(t, backend, headers.get("authorization")):
+        t: Template | None = backend.predict_templates.get(key)
+        if t is not None and _still_valid(t, backend, authorization):
             await _answer(t, tenant, backend, scope, headers, send, started)
             return
-        await self._full(key, tenant, backend, scope, replay, send, general)
+        await self._full(key, tenant, backend, scope, _replay(body, receive), send, general)
 
     async def _full(self, key: Any, tenant: Tenant, backend: ClarifaiBackend, scope: Scope, receive: Receive,
                     send: Send, general: General) -> None:
@@ -134,10 +134,13 @@ def _still_valid(t: Template, backend: ClarifaiBackend, authorization: str | Non
     s = backend.settings
     if s.clarifai_rate_limit_rps > 0 or not backend.catalog.always_ready(t.model_ids, s.clarifai_cold_start_s):
         return False
-    try:
-        if backend.keys.authenticate(authorization) != t.principal:
+    # the same header authenticates as the same principal while the registry answers with the same
+    # key (`KeyRegistry.authenticate`: with no key registered, any well-formed key is the default user)
+    keys = backend.keys.keys
+    if keys:
+        if t.api_key is None or authorization is None or keys.get(authorization[4:]) is not t.api_key:
             return False
-    except errors.ClarifaiError:
+    elif t.api_key is not None:
         return False
     app = backend.store.apps.get(t.app)
     wf = app.get(t.workflow_id) if app is not None else None
@@ -150,22 +153,19 @@ async def _answer(t: Template, tenant: Tenant, backend: ClarifaiBackend, scope: 
                   send: Send, started: float) -> None:
     now = tenant.clock.now()
     backend.predict_lane_hits += 1
+    touch = backend.catalog.touch
     for model_id in t.model_ids:
-        backend.catalog.touch(model_id, now)
-    hex32 = tenant.ids.hex32
-    fresh = [hex32() for _ in range(t.n_ids)]
-    created = wire.timestamp(now, nanos=True).encode()
-    out = [t.parts[0]]
-    for hole, part in zip(t.holes, t.parts[1:]):
-        out.append(created if hole == _CREATED else fresh[hole].encode())
-        out.append(part)
-    body = b"".join(out)
-    path, query = path_query(scope)
-    tenant.journal.record(
-        time_ms=tenant.clock.now_ms(), api="clarifai", operation=t.operation, method="POST", path=path,
-        query=query, status=t.status, duration_ms=round((time.perf_counter() - started) * 1000, 3),
-        error=t.error, code=t.code, fault=None, request=t.request, headers=kept_headers(headers),
-        response_bytes=len(body))
+        touch(model_id, now)
+    fresh = [i.encode() for i in tenant.ids.hex32_many(t.n_ids)]
+    fresh.append(wire.timestamp(now, nanos=True).encode())
+    out = t.parts.copy()
+    out[1::2] = t.fill(fresh)
+    body = b"".join(out)  # type: ignore[arg-type]  # every None slot is filled
+    if not suppressed.get():
+        path, query = path_query(scope)
+        tenant.journal.add(Entry(0, int(now * 1000), "clarifai", t.operation, "POST", path, t.status,
+                                 round((time.perf_counter() - started) * 1000, 3), query, t.error, t.code, None,
+                                 t.request, kept_headers(headers), len(body)))
     await send({"type": "http.response.start", "status": t.status,
                 "headers": [(b"content-length", str(len(body)).encode()), *t.headers]})
     await send({"type": "http.response.body", "body": body})
@@ -206,15 +206,25 @@ def _template(operation: str, key: Any, sent: list[Message], drawn: list[str],
         if pos < at:
             return None
         parts.append(body[at:pos])
-        holes.append(hole)
+        holes.append(len(drawn) if hole == _CREATED else hole)  # `created` comes after the ids
         at = pos + length
     parts.append(body[at:])
+    slots: list[bytes | None] = [None] * (2 * len(parts) - 1)
+    slots[0::2] = parts
+    fill: Callable[[list[bytes]], tuple[bytes, ...]] = (
+        _one(holes[0]) if len(holes) == 1 else operator.itemgetter(*holes))  # one index: an item, not a tuple
     wf, v, pinned, plan, scope = resolved
     status = int(sent[0]["status"])
     headers = tuple((k, v_) for k, v_ in sent[0].get("headers", ()) if k.lower() != b"content-length")
-    return Template(tuple(parts), tuple(holes), len(drawn), status, headers, scope.principal,
+    keys = backend.keys.keys
+    api_key = keys.get(scope.principal.key) if keys else None
+    return Template(slots, fill, len(drawn), status, headers, api_key,
                     (scope.user_id, scope.app_id), wf.id, wf, v, pinned, _shown(wf), plan.model_ids,
                     operation, entry.error, entry.code, entry.request)
+
+
+def _one(index: int) -> Callable[[list[bytes]], tuple[bytes, ...]]:
+    return lambda values: (values[index],)
 
 
 async def _read(receive: Receive) -> bytes:

@@ -250,7 +250,10 @@ class FaultSet:
     @property
     def armed(self) -> bool:
         """Whether some rule can still fire (an exhausted rule neither fires nor counts matches)."""
-        return any(not r.exhausted for r in itertools.chain(self._rules.values(), request_rules.get()))
+        one_off = request_rules.get()
+        if not self._rules and not one_off:
+            return False
+        return any(not r.exhausted for r in itertools.chain(self._rules.values(), one_off))
 
     def http(self, **attrs: Any) -> dict[str, Any] | None:
         return self._fire("http", attrs) if self.active else None

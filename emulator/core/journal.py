@@ -131,7 +131,11 @@ class Journal:
     def record(self, **kw: Any) -> Entry | None:
         if suppressed.get():
             return None
-        e = Entry(seq=next(self._seq), **kw)
+        return self.add(Entry(seq=0, **kw))
+
+    def add(self, e: Entry) -> Entry:
+        """Append a built entry (its `seq` is assigned here)."""
+        e.seq = next(self._seq)
         if len(self._entries) == self._entries.maxlen:
             self.dropped += 1
         self._entries.append(e)

@@ -146,13 +146,16 @@ def run(client: TestClient) -> tuple[list[Observed], list[Observed], list[dict[s
     return seen, pinned, journal
 
 
-@pytest.fixture
-def worlds(client_factory: Callable[..., TestClient]) -> tuple[TestClient, TestClient]:
-    return client_factory(clarifai_predict_lane=True), client_factory(clarifai_predict_lane=False)
+PROFILES = {"default": {}, "rate-limited": {"clarifai_rate_limit_rps": 3},
+            "cold-start": {"clarifai_cold_start_s": 0.3, "clarifai_cold_start_idle_s": 1.0}}
 
 
-def test_lane_answers_byte_for_byte_what_the_full_path_answers(worlds: tuple[TestClient, TestClient]) -> None:
-    with_lane, without = worlds
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_lane_answers_byte_for_byte_what_the_full_path_answers(client_factory: Callable[..., TestClient],
+                                                               profile: str) -> None:
+    settings = PROFILES[profile]
+    with_lane = client_factory(clarifai_predict_lane=True, **settings)
+    without = client_factory(clarifai_predict_lane=False, **settings)
     seen, pinned, journal = run(with_lane)
     want_seen, want_pinned, want_journal = run(without)
     assert len(seen) == len(want_seen) > 45
@@ -160,9 +163,10 @@ def test_lane_answers_byte_for_byte_what_the_full_path_answers(worlds: tuple[Tes
         assert got == want, f"response {i} differs"
     assert pinned == want_pinned and len(pinned) == 2 and pinned[0][0] == 200
     assert journal == want_journal
-    # and the lane did answer a good share of them (a template per distinct request)
+    # and the lane did answer a good share of them (a template per distinct request), except where
+    # answers depend on time or counts (a rate limit, cold starts)
     hits = backend(with_lane).predict_lane_hits + backend(with_lane, "other").predict_lane_hits
-    assert hits >= 20, hits
+    assert hits >= 20 if profile == "default" else hits == 0, hits
     assert backend(without).predict_lane_hits == 0
 
 

@@ -1,0 +1,22 @@
+"""Seeded id factories (emulator/core/ids.py)."""
+from __future__ import annotations
+
+import uuid
+
+from emulator.core.ids import IdFactory
+
+
+def test_hex32_is_a_uuid4_hex_and_seeded() -> None:
+    a, b = IdFactory(3), IdFactory(3)
+    ids = [a.hex32() for _ in range(200)]
+    assert ids == [b.hex32() for _ in range(200)] and len(set(ids)) == 200
+    for i in ids:
+        assert uuid.UUID(hex=i).version == 4 and uuid.UUID(hex=i).hex == i
+
+
+def test_hex32_many_draws_the_same_ids_in_the_same_order_and_records_them() -> None:
+    one, many = IdFactory("s"), IdFactory("s")
+    many.recording = []
+    assert many.hex32_many(7) + [many.hex32()] == [one.hex32() for _ in range(8)]
+    assert many.recording == [IdFactory("s").hex32() for _ in range(1)] + many.recording[1:]
+    assert len(many.recording) == 8 and many.hex32_many(0) == []
