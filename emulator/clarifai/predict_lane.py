@@ -156,7 +156,7 @@ async def _answer(t: Template, tenant: Tenant, backend: ClarifaiBackend, scope: 
     touch = backend.catalog.touch
     for model_id in t.model_ids:
         touch(model_id, now)
-    fresh = [i.encode() for i in tenant.ids.hex32_many(t.n_ids)]
+    fresh = tenant.ids.hex32_many(t.n_ids)
     fresh.append(wire.timestamp(now, nanos=True).encode())
     out = t.parts.copy()
     out[1::2] = t.fill(fresh)

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import random
+
+
+# uuid4: version 4 in bits 76-79, variant 0b10 in bits 62-63
+_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_VERSION_4 = (4 << 76) | (0x8000 << 48)
 
 
 class IdFactory:
@@ -18,21 +24,17 @@ class IdFactory:
     def hex32(self) -> str:
         # exactly uuid.UUID(int=n, version=4).hex (version and variant bits set), without the
         # UUID object: predict asks for several ids per input (loadtests/profile_predict.py)
-        n = self._rng.getrandbits(128)
-        n = (n & ~(0xC000 << 48)) | (0x8000 << 48)
-        n = (n & ~(0xF000 << 64)) | (4 << 76)
-        out = f"{n:032x}"
+        out = binascii.hexlify(((self._rng.getrandbits(128) & _CLEAR) | _VERSION_4).to_bytes(16, "big")).decode()
         if self.recording is not None:
             self.recording.append(out)
         return out
 
-    def hex32_many(self, n: int) -> list[str]:
-        """`[self.hex32() for _ in range(n)]`, the same ids in the same order, in one call."""
+    def hex32_many(self, n: int) -> list[bytes]:
+        """`[self.hex32().encode() for _ in range(n)]`: the same ids in the same order, in one call."""
         bits = self._rng.getrandbits
-        clear, version = ~((0xC000 << 48) | (0xF000 << 64)), (0x8000 << 48) | (4 << 76)
-        out = [f"{(bits(128) & clear) | version:032x}" for _ in range(n)]
+        out = [binascii.hexlify(((bits(128) & _CLEAR) | _VERSION_4).to_bytes(16, "big")) for _ in range(n)]
         if self.recording is not None:
-            self.recording.extend(out)
+            self.recording.extend(i.decode() for i in out)
         return out
 
     def random(self) -> random.Random:
