@@ -38,8 +38,8 @@ from emulator.clarifai import auth, errors, predict, wire
 from emulator.clarifai.backend import ClarifaiBackend
 from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
-from emulator.core.http import FAULT_HEADER, path_query, scope_headers
-from emulator.core.journal import Entry, kept_headers, suppressed
+from emulator.core.http import FAULT_HEADER, path_query, scope_headers, scope_kept_headers
+from emulator.core.journal import Entry, suppressed
 
 General = Callable[[Scope, Receive, Send], Awaitable[None]]
 TEMPLATE_CAP = 1024  # templates per tenant
@@ -77,13 +77,13 @@ def _shown(wf: Workflow) -> tuple[Any, ...]:
 class PredictLane:
     """Attached to the REST PostWorkflowResults routes (routes.py); called by `EmulatorApp`."""
 
-    def __init__(self, operation: str) -> None:
+    def __init__(self, emulator: Emulator, operation: str) -> None:
+        self.emulator = emulator
         self.operation = operation
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, general: General) -> None:
-        emu: Emulator = scope["app"].state.emulator
         headers = scope_headers(scope)
-        tenant = emu.tenant(headers.get(TENANT_HEADER))
+        tenant = self.emulator.tenant(headers.get(TENANT_HEADER))
         if FAULT_HEADER in headers or tenant.faults.armed or not tenant.settings.clarifai_predict_lane:
             await general(scope, receive, send)
             return
@@ -165,7 +165,7 @@ async def _answer(t: Template, tenant: Tenant, backend: ClarifaiBackend, scope: 
         path, query = path_query(scope)
         tenant.journal.add(Entry(0, int(now * 1000), "clarifai", t.operation, "POST", path, t.status,
                                  round((time.perf_counter() - started) * 1000, 3), query, t.error, t.code, None,
-                                 t.request, kept_headers(headers), len(body)))
+                                 t.request, scope_kept_headers(scope), len(body)))
     await send({"type": "http.response.start", "status": t.status,
                 "headers": [(b"content-length", str(len(body)).encode()), *t.headers]})
     await send({"type": "http.response.body", "body": body})

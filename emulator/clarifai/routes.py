@@ -148,7 +148,7 @@ def _handler(rpc: str, method: str) -> Any:
 def install(emulator: Emulator) -> ApiMount:
     emulator.register_backend("clarifai", ClarifaiBackend)
     # the hot path people load-test: repeated predicts answered from a template (predict_lane.py)
-    lane = PredictLane(snake("PostWorkflowResults"))
+    lane = PredictLane(emulator, snake("PostWorkflowResults"))
     routes: list[Route] = [
         operation_route(BINDING, path, method, _handler(rpc, method), snake(rpc) + suffix, snake(rpc),
                         lane=lane if rpc == "PostWorkflowResults" else None)

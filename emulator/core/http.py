@@ -76,16 +76,37 @@ def scope_headers(scope: Scope) -> dict[str, str]:
     """The request headers by lower-case name (first value wins, as in Starlette's `Headers.get`).
 
     The API handlers read four or five headers per request; Starlette's `Headers.get` scans and
-    decodes the whole list each time, so the request's headers are read into a dict once."""
+    decodes the whole list each time, so the request's headers are read into a dict once, and
+    a client that sends the same headers again (a load test, an SDK loop) gets the same dict.
+    Shared: read it, never write to it."""
     headers: dict[str, str] | None = scope.get("emulator.headers")
     if headers is None:
-        headers = {}
-        for k, v in scope["headers"]:
+        headers = scope["emulator.headers"] = _header_view(scope)[0]
+    return headers
+
+
+def scope_kept_headers(scope: Scope) -> dict[str, str]:
+    """`journal.kept_headers` of the request (shared like `scope_headers`)."""
+    return _header_view(scope)[1]
+
+
+_HEADER_VIEWS: dict[tuple[tuple[bytes, bytes], ...], tuple[dict[str, str], dict[str, str]]] = {}
+HEADER_VIEWS_CAP = 512
+
+
+def _header_view(scope: Scope) -> tuple[dict[str, str], dict[str, str]]:
+    raw = tuple(scope["headers"])
+    view = _HEADER_VIEWS.get(raw)
+    if view is None:
+        headers: dict[str, str] = {}
+        for k, v in raw:
             key = k.decode("latin-1").lower()
             if key not in headers:
                 headers[key] = v.decode("latin-1")
-        scope["emulator.headers"] = headers
-    return headers
+        if len(_HEADER_VIEWS) >= HEADER_VIEWS_CAP:
+            _HEADER_VIEWS.clear()
+        view = _HEADER_VIEWS[raw] = (headers, kept_headers(headers))
+    return view
 
 
 async def read_body(request: Request) -> bytes:
@@ -143,7 +164,7 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
                     path=_path_query(request)[0], query=_path_query(request)[1], status=0,
                     duration_ms=round((time.perf_counter() - started) * 1000, 3),
                     fault=fired.get("rule") if fired else None, request=_request_summary(request),
-                    headers=kept_headers(headers_of(request)))
+                    headers=scope_kept_headers(request.scope))
                 raise
         except _HeaderError as exc:
             response = api.render_status(400, str(exc), None, None, request)
@@ -165,7 +186,7 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
             path=req_path, query=req_query, status=response.status_code,
             duration_ms=round((time.perf_counter() - started) * 1000, 3), error=error, code=code,
             fault=fired.get("rule") if fired else None,
-            request=_request_summary(request), headers=kept_headers(headers_of(request)),
+            request=_request_summary(request), headers=scope_kept_headers(request.scope),
             response_bytes=len(getattr(response, "body", b"") or b""))
         return response
 

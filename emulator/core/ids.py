@@ -5,7 +5,6 @@ import base64
 import binascii
 import random
 
-
 # uuid4: version 4 in bits 76-79, variant 0b10 in bits 62-63
 _CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _VERSION_4 = (4 << 76) | (0x8000 << 48)
