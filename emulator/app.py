@@ -132,20 +132,16 @@ class EmulatorApp(Starlette):
         if lane is None:
             await self._operation(endpoint, scope, receive, send)
             return
-        started = False
-
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = True
-            await send(message)
-
         try:
-            await lane(scope, receive, tracked_send, functools.partial(self._operation, endpoint))
+            await lane(scope, receive, send, functools.partial(self._operation, endpoint))
         except Exception as exc:
-            if started:
-                raise
-            response = await self._unexpected(Request(scope, receive), exc)
-            await response(scope, receive, send)
+            # a 500 in the API's shape, unless the answer had already started (uvicorn then refuses
+            # a second start, and the original error is what is raised)
+            try:
+                response = await self._unexpected(Request(scope, receive), exc)
+                await response(scope, receive, send)
+            except (RuntimeError, OSError):
+                raise exc from None
             logger.error("Exception in API operation %s", scope.get("path"), exc_info=exc)
 
     async def _operation(self, endpoint: Any, scope: Scope, receive: Receive, send: Send) -> None:

@@ -243,6 +243,9 @@ class ModelCatalog:
     def touch(self, model_id: str, now: float) -> None:
         self._last_used[model_id] = now
 
+    def touch_all(self, model_ids: tuple[str, ...], now: float) -> None:
+        self._last_used.update(dict.fromkeys(model_ids, now))
+
     def dump(self) -> dict[str, Any]:
         return {"models": sorted(self._models),
                 "forced_states": {k: {"state": s, "until": u} for k, (s, u) in self._forced.items()},

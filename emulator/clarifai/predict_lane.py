@@ -53,7 +53,10 @@ class Template:
     fill: Callable[[list[bytes]], tuple[bytes, ...]]  # [ids drawn..., created] -> the holes' values in order
     n_ids: int  # ids the full path draws for this request
     status: int
-    headers: tuple[tuple[bytes, bytes], ...]  # without content-length
+    length: int  # of every answer: ids and times have fixed widths
+    start: Message  # the http.response.start message (shared: uvicorn only reads it)
+    path: str  # as the journal shows them
+    query: str
     # what the answer depends on
     api_key: auth.ApiKey | None  # the registered key it authenticated with (None: no keys registered)
     app: tuple[str, str]
@@ -122,7 +125,7 @@ class PredictLane:
         entry = tenant.journal.last()
         if entry is None or entry is last or len(resolved) != 1 or tenant.faults.armed:
             return
-        t = _template(self.operation, key, sent, drawn, resolved[0], backend, entry)
+        t = _template(self.operation, scope, sent, drawn, resolved[0], backend, entry)
         if t is not None:
             templates = backend.predict_templates
             if len(templates) >= TEMPLATE_CAP:
@@ -153,25 +156,23 @@ async def _answer(t: Template, tenant: Tenant, backend: ClarifaiBackend, scope: 
                   send: Send, started: float) -> None:
     now = tenant.clock.now()
     backend.predict_lane_hits += 1
-    touch = backend.catalog.touch
-    for model_id in t.model_ids:
-        touch(model_id, now)
+    backend.catalog.touch_all(t.model_ids, now)
     fresh = tenant.ids.hex32_many(t.n_ids)
     fresh.append(wire.timestamp(now, nanos=True).encode())
     out = t.parts.copy()
     out[1::2] = t.fill(fresh)
     body = b"".join(out)  # type: ignore[arg-type]  # every None slot is filled
+    if len(body) != t.length:  # cannot happen while ids and times keep their widths; stay correct anyway
+        raise RuntimeError(f"predict lane: answer of {len(body)} bytes, template says {t.length}")
     if not suppressed.get():
-        path, query = path_query(scope)
-        tenant.journal.add(Entry(0, int(now * 1000), "clarifai", t.operation, "POST", path, t.status,
-                                 round((time.perf_counter() - started) * 1000, 3), query, t.error, t.code, None,
-                                 t.request, scope_kept_headers(scope), len(body)))
-    await send({"type": "http.response.start", "status": t.status,
-                "headers": [(b"content-length", str(len(body)).encode()), *t.headers]})
+        tenant.journal.add(Entry(0, int(now * 1000), "clarifai", t.operation, "POST", t.path, t.status,
+                                 round((time.perf_counter() - started) * 1000, 3), t.query, t.error, t.code, None,
+                                 t.request, scope_kept_headers(scope), t.length))
+    await send(t.start)
     await send({"type": "http.response.body", "body": body})
 
 
-def _template(operation: str, key: Any, sent: list[Message], drawn: list[str],
+def _template(operation: str, request_scope: Scope, sent: list[Message], drawn: list[str],
               resolved: predict.Resolved, backend: ClarifaiBackend,
               entry: Any) -> Template | None:
     """Split the full path's answer at its fresh parts; None when it cannot be reused."""
@@ -215,10 +216,13 @@ def _template(operation: str, key: Any, sent: list[Message], drawn: list[str],
         _one(holes[0]) if len(holes) == 1 else operator.itemgetter(*holes))  # one index: an item, not a tuple
     wf, v, pinned, plan, scope = resolved
     status = int(sent[0]["status"])
-    headers = tuple((k, v_) for k, v_ in sent[0].get("headers", ()) if k.lower() != b"content-length")
+    headers = [(k, v_) for k, v_ in sent[0].get("headers", ()) if k.lower() != b"content-length"]
+    start_message = {"type": "http.response.start", "status": status,
+                     "headers": [(b"content-length", str(len(body)).encode()), *headers]}
+    path, query = path_query(request_scope)
     keys = backend.keys.keys
     api_key = keys.get(scope.principal.key) if keys else None
-    return Template(slots, fill, len(drawn), status, headers, api_key,
+    return Template(slots, fill, len(drawn), status, len(body), start_message, path, query, api_key,
                     (scope.user_id, scope.app_id), wf.id, wf, v, pinned, _shown(wf), plan.model_ids,
                     operation, entry.error, entry.code, entry.request)
 

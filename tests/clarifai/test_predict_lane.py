@@ -191,3 +191,21 @@ def test_lane_checks_the_version_itself_not_only_the_workflow_fields(client_fact
     wf.versions[newer.id] = newer  # behind the API's back: modified_at unchanged
     status, _, body = call("POST", f"{W}/w/results", {"inputs": [image()]})(c)
     assert status == 200 and orjson.loads(body)["workflow"]["version"]["id"] == "v-newer"
+
+
+def test_a_failure_inside_the_lane_is_a_500_in_clarifai_shape(client_factory: Callable[..., TestClient],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from emulator.clarifai import predict_lane
+
+    c = client_factory(validate=False)
+    for step in [call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]}), *predict("w", image(), times=1)]:
+        step(c)
+
+    async def broken(*args: Any) -> None:
+        raise KeyError("bug")
+
+    monkeypatch.setattr(predict_lane, "_answer", broken)
+    c.raise_server_exceptions = False  # type: ignore[attr-defined]
+    status, _, body = call("POST", f"{W}/w/results", {"inputs": [image()]})(c)
+    doc = orjson.loads(body)
+    assert status == 500 and doc["status"]["code"] == 99009 and "KeyError" in doc["status"]["description"]
