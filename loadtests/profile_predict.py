@@ -89,6 +89,14 @@ async def main_async(args: argparse.Namespace) -> None:
         per = (time.perf_counter() - t0) / reps
         print(f"{nodes}-node x{n:<2d}: {per * 1e6:8.0f} µs/request  {len(body):7d} bytes  "
               f"({per * 1e6 / n:6.0f} µs/input)")
+    # every request different (a salted URL): no template, the full path each time
+    path = w.predict_path("load-2-node")
+    bodies = [orjson.dumps(w.predict_body(1, salt=i + 1)) for i in range(args.requests)]
+    t0 = time.perf_counter()
+    for req in bodies:
+        await call("POST", path, req)
+    print(f"2-node x1 unique: {(time.perf_counter() - t0) / len(bodies) * 1e6:5.0f} µs/request  (full path: "
+          f"every input new)")
     # the same loop through the benchmark's bare Starlette baseline: what any app pays in-process
     from baseline import create_app as create_baseline
 

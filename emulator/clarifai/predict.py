@@ -23,13 +23,14 @@ if TYPE_CHECKING:
     from emulator.clarifai.backend import ClarifaiBackend, Scope
 
 # set by the predict lane (predict_lane.py) around a full-path request: what the request resolved to
-# (workflow, version, whether the request named it, plan, scope)
-Resolved = tuple["Workflow", "WorkflowVersion", bool, "Plan", "Scope"]
+# (workflow, version, whether the request named it, plan, scope, the answer's `created_at` and how
+# many times it shows: once per result and per output)
+Resolved = tuple["Workflow", "WorkflowVersion", bool, "Plan", "Scope", str, int]
 trace: contextvars.ContextVar[list[Resolved] | None] = contextvars.ContextVar("predict_trace", default=None)
 
 MAX_INPUTS = 32  # §5 / §6
 STATE_TTL_S = 300.0
-MEMO_CAP = 4096  # memoised node outputs per plan node
+MEMO_CAP = 1024  # memoised node outputs per plan node, and input runs per plan
 DEFAULT_CONFIG = OutputConfig()
 OK = wire.ok_status()  # shared by every successful output and result: never mutated  # §3: a workflow_state expires after 5 minutes between calls
 
@@ -168,7 +169,8 @@ async def post_workflow_results(backend: ClarifaiBackend, req: dict[str, Any],
         body["workflow_state"] = state
     seen = trace.get()
     if seen is not None and state is None:
-        seen.append((wf, v, bool(vid), plan, scope))
+        seen.append((wf, v, bool(vid), plan, scope, created,
+                     sum(1 + len(r["outputs"]) for r in body["results"])))
     return body, http
 
 

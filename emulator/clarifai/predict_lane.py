@@ -26,15 +26,15 @@ bytes of every response and the journal. `clarifai_predict_lane=False` turns it 
 from __future__ import annotations
 
 import operator
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from starlette.types import Message, Receive, Scope, Send
 
-from emulator.clarifai import auth, errors, predict, wire
+from emulator.clarifai import auth, predict, wire
 from emulator.clarifai.backend import ClarifaiBackend
 from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
@@ -43,8 +43,10 @@ from emulator.core.journal import Entry, suppressed
 
 General = Callable[[Scope, Receive, Send], Awaitable[None]]
 TEMPLATE_CAP = 1024  # templates per tenant
+SEEN_CAP = 4096  # requests seen once (not yet worth a template) per tenant
+TEMPLATE_BYTES_CAP = 32 * 1024 * 1024  # their answers' bytes per tenant (a 5-node x 32-input answer is ~380 KB)
 _CREATED = -1  # a hole for the `created_at` time (any other hole is the k-th id drawn)
-_RAN = frozenset({errors.SUCCESS.code, errors.MIXED_STATUS.code, errors.FAILURE.code})
+_HEX_RUN = re.compile(rb"[0-9a-f]{32,}")
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,18 @@ class PredictLane:
         if t is not None and _still_valid(t, backend, authorization):
             await _answer(t, tenant, backend, scope, headers, send, started)
             return
-        await self._full(key, tenant, backend, scope, _replay(body, receive), send, general)
+        replay = _replay(body, receive)
+        seen = backend.predict_seen
+        if t is None and key not in seen:
+            # a template pays off from the third identical request on: the first one only notes the key,
+            # so a load of all-different requests does not build templates it never uses
+            if len(seen) >= SEEN_CAP:
+                seen.clear()
+            seen[key] = None
+            await general(scope, replay, send)
+            return
+        seen.pop(key, None)
+        await self._full(key, tenant, backend, scope, replay, send, general)
 
     async def _full(self, key: Any, tenant: Tenant, backend: ClarifaiBackend, scope: Scope, receive: Receive,
                     send: Send, general: General) -> None:
@@ -128,8 +141,11 @@ class PredictLane:
         t = _template(self.operation, scope, sent, drawn, resolved[0], backend, entry)
         if t is not None:
             templates = backend.predict_templates
-            if len(templates) >= TEMPLATE_CAP:
-                templates.clear()
+            if len(templates) >= TEMPLATE_CAP or backend.predict_template_bytes + t.length > TEMPLATE_BYTES_CAP:
+                templates.clear()  # start over: the requests that repeat come back first
+                backend.predict_template_bytes = 0
+            old = templates.get(key)
+            backend.predict_template_bytes += t.length - (old.length if old is not None else 0)
             templates[key] = t
 
 
@@ -179,28 +195,28 @@ def _template(operation: str, request_scope: Scope, sent: list[Message], drawn: 
     if len(sent) != 2 or sent[0].get("type") != "http.response.start" or sent[1].get("more_body"):
         return None
     body: bytes = sent[1].get("body", b"")
-    try:
-        doc = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    results = doc.get("results") if isinstance(doc, dict) else None
-    if not results or doc.get("status", {}).get("code") not in _RAN:
-        return None
-    created = results[0].get("created_at")
-    expected = sum(1 + len(r.get("outputs") or ()) for r in results)
-    if not isinstance(created, str) or body.count(created.encode()) != expected:
-        return None
+    wf, v, pinned, plan, scope, created, expected = resolved
+    needle = created.encode()
     spots: list[tuple[int, int, int]] = []  # (position, length, hole)
     start = 0
-    needle = created.encode()
     while (at := body.find(needle, start)) >= 0:
         spots.append((at, len(needle), _CREATED))
         start = at + len(needle)
-    for k, drawn_id in enumerate(drawn):
-        raw = drawn_id.encode()
-        if body.count(raw) != 1:
-            return None  # every id the full path draws shows exactly once, or the split is unsafe
-        spots.append((body.find(raw), len(raw), k))
+    if len(spots) != expected:
+        return None
+    # every id the full path drew shows exactly once, as a run of exactly 32 hex digits (one scan of
+    # the body, not one per id: a 32-input answer draws ~200 ids), or the split is unsafe
+    wanted = {i.encode(): k for k, i in enumerate(drawn)}
+    found: dict[int, int] = {}
+    for m in _HEX_RUN.finditer(body):
+        k = wanted.get(m.group())
+        if k is not None:
+            if k in found:
+                return None
+            found[k] = m.start()
+    if len(found) != len(drawn):
+        return None
+    spots.extend((pos, 32, k) for k, pos in found.items())
     spots.sort()
     parts, holes, at = [], [], 0
     for pos, length, hole in spots:
@@ -214,7 +230,6 @@ def _template(operation: str, request_scope: Scope, sent: list[Message], drawn: 
     slots[0::2] = parts
     fill: Callable[[list[bytes]], tuple[bytes, ...]] = (
         _one(holes[0]) if len(holes) == 1 else operator.itemgetter(*holes))  # one index: an item, not a tuple
-    wf, v, pinned, plan, scope = resolved
     status = int(sent[0]["status"])
     headers = [(k, v_) for k, v_ in sent[0].get("headers", ()) if k.lower() != b"content-length"]
     start_message = {"type": "http.response.start", "status": status,

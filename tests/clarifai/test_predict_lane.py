@@ -61,7 +61,7 @@ def admin(method: str, path: str, body: Any = None, tenant: str | None = None) -
     return step
 
 
-def predict(wf: str, *inputs: dict[str, Any], times: int = 3, path_extra: str = "", **body: Any) -> list[Step]:
+def predict(wf: str, *inputs: dict[str, Any], times: int = 4, path_extra: str = "", **body: Any) -> list[Step]:
     """The same request `times` times, the clock moving in between (fresh timestamps)."""
     steps: list[Step] = []
     for _ in range(times):
@@ -83,11 +83,11 @@ def scenario() -> list[Step]:
     steps += predict("two", image(), image(METRO + "?2"), {"id": "mine", **image(METRO + "?3")})
     steps += predict("regions", image())
     steps += predict("words", text("a lovely day"), text("awful"))
-    steps += predict("two", image("not a url"), times=2)  # every input fails: 400 FAILURE
-    steps += predict("two", image(), image("ftp://nope"), times=2)  # 207 MIXED_STATUS
-    steps += predict("two", image(), output_config={"max_concepts": 3, "min_value": 0.2}, times=2)
-    steps += predict("two", image(), times=2, user_app_id={"user_id": "me", "app_id": "main"})
-    steps += predict("words", image(), times=2)  # an image into a text model
+    steps += predict("two", image("not a url"), times=3)  # every input fails: 400 FAILURE
+    steps += predict("two", image(), image("ftp://nope"), times=3)  # 207 MIXED_STATUS
+    steps += predict("two", image(), output_config={"max_concepts": 3, "min_value": 0.2}, times=3)
+    steps += predict("two", image(), times=3, user_app_id={"user_id": "me", "app_id": "main"})
+    steps += predict("words", image(), times=3)  # an image into a text model
     # a one-off fault header and a tenant fault: those requests take the full path
     steps.append(call("POST", f"{W}/two/results", {"inputs": [image()]},
                       **{"x-emulator-fault": '{"type": "error", "status": 503}'}))
@@ -103,12 +103,12 @@ def scenario() -> list[Step]:
     steps.append(act(lambda c: steps_pinned(c, old_version["id"])))
     # metadata-only patch: same version, different summary
     steps.append(call("PATCH", W, {"action": "merge", "workflows": [{"id": "two", "metadata": {"k": "v"}}]}))
-    steps += predict("two", image(), times=2)
+    steps += predict("two", image(), times=3)
     # model states: deploying until the clock passes, then ready again
     steps.append(admin("PUT", f"/clarifai/models/{FOOD[0]}/state", {"state": "DEPLOYING", "seconds": 1}))
-    steps += predict("two", image(), times=2)
+    steps += predict("two", image(), times=3)
     steps.append(act(lambda c: advance(c, 2)))
-    steps += predict("two", image(), times=2)
+    steps += predict("two", image(), times=3)
     # request-id prefix and another tenant
     steps += [call("POST", f"{W}/two/results", {"inputs": [image()]}, **{"X-Clarifai-Request-ID-Prefix": "lane"})
               for _ in range(2)]
@@ -116,7 +116,7 @@ def scenario() -> list[Step]:
               for _ in range(2)]
     # a registered key makes the old one unknown; then the new key works
     steps.append(act(lambda c: backend(c).register_key({"key": "registered-pat", "user_id": "me"})))
-    steps += predict("two", image(), times=2)
+    steps += predict("two", image(), times=3)
     steps += [call("POST", f"{W}/two/results", {"inputs": [image()]}, Authorization="Key registered-pat")
               for _ in range(2)]
     # gone
@@ -174,6 +174,7 @@ def test_lane_templates_are_dropped_with_the_tenant(client_factory: Callable[...
     c = client_factory()
     for step in [call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]}), *predict("w", image())]:
         step(c)
+    # of the four: the first is noted, the second builds the template, the last two are answered from it
     assert backend(c).predict_lane_hits == 2 and len(backend(c).predict_templates) == 1
     assert c.post("/_emulator/reset").status_code == 200
     assert backend(c).predict_templates == {} and backend(c).predict_lane_hits == 0
@@ -198,7 +199,7 @@ def test_a_failure_inside_the_lane_is_a_500_in_clarifai_shape(client_factory: Ca
     from emulator.clarifai import predict_lane
 
     c = client_factory(validate=False)
-    for step in [call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]}), *predict("w", image(), times=1)]:
+    for step in [call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]}), *predict("w", image(), times=3)]:
         step(c)
 
     async def broken(*args: Any) -> None:
@@ -209,3 +210,34 @@ def test_a_failure_inside_the_lane_is_a_500_in_clarifai_shape(client_factory: Ca
     status, _, body = call("POST", f"{W}/w/results", {"inputs": [image()]})(c)
     doc = orjson.loads(body)
     assert status == 500 and doc["status"]["code"] == 99009 and "KeyError" in doc["status"]["description"]
+
+
+def test_lane_templates_are_bounded_in_count_and_bytes(client_factory: Callable[..., TestClient],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from emulator.clarifai import predict_lane
+
+    c = client_factory()
+    call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]})(c)
+    one = call("POST", f"{W}/w/results", {"inputs": [image(METRO + "?0")]})(c)
+    size = len(one[2])
+    monkeypatch.setattr(predict_lane, "TEMPLATE_BYTES_CAP", size * 3 + 10)
+    for i in range(1, 7):
+        for _ in range(2):  # seen, then templated
+            call("POST", f"{W}/w/results", {"inputs": [image(METRO + f"?{i}")]})(c)
+        b = backend(c)
+        assert b.predict_templates
+        assert len(b.predict_templates) <= 3
+        assert b.predict_template_bytes == sum(t.length for t in b.predict_templates.values()) <= size * 3 + 10
+    monkeypatch.setattr(predict_lane, "TEMPLATE_CAP", 2)
+    for i in range(7, 12):
+        for _ in range(2):
+            call("POST", f"{W}/w/results", {"inputs": [image(METRO + f"?{i}")]})(c)
+        assert 1 <= len(backend(c).predict_templates) <= 2
+
+
+def test_requests_seen_once_build_no_template(client_factory: Callable[..., TestClient]) -> None:
+    c = client_factory()
+    call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]})(c)
+    for i in range(20):
+        call("POST", f"{W}/w/results", {"inputs": [image(METRO + f"?unique-{i}")]})(c)
+    assert backend(c).predict_templates == {} and len(backend(c).predict_seen) == 20
