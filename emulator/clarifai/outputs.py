@@ -6,8 +6,10 @@ and concepts named in the input's text (URL or raw text) score high, which keeps
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +37,13 @@ def _f32(v: float) -> float:
     return float(f"{v:.7g}")
 
 
-def _unit(seed: bytes, i: int) -> float:
-    h = hashlib.blake2b(seed + i.to_bytes(4, "big"), digest_size=8).digest()
-    return int.from_bytes(h, "big") / 2.0**64
+def _units(seed: bytes, n: int, salt: bytes = b"") -> list[float]:
+    """`n` uniform values in [0, 1) drawn from (seed, salt): one SHAKE-256 stream, not a hash each."""
+    data = hashlib.shake_256(seed + salt).digest(8 * n)
+    return [x * _TWO_TO_MINUS_64 for x in struct.unpack(f">{n}Q", data)]
+
+
+_TWO_TO_MINUS_64 = 2.0**-64
 
 
 def _seed(model: ModelDef, version_id: str, content: InputContent, extra: str = "") -> bytes:
@@ -45,18 +51,21 @@ def _seed(model: ModelDef, version_id: str, content: InputContent, extra: str = 
 
 
 def concepts(model: ModelDef, seed: bytes, words: str, config: OutputConfig) -> list[dict[str, Any]]:
-    scored: list[tuple[float, str]] = []
-    for i, name in enumerate(model.concepts):
-        u = _unit(seed, i)
-        scored.append((0.9 + 0.1 * u if words and name.lower() in words else u ** 3, name))
-    if scored:
-        top = max(range(len(scored)), key=lambda k: scored[k][0])
-        scored[top] = (max(scored[top][0], 0.9 + 0.1 * _unit(seed, 10_000)), scored[top][1])
+    vocab = vocabulary(model)
+    if not vocab:
+        return []
+    u = _units(seed, len(vocab) + 1, b"concepts")
+    scored = [(0.9 + 0.1 * u[i] if words and low in words else u[i] ** 3, name, cid)
+              for i, (name, low, cid) in enumerate(vocab)]
+    # the top concept of a classifier always scores at least 0.9
+    top = max(range(len(scored)), key=lambda k: scored[k][0])
+    value, name, cid = scored[top]
+    scored[top] = (max(value, 0.9 + 0.1 * u[-1]), name, cid)
     scored.sort(key=lambda s: (-s[0], s[1]))
     out = []
-    for value, name in scored:
-        cid = model.cid(name)
-        if config.select and cid.lower() not in config.select and name.lower() not in config.select:
+    select = config.select
+    for value, name, cid in scored:
+        if select and cid.lower() not in select and name.lower() not in select:
             continue
         v = _f32(value)
         if v < config.min_value:
@@ -68,10 +77,18 @@ def concepts(model: ModelDef, seed: bytes, words: str, config: OutputConfig) -> 
     return out
 
 
+@functools.lru_cache(maxsize=1024)
+def vocabulary(model: ModelDef) -> tuple[tuple[str, str, str], ...]:
+    """(name, lower-cased name, concept id) per concept, in vocabulary order."""
+    return tuple((name, name.lower(), model.cid(name)) for name in model.concepts)
+
+
 def regions(model: ModelDef, seed: bytes, config: OutputConfig) -> list[dict[str, Any]]:
     out = []
-    for r in range(1 + int(_unit(seed, 20_000) * 3)):
-        u = [_unit(seed, 30_000 + 10 * r + k) for k in range(6)]
+    n = 1 + int(_units(seed, 1, b"region-count")[0] * 3)
+    u_all = _units(seed, 6 * n, b"regions")
+    for r in range(n):
+        u = u_all[6 * r: 6 * r + 6]
         top, left = 0.6 * u[0], 0.6 * u[1]
         box = {"top_row": _f32(top), "left_col": _f32(left), "bottom_row": _f32(top + 0.1 + 0.3 * u[2]),
                "right_col": _f32(left + 0.1 + 0.3 * u[3])}
@@ -88,7 +105,7 @@ def regions(model: ModelDef, seed: bytes, config: OutputConfig) -> list[dict[str
 
 def embedding(model: ModelDef, seed: bytes) -> list[dict[str, Any]]:
     dims = model.embedding_dims or 32
-    raw = [_unit(seed, 40_000 + k) * 2.0 - 1.0 for k in range(dims)]
+    raw = [x * 2.0 - 1.0 for x in _units(seed, dims, b"embedding")]
     norm = math.sqrt(sum(x * x for x in raw)) or 1.0
     return [{"vector": [_f32(x / norm) for x in raw], "num_dimensions": dims}]
 
