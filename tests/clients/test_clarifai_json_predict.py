@@ -161,3 +161,27 @@ def test_list_workflows_the_sdk_lister_itself_walks_300_over_json(live_emulator:
         {"user_app_id": resources_pb2.UserAppIDSet(user_id="me", app_id="main")}))
     got = [item["workflow_id"] for item in items]
     assert len(got) == len(set(got)) == 300 and set(got) == set(ids)
+
+
+def test_post_workflow_results_repeated_over_a_live_server_is_the_same_prediction_with_fresh_ids(
+        stub: Any, live_emulator: LiveServer, tenant_id: str) -> None:
+    """The official client repeating one predict (what a load test does) gets the full path's first
+    answer, then the predict lane's: the same predictions, new ids and times, a valid message."""
+    req = ex.predict_inputs([ex.image_url_input(ex.METRO_NORTH), ex.image_bytes_input(ex.PNG_1PX)])
+    answers = [stub.PostWorkflowResults(req, metadata=ex.AUTH) for _ in range(5)]
+    assert all(a.status.code == status_code_pb2.SUCCESS for a in answers)
+
+    def without_fresh(a: Any) -> dict[str, Any]:
+        d = MessageToDict(a, preserving_proto_field_name=True)
+        d["status"].pop("req_id")
+        for r in d["results"]:
+            r.pop("id"), r.pop("created_at"), r["input"].pop("id")
+            for o in r["outputs"]:
+                o.pop("id"), o.pop("created_at")
+        return d
+
+    assert all(without_fresh(a) == without_fresh(answers[0]) for a in answers[1:])
+    ids = {a.status.req_id for a in answers} | {r.id for a in answers for r in a.results}
+    assert len(ids) == 5 * 3  # every req_id and result id is new
+    hits = live_emulator.app.state.emulator.tenant(tenant_id).backend("clarifai").predict_lane_hits
+    assert hits == 3  # the first two took the full path (the second built the template)
