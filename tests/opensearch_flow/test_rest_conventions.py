@@ -83,15 +83,15 @@ def test_create_workflow_yaml_body(flow: FlowApi) -> None:
 
 
 def test_create_workflow_unsupported_content_type_406(make_flow: Callable[..., FlowApi]) -> None:
-    flow = make_flow(validate=False)  # core's 406 is not in the contract (reported to the contracts owner)
+    flow = make_flow()
     r = flow.request("POST", BASE, content=b"name=x", headers={"content-type": "text/plain"})
     assert r.status_code == 406
     assert r.json()["error"]["reason"] == "Content-Type header [text/plain] is not supported"
 
 
 def test_get_workflow_wrong_method_405(make_flow: Callable[..., FlowApi]) -> None:
-    # PUT .../_search is routed to update_workflow by path shape; its 405 is not in that operation's contract
-    flow = make_flow(validate=False)
+    # PUT .../_search matches update_workflow's path template: the contract lists its 405
+    flow = make_flow()
     r = flow.request("GET", BASE)
     assert r.status_code == 405
     assert r.json() == {"error": f"Incorrect HTTP method for uri [{BASE}] and method [GET], allowed: [POST]",
