@@ -38,7 +38,7 @@ from emulator.clarifai import auth, predict, wire
 from emulator.clarifai.backend import ClarifaiBackend
 from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
-from emulator.core.http import FAULT_HEADER, path_query, scope_headers, scope_kept_headers
+from emulator.core.http import FAULT_HEADER, path_query, receive_body, scope_headers, scope_kept_headers
 from emulator.core.journal import Entry, suppressed
 
 General = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -93,7 +93,7 @@ class PredictLane:
             await general(scope, receive, send)
             return
         started = time.perf_counter()
-        body = await _read(receive)
+        body = await receive_body(receive)
         backend: ClarifaiBackend = tenant.backend("clarifai")
         authorization = headers.get("authorization")
         key = (scope["path"], scope.get("query_string", b""), body, authorization,
@@ -244,18 +244,6 @@ def _template(operation: str, request_scope: Scope, sent: list[Message], drawn: 
 
 def _one(index: int) -> Callable[[list[bytes]], tuple[bytes, ...]]:
     return lambda values: (values[index],)
-
-
-async def _read(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -15,7 +15,7 @@ from starlette.datastructures import URL
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Scope
+from starlette.types import Receive, Scope
 
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
 from emulator.core.faults import FaultRuleError, latency_seconds, parse_header_rules, request_rules
@@ -109,22 +109,27 @@ def _header_view(scope: Scope) -> tuple[dict[str, str], dict[str, str]]:
     return view
 
 
-async def read_body(request: Request) -> bytes:
-    """`await request.body()` without Starlette's stream generator (the common one-message body
-    costs one `receive`); the body is cached on the request the way Starlette caches it."""
-    cached: bytes | None = getattr(request, "_body", None)
-    if cached is not None:
-        return cached
+async def receive_body(receive: Receive) -> bytes:
+    """The whole request body from ASGI `receive` (one message in the common case)."""
     chunks: list[bytes] = []
     while True:
-        message = await request.receive()
+        message = await receive()
         if message["type"] == "http.request":
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
         elif message["type"] == "http.disconnect":
             raise ClientDisconnect()
-    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def read_body(request: Request) -> bytes:
+    """`await request.body()` without Starlette's stream generator (the common one-message body
+    costs one `receive`); the body is cached on the request the way Starlette caches it."""
+    cached: bytes | None = getattr(request, "_body", None)
+    if cached is not None:
+        return cached
+    body = await receive_body(request.receive)
     request._body = body  # Starlette's own cache, so request.body() agrees
     return body
 
