@@ -16,8 +16,8 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 
@@ -87,6 +87,43 @@ class LiveServer:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(10)
+
+
+T = TypeVar("T")
+
+
+def while_advancing(call: Callable[[], T], pending: Callable[[], bool], advance: Callable[[float], None],
+                    step_s: float = 0.05, limit_s: float = 120.0) -> T:
+    """Run a blocking client call whose server side waits on a manual clock (a Flow deprovision
+    pauses 100 ms / 1 s between passes), advancing the clock by `step_s` whenever `pending()` says
+    something waits on it, until the call returns or `limit_s` of virtual time has passed.
+
+    With an `EmulatorTenant` `t`: `while_advancing(call, lambda: t.clock.get()["pending_sleepers"] > 0,
+    t.clock.advance)`; in-process, pass the tenant clock's `pending` and `advance`."""
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            out["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            out["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    advanced = 0.0
+    while worker.is_alive() and advanced < limit_s:
+        if pending():
+            advance(step_s)
+            advanced += step_s
+        else:
+            worker.join(0.002)  # waits for the call's thread, not for time to pass
+    worker.join(30)
+    if "error" in out:
+        raise out["error"]
+    if "value" not in out:
+        raise TimeoutError(f"the call did not return after {limit_s} s of virtual time")
+    value: T = out["value"]
+    return value
 
 
 class RemoteServer:

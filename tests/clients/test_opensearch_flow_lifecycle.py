@@ -1,7 +1,6 @@
 """opensearch-py (max_retries=0) against a live emulator with a manual clock: the issue's "must show" lifecycles."""
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,7 +11,7 @@ from opensearchpy import OpenSearch
 from opensearchpy.connection import Urllib3HttpConnection
 
 from emulator.settings import Settings
-from emulator.testing import LiveServer
+from emulator.testing import LiveServer, while_advancing
 
 CONNECTOR = {"id": "create_connector_1", "type": "create_connector", "user_inputs": {
     "name": "OpenAI Chat Connector", "description": "The connector to public OpenAI model service for GPT 3.5",
@@ -79,27 +78,7 @@ class Flow:
 
     def while_advancing(self, call: Callable[[], Any], step_s: float = 0.05, limit_s: float = 120) -> Any:
         """Run a call whose server side waits on the manual clock, advancing time while it waits."""
-        out: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                out["value"] = call()
-            except Exception as exc:  # noqa: BLE001 - re-raised in the test thread
-                out["error"] = exc
-
-        worker = threading.Thread(target=run)
-        worker.start()
-        advanced = 0.0
-        while worker.is_alive() and advanced < limit_s:
-            if self.clock.pending:
-                self.advance(step_s)
-                advanced += step_s
-            else:
-                worker.join(0.002)
-        worker.join(30)
-        if "error" in out:
-            raise out["error"]
-        return out["value"]
+        return while_advancing(call, lambda: bool(self.clock.pending), self.advance, step_s, limit_s)
 
     def provisioned(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         wid = self.ff.create(body=body, params={"provision": "true"})["workflow_id"]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from emulator.core.admin_client import EmulatorAdminError, EmulatorTenant
+from emulator.testing import while_advancing
 
 CONNECTOR = {"id": "create_connector", "type": "create_connector", "user_inputs": {
     "name": "OpenAI Chat Connector", "description": "The connector to public OpenAI model service for GPT 3.5",
@@ -40,30 +41,9 @@ def t(emulator_tenant: EmulatorTenant) -> EmulatorTenant:
     return emulator_tenant
 
 
-def while_advancing(t: EmulatorTenant, call: Callable[[], Any], step_s: float = 1.0, limit_s: float = 600) -> Any:
-    """Run a blocking client call whose server side waits on the tenant's manual clock, advancing
-    virtual time whenever something is waiting, until the call returns."""
-    out: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            out["value"] = call()
-        except Exception as exc:  # noqa: BLE001 - re-raised in the test thread
-            out["error"] = exc
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    advanced = 0.0
-    while worker.is_alive() and advanced < limit_s:
-        if t.clock.get()["pending_sleepers"]:
-            t.clock.advance(step_s)
-            advanced += step_s
-        else:
-            worker.join(0.005)
-    worker.join(30)
-    if "error" in out:
-        raise out["error"]
-    return out["value"]
+def advancing(t: EmulatorTenant, call: Callable[[], Any], step_s: float = 1.0, limit_s: float = 600) -> Any:
+    """A blocking client call whose server side waits on the tenant's manual clock."""
+    return while_advancing(call, lambda: t.clock.get()["pending_sleepers"] > 0, t.clock.advance, step_s, limit_s)
 
 
 def provision_and_settle(t: EmulatorTenant, client: Any, wid: str) -> dict[str, Any]:
@@ -90,7 +70,7 @@ def test_provision_workflow_step_fault_at_deploy_model_fails_with_two_resources(
     rule = t.faults.list()[0]
     assert (rule["matched"], rule["fired"]) == (1, 1)
 
-    body = while_advancing(t, lambda: client.plugins.flow_framework.deprovision(workflow_id=wid))
+    body = advancing(t, lambda: client.plugins.flow_framework.deprovision(workflow_id=wid))
     assert body == {"workflow_id": wid}
     assert [e["status"] for e in t.journal(operation="deprovision_workflow")] == [200]
     after = client.plugins.flow_framework.get_status(workflow_id=wid)
@@ -105,7 +85,7 @@ def test_deprovision_workflow_connector_delete_fault_count_2_answers_202_202_200
     connector_id = status["resources_created"][0]["resource_id"]
     t.faults.add(match={"phase": "deprovision", "resource_type": "connector_id"},
                  effect={"type": "step_error", "status": 409, "message": "connector in use"}, count=2)
-    bodies = [while_advancing(t, lambda: client.plugins.flow_framework.deprovision(workflow_id=wid))
+    bodies = [advancing(t, lambda: client.plugins.flow_framework.deprovision(workflow_id=wid))
               for _ in range(3)]
     refused = {"error": f"Failed to deprovision some resources: [connector_id {connector_id}]."}
     assert bodies == [refused, refused, {"workflow_id": wid}]

@@ -1,12 +1,13 @@
 """Tiny Flow template builders and an in-process API helper that drives the manual clock."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 from starlette.testclient import TestClient
+
+from emulator.testing import while_advancing
 
 BASE = "/_plugins/_flow_framework/workflow"
 
@@ -76,28 +77,7 @@ class FlowApi:
         return self.client.request(method, path, headers=headers, **kw)
 
     def advancing(self, call: Callable[[], httpx.Response], step_s: float = 0.05, limit_s: float = 300) -> httpx.Response:
-        out: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                out["value"] = call()
-            except Exception as exc:  # noqa: BLE001 - re-raised below
-                out["error"] = exc
-
-        worker = threading.Thread(target=run)
-        worker.start()
-        advanced = 0.0
-        while worker.is_alive() and advanced < limit_s:
-            if self.clock.pending:
-                self.advance(step_s)
-                advanced += step_s
-            else:
-                worker.join(0.002)
-        worker.join(30)
-        if "error" in out:
-            raise out["error"]
-        response: httpx.Response = out["value"]
-        return response
+        return while_advancing(call, lambda: bool(self.clock.pending), self.advance, step_s, limit_s)
 
     def create(self, body: Any, **params: str) -> httpx.Response:
         return self.request("POST", BASE, json=body, params=params)
