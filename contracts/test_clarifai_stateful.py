@@ -3,10 +3,17 @@ create -> get -> predict -> patch -> delete, one fresh tenant per scenario, ever
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar
+from typing import Any
 
-import hypothesis
-from contract_support import AUTH, SEED, STATEFUL_EXAMPLES, contract_app, state_machine
+from contract_support import (
+    AUTH,
+    SEED,
+    STATEFUL_EXAMPLES,
+    contract_app,
+    is_subsequence,
+    run_scenarios,
+    scenario_machine,
+)
 
 from emulator.conformance.runner import load_schema, make_config
 
@@ -18,67 +25,27 @@ CREATE_LABEL = "POST /v2/users/{user_id}/apps/{app_id}/workflows"
 CHAIN = ["post_workflows", "get_workflow", "post_workflow_results", "patch_workflows", "delete_workflow"]
 
 
-def _machine() -> Any:
-    config = make_config("clarifai", headers=AUTH, max_examples=STATEFUL_EXAMPLES, seed=SEED, mode="positive",
-                         stateful=True)
-    schema = load_schema("clarifai", config, app=contract_app())
-    base = state_machine(schema)
-
-    class ClarifaiScenario(base):  # type: ignore[misc, valid-type]
-        trace: ClassVar[list[list[tuple[str, int]]]] = []
-
-        def setup(self) -> None:
-            # a fresh tenant per scenario: no state leaks between scenarios
-            self.tenant = "contract-" + uuid.uuid4().hex[:12]
-            self.steps: list[tuple[str, int]] = []
-            type(self).trace.append(self.steps)
-
-        def before_call(self, case: Any) -> None:
-            # Random bodies almost never name existing models, so creates and predicts are steered to
-            # valid ones; everything else (ids, query, other fields) stays generated.
-            oid = case.operation.definition.raw["operationId"]
-            if "user_id" in case.path_parameters:
-                case.path_parameters["user_id"] = "me"
-            if "app_id" in case.path_parameters:
-                case.path_parameters["app_id"] = "main"
-            if oid == "post_workflows":
-                wid = "wf-" + uuid.uuid5(uuid.NAMESPACE_URL, repr(case.body)).hex[:10]
-                case.body = {"workflows": [{"id": wid, "nodes": [{"id": "general", "model": GENERAL},
-                                                                 {"id": "food", "model": FOOD}]}]}
-            elif oid == "post_workflow_results":
-                case.body = {"inputs": [IMAGE]}
-
-        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            return {"headers": {**AUTH, "x-emulator-tenant": self.tenant}}
-
-        def after_call(self, response: Any, case: Any) -> None:
-            self.steps.append((case.operation.definition.raw["operationId"], response.status_code))
-
-    assert root_rule(CREATE_LABEL) in vars(base), sorted(n for n in vars(base) if n.startswith("RANDOM"))
-    # scenarios start with a create; the other operations are reached through the links
-    for name in list(vars(base)):
-        if name.startswith("RANDOM") and name != root_rule(CREATE_LABEL):
-            setattr(ClarifaiScenario, name, None)
-    return ClarifaiScenario
-
-
-def root_rule(label: str) -> str:
-    from schemathesis.generation.stateful.state_machine import normalize_name
-
-    return normalize_name(f"RANDOM -> {label}")
+def _steer(case: Any) -> None:
+    # Random bodies almost never name existing models, so creates and predicts are steered to
+    # valid ones; everything else (ids, query, other fields) stays generated.
+    oid = case.operation.definition.raw["operationId"]
+    if "user_id" in case.path_parameters:
+        case.path_parameters["user_id"] = "me"
+    if "app_id" in case.path_parameters:
+        case.path_parameters["app_id"] = "main"
+    if oid == "post_workflows":
+        wid = "wf-" + uuid.uuid5(uuid.NAMESPACE_URL, repr(case.body)).hex[:10]
+        case.body = {"workflows": [{"id": wid, "nodes": [{"id": "general", "model": GENERAL},
+                                                         {"id": "food", "model": FOOD}]}]}
+    elif oid == "post_workflow_results":
+        case.body = {"inputs": [IMAGE]}
 
 
 def test_clarifai_stateful_links_create_get_predict_patch_delete() -> None:
-    machine = _machine()
-    machine.trace.clear()
-    machine.run(settings=hypothesis.settings(
-        max_examples=STATEFUL_EXAMPLES, phases=[hypothesis.Phase.generate], database=None, deadline=None,
-        derandomize=True, stateful_step_count=10, suppress_health_check=list(hypothesis.HealthCheck)))
+    config = make_config("clarifai", headers=AUTH, max_examples=STATEFUL_EXAMPLES, seed=SEED, mode="positive",
+                         stateful=True)
+    schema = load_schema("clarifai", config, app=contract_app())
+    trace = run_scenarios(scenario_machine(schema, CREATE_LABEL, _steer, AUTH))
     # the links were really followed: some scenario walked the whole chain with successes
-    walked = [[op for op, status in steps if status == 200] for steps in machine.trace]
-    assert any(_is_subsequence(CHAIN, ops) for ops in walked), machine.trace[:10]
-
-
-def _is_subsequence(needle: list[str], hay: list[str]) -> bool:
-    it = iter(hay)
-    return all(any(x == y for y in it) for x in needle)
+    walked = [[op for op, status in steps if status == 200] for steps in trace]
+    assert any(is_subsequence(CHAIN, ops) for ops in walked), trace[:10]
