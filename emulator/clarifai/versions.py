@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.clarifai import catalog, errors
 from emulator.clarifai.models import PRIVATE, WorkflowVersion
 from emulator.clarifai.patching import deep_merge
-from emulator.clarifai.workflows import PATCH_ACTIONS, find, ok, paginate
+from emulator.clarifai.workflows import find, ok, paginate, patch_request
 
 if TYPE_CHECKING:
     from emulator.clarifai.backend import ClarifaiBackend, Scope
@@ -38,12 +38,7 @@ async def get_workflow_version(backend: ClarifaiBackend, req: dict[str, Any],
 
 async def patch_workflow_versions(backend: ClarifaiBackend, req: dict[str, Any],
                                   scope: Scope) -> tuple[dict[str, Any], int]:
-    action = req.get("action", "")
-    if action not in PATCH_ACTIONS:
-        raise errors.invalid_request(f"Invalid action '{action}'; supported actions are merge, overwrite, remove")
-    items = req.get("workflow_versions") or []
-    if not items:
-        raise errors.invalid_request("At least one workflow version must be provided")
+    action, items = patch_request(req, "workflow_versions", "workflow version")
     targets = [(_version(backend, scope, req.get("workflow_id", ""), it.get("id", "")), it) for it in items]
     for v, it in targets:
         # §5: only description, metadata, visibility and license are patchable

@@ -22,6 +22,17 @@ MAX_PER_PAGE = 1000
 PATCH_ACTIONS = ("merge", "overwrite", "remove")
 
 
+def patch_request(req: dict[str, Any], field: str, noun: str) -> tuple[str, list[dict[str, Any]]]:
+    """(action, items) of a Patch* request, both checked (§5: merge / overwrite / remove)."""
+    action = req.get("action", "")
+    if action not in PATCH_ACTIONS:
+        raise errors.invalid_request(f"Invalid action '{action}'; supported actions are merge, overwrite, remove")
+    items: list[dict[str, Any]] = req.get(field) or []
+    if not items:
+        raise errors.invalid_request(f"At least one {noun} must be provided")
+    return action, items
+
+
 def ok(req_extra: dict[str, Any], http: int = 200) -> tuple[dict[str, Any], int]:
     return {"status": wire.ok_status(), **req_extra}, http
 
@@ -128,12 +139,7 @@ async def get_workflow(backend: ClarifaiBackend, req: dict[str, Any],
 
 async def patch_workflows(backend: ClarifaiBackend, req: dict[str, Any],
                           scope: Scope) -> tuple[dict[str, Any], int]:
-    action = req.get("action", "")
-    if action not in PATCH_ACTIONS:
-        raise errors.invalid_request(f"Invalid action '{action}'; supported actions are merge, overwrite, remove")
-    items = req.get("workflows") or []
-    if not items:
-        raise errors.invalid_request("At least one workflow must be provided")
+    action, items = patch_request(req, "workflows", "workflow")
     staged: list[tuple[Workflow, dict[str, Any], list[dict[str, Any]] | None]] = []
     for item in items:  # all-or-nothing: compute every result before applying any
         wf = find(backend, scope, item.get("id", ""))
