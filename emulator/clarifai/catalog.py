@@ -163,6 +163,14 @@ def model_json(m: ModelDef, version_id: str | None = None) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def shared_model_json(m: ModelDef, version_id: str) -> dict[str, Any]:
+    """The Model message stored in workflow nodes: one object per model version, shared by every
+    workflow that uses it (memory, and a reset frees far fewer objects). Never mutate it: code that
+    edits a node copies it first (patching.py)."""
+    return model_json(m, version_id)
+
+
 # Retryable dependency states (§5 predict, §7) the SDK retries when they are the top-level status
 MODEL_STATES: dict[str, int] = {"DEPLOYING": 21351, "LOADING": 21355, "BUSY": 21354, "NOT_DEPLOYED": 21353}
 READY_STATES = {"READY", "DEPLOYED", "WARM"}

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from emulator.clarifai import errors
-from emulator.clarifai.catalog import ModelCatalog, model_json
+from emulator.clarifai.catalog import ModelCatalog, shared_model_json
 from emulator.core.graph import CycleError, stable_topological_order
 
 # §6: the SDK's validator; the live API accepts at least 36 chars, the SDK allows 48
@@ -63,7 +63,7 @@ def build_nodes(catalog: ModelCatalog, nodes: list[dict[str, Any]]) -> list[dict
                 continue
             inputs.append({"node_id": src})
             edges.append((src, n["id"]))
-        stored: dict[str, Any] = {"id": n["id"], "model": model_json(mdef, version)}
+        stored: dict[str, Any] = {"id": n["id"], "model": shared_model_json(mdef, version)}
         if inputs:
             stored["node_inputs"] = inputs
         if n.get("suppress_output"):

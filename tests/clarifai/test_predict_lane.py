@@ -241,3 +241,14 @@ def test_requests_seen_once_build_no_template(client_factory: Callable[..., Test
     for i in range(20):
         call("POST", f"{W}/w/results", {"inputs": [image(METRO + f"?unique-{i}")]})(c)
     assert backend(c).predict_templates == {} and len(backend(c).predict_seen) == 20
+
+
+def test_injected_fault_req_id_is_the_tenants_next_id_with_the_request_prefix(
+        client_factory: Callable[..., TestClient]) -> None:
+    c = client_factory()
+    fault = '{"type": "error", "status": 503}'
+    status, _, body = call("GET", f"{W}/nope", **{"x-emulator-fault": fault, "X-Clarifai-Request-ID-Prefix": "ci"})(c)
+    req_id = orjson.loads(body)["status"]["req_id"]
+    assert status == 503 and req_id.startswith("ci-") and len(req_id) == 3 + 32
+    status, _, body = call("GET", f"{W}/nope", **{"x-emulator-fault": fault})(c)
+    assert len(orjson.loads(body)["status"]["req_id"]) == 32

@@ -179,3 +179,17 @@ def test_delete_workflow_and_delete_workflows_rules(api: Api) -> None:
     assert body["status"]["details"] == "Either ids or delete_all must be provided"
     assert api("DELETE", W, {"delete_all": True})[1]["status"]["code"] == 10000
     assert api("GET", W)[1]["workflows"] == []
+
+
+def test_workflows_sharing_a_model_are_patched_independently(api: Api) -> None:
+    """Stored nodes share one Model object per model version; editing one workflow never shows in another."""
+    post(api, workflow("a", node("g", GENERAL), node("f", FOOD, ("g",))), workflow("b", node("g", GENERAL)))
+    before = api("GET", f"{W}/b")[1]["workflow"]
+    for action, item in (("merge", {"id": "a", "metadata": {"x": 1}}),
+                         ("overwrite", {"id": "a", "nodes": [node("only", FOOD)]}),
+                         ("remove", {"id": "a", "metadata": {"x": 1}})):
+        status, body = api("PATCH", W, {"action": action, "workflows": [item]})
+        assert status == 200, body
+    assert api("GET", f"{W}/b")[1]["workflow"] == before
+    a = api("GET", f"{W}/a")[1]["workflow"]
+    assert [n["id"] for n in a["nodes"]] == ["only"] and a["nodes"][0]["model"]["id"] == FOOD[0]
