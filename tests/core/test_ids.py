@@ -20,3 +20,10 @@ def test_hex32_many_draws_the_same_ids_in_the_same_order_and_records_them() -> N
     drawn = [i.decode() for i in many.hex32_many(7)] + [many.hex32()]
     assert drawn == [one.hex32() for _ in range(8)]
     assert many.recording == drawn and many.hex32_many(0) == []
+
+
+def test_hex32_many_matches_hex32_for_large_batches() -> None:
+    for n in (1, 2, 33, 300):
+        one, many = IdFactory(n), IdFactory(n)
+        assert [i.decode() for i in many.hex32_many(n)] == [one.hex32() for _ in range(n)]
+        assert many.hex32() == one.hex32()  # and the generator is left in the same state
