@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
@@ -25,7 +24,7 @@ from clarifai_grpc.grpc.api import service_pb2, service_pb2_grpc
 from google.protobuf import json_format, message_factory
 from google.protobuf.message import DecodeError, Message
 
-from emulator.clarifai import errors, wire
+from emulator.clarifai import errors, proto_render, wire
 from emulator.clarifai.backend import CallContext, ClarifaiBackend
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
 from emulator.core.faults import FaultRuleError, latency_seconds, parse_header_rules, request_rules
@@ -170,9 +169,8 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
             log.exception("Clarifai backend failed on %s", rpc)
             return (self._status_only(response_cls, tenant, metadata, _INTERNAL_ERROR,
                                       f"{type(exc).__name__}: {exc}", "Internal emulator error"), 500)
-        message = response_cls()
         try:
-            json_format.ParseDict(body, message, ignore_unknown_fields=True)
+            message = proto_render.to_message(rpc, body, response_cls())
         except json_format.ParseError as exc:
             log.exception("Clarifai backend answered %s with a body that is not a %s", rpc, response_cls.__name__)
             return (self._status_only(response_cls, tenant, metadata, _INTERNAL_ERROR,
@@ -181,8 +179,8 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
 
     def _status_only(self, response_cls: type[Message], tenant: Tenant, metadata: dict[str, str], code: int,
                      details: str, description: str | None = None) -> Message:
-        # not from tenant.ids: answers the backend never saw must not shift the seeded id sequence
-        req_id = wire.request_id(uuid.uuid4().hex, metadata.get(REQUEST_ID_PREFIX_HEADER))
+        # the tenant's next id, as over REST (routes._render_status): seeded runs answer the same ids
+        req_id = wire.request_id(tenant.ids.hex32(), metadata.get(REQUEST_ID_PREFIX_HEADER))
         desc = description if description is not None else (errors.spec(code).description or details)
         body = {"status": wire.status(code, desc, details if details != desc else "", req_id)}
         message = response_cls()
