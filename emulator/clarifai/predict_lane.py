@@ -39,6 +39,7 @@ from emulator.clarifai.backend import ClarifaiBackend
 from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
 from emulator.core.http import FAULT_HEADER, path_query, receive_body, scope_headers, scope_kept_headers
+from emulator.core.ids import recording
 from emulator.core.journal import Entry, suppressed
 
 General = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -124,16 +125,13 @@ class PredictLane:
             sent.append(message)
             await send(message)
 
-        ids = tenant.ids
-        drawn: list[str] = []
         resolved: list[predict.Resolved] = []
-        ids.recording, outer = drawn, ids.recording
         token = predict.trace.set(resolved)
         last = tenant.journal.last()
         try:
-            await general(scope, receive, watch)
+            with recording() as drawn:
+                await general(scope, receive, watch)
         finally:
-            ids.recording = outer
             predict.trace.reset(token)
         entry = tenant.journal.last()
         if entry is None or entry is last or len(resolved) != 1 or tenant.faults.armed:

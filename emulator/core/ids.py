@@ -3,18 +3,35 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import contextvars
 import random
+from collections.abc import Iterator
 
 # uuid4: version 4 in bits 76-79, variant 0b10 in bits 62-63
 _CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _VERSION_4 = (4 << 76) | (0x8000 << 48)
 
 
+# The 32-hex ids handed out in the current task (and the tasks it starts), while recording
+# (clarifai/predict_lane.py): per task, so concurrent requests never see each other's ids.
+_recording: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("ids_recording", default=None)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[str]]:
+    """Collect every `hex32` drawn in this context, in order."""
+    drawn: list[str] = []
+    token = _recording.set(drawn)
+    try:
+        yield drawn
+    finally:
+        _recording.reset(token)
+
+
 class IdFactory:
     def __init__(self, seed: int | str | None = None) -> None:
         self._rng = random.Random(seed)
-        # while a list, every hex32 handed out is appended to it (clarifai/predict_lane.py)
-        self.recording: list[str] | None = None
 
     def opensearch_id(self) -> str:
         # OpenSearch's auto-generated ids are 15 time/mac-derived bytes, base64url without padding
@@ -24,16 +41,18 @@ class IdFactory:
         # exactly uuid.UUID(int=n, version=4).hex (version and variant bits set), without the
         # UUID object: predict asks for several ids per input (loadtests/profile_predict.py)
         out = binascii.hexlify(((self._rng.getrandbits(128) & _CLEAR) | _VERSION_4).to_bytes(16, "big")).decode()
-        if self.recording is not None:
-            self.recording.append(out)
+        drawn = _recording.get()
+        if drawn is not None:
+            drawn.append(out)
         return out
 
     def hex32_many(self, n: int) -> list[bytes]:
         """`[self.hex32().encode() for _ in range(n)]`: the same ids in the same order, in one call."""
         bits = self._rng.getrandbits
         out = [binascii.hexlify(((bits(128) & _CLEAR) | _VERSION_4).to_bytes(16, "big")) for _ in range(n)]
-        if self.recording is not None:
-            self.recording.extend(i.decode() for i in out)
+        drawn = _recording.get()
+        if drawn is not None:
+            drawn.extend(i.decode() for i in out)
         return out
 
     def random(self) -> random.Random:
