@@ -40,7 +40,7 @@ from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
 from emulator.core.http import FAULT_HEADER, path_query, receive_body, scope_headers, scope_kept_headers
 from emulator.core.ids import recording
-from emulator.core.journal import Entry, suppressed
+from emulator.core.journal import Entry, recorded, suppressed
 
 General = Callable[[Scope, Receive, Send], Awaitable[None]]
 TEMPLATE_CAP = 1024  # templates per tenant
@@ -127,14 +127,15 @@ class PredictLane:
 
         resolved: list[predict.Resolved] = []
         token = predict.trace.set(resolved)
-        last = tenant.journal.last()
+        journaled = recorded.set(None)
         try:
             with recording() as drawn:
                 await general(scope, receive, watch)
+            entry = recorded.get()  # this request's own entry, whatever other requests recorded meanwhile
         finally:
             predict.trace.reset(token)
-        entry = tenant.journal.last()
-        if entry is None or entry is last or len(resolved) != 1 or tenant.faults.armed:
+            recorded.reset(journaled)
+        if entry is None or len(resolved) != 1 or tenant.faults.armed:
             return
         t = _template(self.operation, scope, sent, drawn, resolved[0], backend, entry)
         if t is not None:

@@ -24,6 +24,8 @@ KEPT_HEADERS = ("authorization", "content-type", "user-agent", "x-emulator-fault
                 "x-clarifai-request-id-prefix", "x-clarifai-grpc-client", "x-opaque-id")
 OUTCOME_CAP = 10_000
 
+# The entry the current task recorded last (per task: concurrent requests do not see each other's)
+recorded: contextvars.ContextVar[Entry | None] = contextvars.ContextVar("journal_recorded", default=None)
 # Set while the control plane replays seed requests, which are not the client's doing.
 suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar("journal_suppressed", default=False)
 
@@ -136,6 +138,7 @@ class Journal:
     def add(self, e: Entry) -> Entry:
         """Append a built entry (its `seq` is assigned here)."""
         e.seq = next(self._seq)
+        recorded.set(e)
         if len(self._entries) == self._entries.maxlen:
             self.dropped += 1
         self._entries.append(e)
@@ -153,9 +156,6 @@ class Journal:
 
     def __len__(self) -> int:
         return len(self._entries)
-
-    def last(self) -> Entry | None:
-        return self._entries[-1] if self._entries else None
 
     def entries(self) -> list[Entry]:
         return list(self._entries)

@@ -9,6 +9,7 @@ lane must draw the same ids, in the same order, as the full path.
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -252,3 +253,36 @@ def test_injected_fault_req_id_is_the_tenants_next_id_with_the_request_prefix(
     assert status == 503 and req_id.startswith("ci-") and len(req_id) == 3 + 32
     status, _, body = call("GET", f"{W}/nope", **{"x-emulator-fault": fault})(c)
     assert len(orjson.loads(body)["status"]["req_id"]) == 32
+
+
+def test_a_template_takes_its_journal_fields_from_its_own_request(client_factory: Callable[..., TestClient],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another request journaled while a full-path predict is still answering (its send can wait on
+    a slow client) must not become that predict's template entry."""
+    from emulator.clarifai import predict_lane
+    from emulator.core.journal import Entry
+
+    c = client_factory()
+    call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]})(c)
+    real_full = predict_lane.PredictLane._full
+
+    async def full_then_someone_else(self: Any, key: Any, tenant: Any, *args: Any) -> None:
+        async def general_and_other(scope: Any, receive: Any, send: Any) -> None:
+            await general(scope, receive, send)
+
+            async def other_request() -> None:  # another request's task, journaling right now
+                tenant.journal.add(Entry(0, 0, "clarifai", "get_workflow", "GET", "/other", 404, 0.1,
+                                         request={"other": True}))
+
+            await asyncio.create_task(other_request())
+        *head, general = args
+        await real_full(self, key, tenant, *head, general_and_other)
+
+    monkeypatch.setattr(predict_lane.PredictLane, "_full", full_then_someone_else)
+    body = {"inputs": [image()]}
+    for _ in range(3):
+        call("POST", f"{W}/w/results", body)(c)
+    entries = c.app.state.emulator.tenant().journal.entries()  # type: ignore[attr-defined]
+    predicts = [e for e in entries if e.path == f"{W}/w/results"]
+    assert backend(c).predict_lane_hits == 1
+    assert [e.request for e in predicts] == [body] * 3 and {e.status for e in predicts} == {200}
