@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
 # set by the predict lane (predict_lane.py) around a full-path request: what the request resolved to
 # (workflow, version, whether the request named it, plan, scope, the answer's `created_at` and how
-# many times it shows: once per result and per output)
-Resolved = tuple["Workflow", "WorkflowVersion", bool, "Plan", "Scope", str, int]
+# many times it shows (once per result and per output), the summary key and the registered key the
+# caller authenticated with (None: none registered), all as of the moment the answer was made)
+Resolved = tuple["Workflow", "WorkflowVersion", bool, "Plan", "Scope", str, int, tuple[Any, ...], Any]
 trace: contextvars.ContextVar[list[Resolved] | None] = contextvars.ContextVar("predict_trace", default=None)
 
 MAX_INPUTS = 32  # §5 / §6
@@ -105,9 +106,14 @@ def plan_for(backend: ClarifaiBackend, v: WorkflowVersion) -> Plan:
     return plan
 
 
+def summary_key(wf: Workflow) -> tuple[Any, ...]:
+    """The workflow fields an answer's `workflow` summary shows."""
+    return wf.id, wf.app_id, wf.user_id, wf.created_at, wf.modified_at, wf.visibility
+
+
 def _workflow_summary(plan: Plan, wf: Workflow, v: WorkflowVersion,
                       fragments: bool) -> dict[str, Any] | orjson.Fragment:
-    key = (wf.id, wf.app_id, wf.user_id, wf.created_at, wf.modified_at, wf.visibility)
+    key = summary_key(wf)
     hit = plan.summary.get(key)
     if hit is None:
         summary = {"id": wf.id, "app_id": wf.app_id, "user_id": wf.user_id,
@@ -169,8 +175,9 @@ async def post_workflow_results(backend: ClarifaiBackend, req: dict[str, Any],
         body["workflow_state"] = state
     seen = trace.get()
     if seen is not None and state is None:
-        seen.append((wf, v, bool(vid), plan, scope, created,
-                     sum(1 + len(r["outputs"]) for r in body["results"])))
+        keys = backend.keys.keys
+        seen.append((wf, v, bool(vid), plan, scope, created, sum(1 + len(r["outputs"]) for r in body["results"]),
+                     summary_key(wf), keys.get(scope.principal.key) if keys else None))
     return body, http
 
 

@@ -76,10 +76,6 @@ class Template:
     request: Any
 
 
-def _shown(wf: Workflow) -> tuple[Any, ...]:
-    return wf.id, wf.app_id, wf.user_id, wf.created_at, wf.modified_at, wf.visibility
-
-
 class PredictLane:
     """Attached to the REST PostWorkflowResults routes (routes.py); called by `EmulatorApp`."""
 
@@ -137,7 +133,7 @@ class PredictLane:
             recorded.reset(journaled)
         if entry is None or len(resolved) != 1 or tenant.faults.armed:
             return
-        t = _template(self.operation, scope, sent, drawn, resolved[0], backend, entry)
+        t = _template(self.operation, scope, sent, drawn, resolved[0], entry)
         if t is not None:
             templates = backend.predict_templates
             if len(templates) >= TEMPLATE_CAP or backend.predict_template_bytes + t.length > TEMPLATE_BYTES_CAP:
@@ -162,7 +158,7 @@ def _still_valid(t: Template, backend: ClarifaiBackend, authorization: str | Non
         return False
     app = backend.store.apps.get(t.app)
     wf = app.get(t.workflow_id) if app is not None else None
-    if wf is not t.workflow or _shown(wf) != t.shown:
+    if wf is not t.workflow or predict.summary_key(wf) != t.shown:
         return False
     return (wf.versions.get(t.version.id) if t.pinned else wf.latest) is t.version
 
@@ -188,13 +184,12 @@ async def _answer(t: Template, tenant: Tenant, backend: ClarifaiBackend, scope: 
 
 
 def _template(operation: str, request_scope: Scope, sent: list[Message], drawn: list[str],
-              resolved: predict.Resolved, backend: ClarifaiBackend,
-              entry: Any) -> Template | None:
+              resolved: predict.Resolved, entry: Any) -> Template | None:
     """Split the full path's answer at its fresh parts; None when it cannot be reused."""
     if len(sent) != 2 or sent[0].get("type") != "http.response.start" or sent[1].get("more_body"):
         return None
     body: bytes = sent[1].get("body", b"")
-    wf, v, pinned, plan, scope, created, expected = resolved
+    wf, v, pinned, plan, scope, created, expected, shown, api_key = resolved
     needle = created.encode()
     spots: list[tuple[int, int, int]] = []  # (position, length, hole)
     start = 0
@@ -234,10 +229,8 @@ def _template(operation: str, request_scope: Scope, sent: list[Message], drawn: 
     start_message = {"type": "http.response.start", "status": status,
                      "headers": [(b"content-length", str(len(body)).encode()), *headers]}
     path, query = path_query(request_scope)
-    keys = backend.keys.keys
-    api_key = keys.get(scope.principal.key) if keys else None
     return Template(slots, fill, len(drawn), status, len(body), start_message, path, query, api_key,
-                    (scope.user_id, scope.app_id), wf.id, wf, v, pinned, _shown(wf), plan.model_ids,
+                    (scope.user_id, scope.app_id), wf.id, wf, v, pinned, shown, plan.model_ids,
                     operation, entry.error, entry.code, entry.request)
 
 

@@ -286,3 +286,31 @@ def test_a_template_takes_its_journal_fields_from_its_own_request(client_factory
     predicts = [e for e in entries if e.path == f"{W}/w/results"]
     assert backend(c).predict_lane_hits == 1
     assert [e.request for e in predicts] == [body] * 3 and {e.status for e in predicts} == {200}
+
+
+def test_a_change_while_the_full_path_answers_retires_the_template(client_factory: Callable[..., TestClient],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The template records the state the answer was made from, not the state when it is filed."""
+    from emulator.clarifai import predict_lane
+
+    c = client_factory()
+    call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]})(c)
+    real_full = predict_lane.PredictLane._full
+
+    async def full_then_patch(self: Any, key: Any, tenant: Any, *args: Any) -> None:
+        async def general_then_patch(scope: Any, receive: Any, send: Any) -> None:
+            await general(scope, receive, send)
+            wf = tenant.backend("clarifai").store.app("me", "main")["w"]
+            wf.modified_at += 60  # a concurrent PatchWorkflows landing before the template is filed
+        *head, general = args
+        await real_full(self, key, tenant, *head, general_then_patch)
+
+    monkeypatch.setattr(predict_lane.PredictLane, "_full", full_then_patch)
+    body = {"inputs": [image()]}
+    call("POST", f"{W}/w/results", body)(c)  # seen
+    call("POST", f"{W}/w/results", body)(c)  # full path, template filed after the patch
+    monkeypatch.setattr(predict_lane.PredictLane, "_full", real_full)
+    status, _, raw = call("POST", f"{W}/w/results", body)(c)
+    shown = orjson.loads(raw)["workflow"]["modified_at"]
+    current = orjson.loads(call("GET", f"{W}/w")(c)[2])["workflow"]["modified_at"]
+    assert status == 200 and shown == current
