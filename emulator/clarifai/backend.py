@@ -160,4 +160,8 @@ class ClarifaiBackend:
 
     def dump(self) -> dict[str, Any]:
         return {"workflows": self.store.dump(), "catalog": self.catalog.dump(),
-                "keys": sorted(self.keys.keys), "workflow_states": sorted(self.workflow_states)}
+                "keys": sorted(self.keys.keys), "workflow_states": sorted(self.workflow_states),
+                # the predict lane (predict_lane.py): how many answers came from templates
+                "predict_lane": {"enabled": self.settings.clarifai_predict_lane, "hits": self.predict_lane_hits,
+                                 "templates": len(self.predict_templates),
+                                 "template_bytes": self.predict_template_bytes}}

@@ -177,6 +177,8 @@ def test_lane_templates_are_dropped_with_the_tenant(client_factory: Callable[...
         step(c)
     # of the four: the first is noted, the second builds the template, the last two are answered from it
     assert backend(c).predict_lane_hits == 2 and len(backend(c).predict_templates) == 1
+    lane = c.get("/_emulator/state").json()["clarifai"]["predict_lane"]
+    assert lane["enabled"] and lane["hits"] == 2 and lane["templates"] == 1 and lane["template_bytes"] > 0
     assert c.post("/_emulator/reset").status_code == 200
     assert backend(c).predict_templates == {} and backend(c).predict_lane_hits == 0
 
