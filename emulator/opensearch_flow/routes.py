@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import ApiBinding, ApiMount, operation_route, read_body, remember_body
-from emulator.opensearch_flow import errors
+from emulator.opensearch_flow import errors, filter_path
 from emulator.opensearch_flow.backend import MALFORMED, FlowBackend, WriteRequest
 from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.sorter import parse_time_value
@@ -37,7 +37,11 @@ BODY_TYPES = ("application/json", "application/yaml", "application/x-yaml", "tex
 
 
 def _respond(request: Request, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    option = orjson.OPT_INDENT_2 if "pretty" in request.query_params else 0
+    params = request.query_params
+    option = orjson.OPT_INDENT_2 if "pretty" in params else 0
+    spec = params.get("filter_path")
+    if spec:
+        body = filter_path.apply(body, spec)
     return Response(orjson.dumps(body, option=option), status, headers, media_type=MEDIA)
 
 

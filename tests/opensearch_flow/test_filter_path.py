@@ -1,0 +1,58 @@
+"""OpenSearch `filter_path` on Flow Framework responses (emulator/opensearch_flow/filter_path.py)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.core.admin_client import EmulatorTenant
+from emulator.opensearch_flow.filter_path import apply
+
+sys.path.insert(0, str(Path(__file__).parent))
+from flow_builders import connector, template
+
+SEARCH = {"took": 3, "timed_out": False,
+          "hits": {"total": {"value": 2, "relation": "eq"}, "max_score": 1.0,
+                   "hits": [{"_index": "i", "_id": "a", "_score": 1.0, "_source": {"name": "x", "use_case": "u"}},
+                            {"_index": "i", "_id": "b", "_score": 1.0, "_source": {"name": "y"}}]}}
+
+
+@pytest.mark.parametrize("spec,want", [
+    ("hits.hits._id", {"hits": {"hits": [{"_id": "a"}, {"_id": "b"}]}}),
+    ("took,hits.total.value", {"took": 3, "hits": {"total": {"value": 2}}}),
+    ("hits.hits._source.use_case", {"hits": {"hits": [{"_source": {"use_case": "u"}}]}}),
+    ("hits.*.value", {"hits": {"total": {"value": 2}}}),
+    ("**._id", {"hits": {"hits": [{"_id": "a"}, {"_id": "b"}]}}),
+    ("**.name", {"hits": {"hits": [{"_source": {"name": "x"}}, {"_source": {"name": "y"}}]}}),
+    ("t*", {"took": 3, "timed_out": False}),
+    ("nothing.here", {}),
+    ("took.deeper", {}),
+    ("-hits", {"took": 3, "timed_out": False}),
+    ("-hits.hits._source,-took", {"timed_out": False, "hits": {
+        "total": {"value": 2, "relation": "eq"}, "max_score": 1.0,
+        "hits": [{"_index": "i", "_id": "a", "_score": 1.0}, {"_index": "i", "_id": "b", "_score": 1.0}]}}),
+    ("hits.hits,-**._source", {"hits": {"hits": [{"_index": "i", "_id": "a", "_score": 1.0},
+                                                  {"_index": "i", "_id": "b", "_score": 1.0}]}}),
+    (" took , ", {"took": 3}),
+])
+def test_filter_path_expressions(spec: str, want: Any) -> None:
+    assert apply(SEARCH, spec) == want
+
+
+def test_filter_path_over_opensearch_py(emulator_tenant: EmulatorTenant) -> None:
+    client = emulator_tenant.opensearch()
+    ff = client.plugins.flow_framework
+    wid = ff.create(body=template(connector()))["workflow_id"]
+    assert ff.get_status(workflow_id=wid, params={"filter_path": "state"}) == {"state": "NOT_STARTED"}
+    found = ff.search(body={"query": {"match_all": {}}}, params={"filter_path": "hits.hits._id"})
+    assert found == {"hits": {"hits": [{"_id": wid}]}}
+    assert ff.get(workflow_id=wid, params={"filter_path": "-workflows,-version,-user_inputs"})["name"] == \
+        "test-template"
+    # errors are never filtered (OpenSearch builds them without the filter)
+    missing = emulator_tenant.opensearch(max_retries=0)
+    with pytest.raises(Exception) as err:
+        missing.plugins.flow_framework.get_status(workflow_id="nope12345678901234567",
+                                                  params={"filter_path": "state"})
+    assert getattr(err.value, "status_code", None) == 404 and getattr(err.value, "info", {}).get("error")
