@@ -43,7 +43,7 @@ class Settings:
     # §5 check 9: a cluster without the ML Commons plugin rejects every ML step at validation
     flow_ml_plugin_installed: bool = True
     # Clarifai (reference/clarifai-workflows.md)
-    clarifai_default_user_id: str = "me"
+    clarifai_default_user_id: str = "emulator-user"
     clarifai_default_app_id: str = "main"
     clarifai_api_keys_file: str | None = None
     clarifai_models_file: str | None = None

@@ -173,4 +173,4 @@ def test_register_model_at_run_time_is_usable_in_workflows(api: Api) -> None:
     assert concepts(body["results"][0]["outputs"][0])[0][0] == "cat"
     assert api("GET", "/v2/models/my-model")[1]["model"]["id"] == "my-model"
     dump = backend(api.client).dump()
-    assert "my-model" in dump["catalog"]["models"] and dump["workflows"]["me/a1"][0]["id"] == "w"
+    assert "my-model" in dump["catalog"]["models"] and dump["workflows"]["emulator-user/a1"][0]["id"] == "w"

@@ -30,7 +30,10 @@ from clarifai_rest_support import (
 )
 from starlette.testclient import TestClient
 
+from emulator.settings import Settings
+
 W = "/v2/users/me/apps/main/workflows"
+USER = Settings().clarifai_default_user_id  # what `me` resolves to for an unregistered key
 AUTH = {"Authorization": "Key lane-pat", "Content-Type": "application/json"}
 Observed = tuple[int, list[tuple[str, str]], bytes]
 Step = Callable[[TestClient], Observed | None]
@@ -97,7 +100,7 @@ def scenario() -> list[Step]:
     steps += predict("two", image(), times=3)
     # a new version: the same request now runs it; the old version stays reachable by id
     old_version: dict[str, str] = {}
-    steps.append(act(lambda c: old_version.update(id=backend(c).store.app("me", "main")["two"].latest.id)))
+    steps.append(act(lambda c: old_version.update(id=backend(c).store.app(USER, "main")["two"].latest.id)))
     steps.append(call("PATCH", W, {"action": "overwrite", "workflows": [
         workflow("two", node("general", GENERAL), node("food", FOOD, ("general",)))]}))
     steps += predict("two", image())
@@ -190,7 +193,7 @@ def test_lane_checks_the_version_itself_not_only_the_workflow_fields(client_fact
     c = client_factory()
     for step in [call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]}), *predict("w", image())]:
         step(c)
-    wf = backend(c).store.app("me", "main")["w"]
+    wf = backend(c).store.app(USER, "main")["w"]
     newer = dataclasses.replace(wf.latest, id="v-newer", plan=None)
     wf.versions[newer.id] = newer  # behind the API's back: modified_at unchanged
     status, _, body = call("POST", f"{W}/w/results", {"inputs": [image()]})(c)
@@ -302,7 +305,7 @@ def test_a_change_while_the_full_path_answers_retires_the_template(client_factor
     async def full_then_patch(self: Any, key: Any, tenant: Any, *args: Any) -> None:
         async def general_then_patch(scope: Any, receive: Any, send: Any) -> None:
             await general(scope, receive, send)
-            wf = tenant.backend("clarifai").store.app("me", "main")["w"]
+            wf = tenant.backend("clarifai").store.app(USER, "main")["w"]
             wf.modified_at += 60  # a concurrent PatchWorkflows landing before the template is filed
         *head, general = args
         await real_full(self, key, tenant, *head, general_then_patch)

@@ -88,7 +88,8 @@ def test_me_is_the_callers_user_and_path_params_win_over_body(api: Api) -> None:
     status, body = api("POST", "/v2/users/me/apps/app9/workflows",
                        {"user_app_id": {"user_id": "someone", "app_id": "other"}, "workflows": [workflow("mine")]})
     assert status == 200
-    assert body["workflows"][0]["user_id"] == "me" and body["workflows"][0]["app_id"] == "app9"
+    # `me` is the caller: an unregistered key is the default user (setting clarifai_default_user_id)
+    assert body["workflows"][0]["user_id"] == "emulator-user" and body["workflows"][0]["app_id"] == "app9"
     _, across = api("GET", "/v2/users/me/workflows")
     assert [(w["id"], w["app_id"]) for w in across["workflows"]] == [("mine", "app9")]
 

@@ -63,7 +63,7 @@ def test_post_workflows_server_fills_fields_and_first_version(api: Api) -> None:
     wf = body["workflows"][0]
     assert [n["id"] for n in wf["nodes"]] == ["a", "b"]  # stored in execution order (§5)
     assert wf["nodes"][1]["node_inputs"] == [{"node_id": "a"}]
-    assert (wf["user_id"], wf["app_id"], wf["visibility"], wf["metadata"]) == ("me", "a1", {"gettable": 10}, {})
+    assert (wf["user_id"], wf["app_id"], wf["visibility"], wf["metadata"]) == ("emulator-user", "a1", {"gettable": 10}, {})
     assert wf["created_at"] == wf["modified_at"]
     v = wf["version"]
     assert len(v["id"]) == 32 and v["workflow_id"] == "w"
