@@ -86,7 +86,10 @@ class PredictLane:
     async def __call__(self, scope: Scope, receive: Receive, send: Send, general: General) -> None:
         headers = scope_headers(scope)
         tenant = self.emulator.tenant(headers.get(TENANT_HEADER))
-        if FAULT_HEADER in headers or tenant.faults.armed or not tenant.settings.clarifai_predict_lane:
+        s = tenant.settings
+        if (FAULT_HEADER in headers or tenant.faults.armed or not s.clarifai_predict_lane
+                or s.clarifai_rate_limit_rps > 0 or s.clarifai_cold_start_s > 0):
+            # answers that depend on faults, request counts or time: always the full path
             await general(scope, receive, send)
             return
         started = time.perf_counter()
