@@ -314,11 +314,13 @@ class FlowBackend:
     # --- search (§3.8) ----------------------------------------------------------------------
     def search_workflows(self, body: dict[str, Any]) -> dict[str, Any]:
         self._check_enabled()
-        return query.search(self.templates, body, lambda t: render_template(t), self.settings.request_timeout_s)
+        return query.search(self.templates, body, lambda t: render_template(t), self.settings.request_timeout_s,
+                            self.tenant.clock.now_ms())
 
     def search_workflow_state(self, body: dict[str, Any]) -> dict[str, Any]:
         self._check_enabled()
-        return query.search(self.state, body, lambda s: dict(s), self.settings.request_timeout_s)
+        return query.search(self.state, body, lambda s: dict(s), self.settings.request_timeout_s,
+                            self.tenant.clock.now_ms())
 
     def dump(self) -> dict[str, Any]:
         return {"templates": self.templates.dump(), "state": self.state.dump(), "cluster": self.cluster.dump(),

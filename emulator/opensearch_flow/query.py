@@ -1,13 +1,15 @@
 """The search DSL subset clients use against the plugin's two indices, with the standard search response (reference §3.8)."""
 from __future__ import annotations
 
+import contextvars
 import copy
 import fnmatch
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
-from emulator.opensearch_flow import errors
+from emulator.opensearch_flow import date_math, errors
 from emulator.opensearch_flow.models import DocIndex
 
 # §3.8 "useful field mappings": analyzed text fields; everything else matches exactly (keyword/date)
@@ -17,6 +19,8 @@ DATE_FIELDS = frozenset({"created_time", "last_updated_time", "last_provisioned_
 TOP_KEYS = frozenset({"query", "size", "from", "sort", "_source", "track_total_hits", "timeout",
                       "seq_no_primary_term", "version", "track_scores", "explain", "stored_fields"})
 Query = Callable[[dict[str, Any]], bool]
+# `now` of date math in the query being compiled: the tenant's clock (search() sets it)
+_now_ms: contextvars.ContextVar[int] = contextvars.ContextVar("search_now_ms", default=0)
 
 
 def _tokens(v: Any) -> list[str]:
@@ -75,27 +79,43 @@ def _match(path: str, spec: Any) -> Query:
 
 def _range(path: str, spec: dict[str, Any]) -> Query:
     bounds = {k: spec[k] for k in ("gt", "gte", "lt", "lte") if k in spec}
-
-    def num(v: Any) -> float | None:
+    if path.removesuffix(".keyword") in DATE_FIELDS:
+        # epoch millis, strict_date_optional_time or date math; gt/lte round up (date_math.py)
+        now_ms = _now_ms.get()
         try:
-            return float(v)
-        except (TypeError, ValueError):
-            return None
+            limits = {op: date_math.resolve(b, now_ms, op in ("gt", "lte")) for op, b in bounds.items()}
+        except date_math.DateError as exc:
+            raise errors.search_parse(f"failed to parse date field [{exc}] with format "
+                                      "[strict_date_optional_time||epoch_millis]") from None
+    else:
+        limits = {}
+        for op, b in bounds.items():
+            y = _num(b)
+            if y is None:
+                raise errors.search_parse(f"failed to parse date field [{b}] with format "
+                                          "[strict_date_optional_time||epoch_millis]")
+            limits[op] = y
 
     def ok(v: Any) -> bool:
-        x = num(v)
+        x = _num(v)
         if x is None:
             return False
-        for op, b in bounds.items():
-            y = num(b)
-            if y is None:
-                raise errors.search_parse(f"failed to parse date field [{b}] with format [strict_date_optional_time||epoch_millis]")
+        for op, y in limits.items():
             if (op == "gt" and not x > y) or (op == "gte" and not x >= y) or (op == "lt" and not x < y) \
                     or (op == "lte" and not x <= y):
                 return False
         return True
 
     return lambda doc: any(ok(v) for v in _values(doc, path))
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
 
 
 def _single_field(kind: str, body: Any) -> tuple[str, Any]:
@@ -232,7 +252,16 @@ def _source_spec(spec: Any) -> tuple[bool, list[str], list[str]]:
 
 
 def search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], dict[str, Any]],
-           timeout_s: float) -> dict[str, Any]:
+           timeout_s: float, now_ms: int | None = None) -> dict[str, Any]:
+    token = _now_ms.set(int(time.time() * 1000) if now_ms is None else now_ms)
+    try:
+        return _search(index, body, render, timeout_s)
+    finally:
+        _now_ms.reset(token)
+
+
+def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], dict[str, Any]],
+            timeout_s: float) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise errors.search_parse("request body must be a JSON object")
     for key, value in body.items():
