@@ -282,14 +282,24 @@ def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, A
     sort = _sort_keys(body["sort"]) if "sort" in body else []
     if not index.exists:
         raise errors.index_not_found(index.name)
+    from emulator.opensearch_flow import scoring
+
+    query = body.get("query", {"match_all": {}})
+    rendered = [(doc_id, doc, render(doc.source)) for doc_id, doc in index.docs.items()]
+    corpus = [{**source, "_id": doc_id} for doc_id, _, source in rendered]
+    score_of = scoring.scorer(query, scoring.Stats(corpus, _values, _tokens, _token, TEXT_FIELDS), compile_query)
     hits = []
-    for doc_id, doc in index.docs.items():
-        source = render(doc.source)
-        if matcher({**source, "_id": doc_id}):
+    scores: dict[str, float] = {}
+    for (doc_id, doc, source), searchable in zip(rendered, corpus):
+        if matcher(searchable):
             hits.append((doc_id, doc, source))
-    if sort:
+            scores[doc_id] = score_of(searchable)
+    if not sort:
+        hits.sort(key=lambda h: -scores[h[0]])  # by relevance; a stable sort keeps index order for ties
+    else:
         for field, desc in reversed(sort):
             if field == "_score":
+                hits.sort(key=lambda h: scores[h[0]], reverse=desc)
                 continue
             present = [h for h in hits if _values(h[2], field)]
             missing = [h for h in hits if not _values(h[2], field)]
@@ -304,16 +314,24 @@ def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, A
     out_hits = []
     for doc_id, doc, source in hits[offset: offset + size]:
         hit: dict[str, Any] = {"_index": index.name, "_id": doc_id, "_version": doc.version,
-                               "_seq_no": doc.seq_no, "_primary_term": 1, "_score": 1.0 if scored else None}
+                               "_seq_no": doc.seq_no, "_primary_term": 1,
+                               "_score": _f32(scores[doc_id]) if scored else None}
         if fetch:
             hit["_source"] = _filter_source(copy.deepcopy(source), includes, excludes)
         if sort:
-            hit["sort"] = [_sort_value((_values(source, f) or [None])[0]) if f != "_score" else 1.0 for f, _ in sort]
+            hit["sort"] = [_sort_value((_values(source, f) or [None])[0]) if f != "_score" else _f32(scores[doc_id])
+                           for f, _ in sort]
         out_hits.append(hit)
     return {"took": 1, "timed_out": False,
             "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
             "hits": {"total": {"value": len(hits), "relation": "eq"},
-                     "max_score": (1.0 if hits else None) if scored else None, "hits": out_hits}}
+                     "max_score": (_f32(max(scores.values())) if hits else None) if scored else None,
+                     "hits": out_hits}}
+
+
+def _f32(score: float) -> float:
+    """Scores are Java floats: 7 significant digits survive."""
+    return float(f"{score:.7g}")
 
 
 def _sort_key(field: str) -> Callable[[tuple[str, Any, dict[str, Any]]], Any]:

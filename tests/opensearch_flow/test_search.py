@@ -63,8 +63,9 @@ def test_search_workflows_query_subset(flow: FlowApi) -> None:
     assert names(search(flow, {"query": {"ids": {"values": [ids["gamma"], "nope"]}}})) == ["gamma"]
     assert names(search(flow, {"query": {"bool": {"must": [{"match": {"description": "one"}}],
                                                    "must_not": [{"term": {"name.keyword": "gamma"}}]}}})) == ["alpha flow"]
+    # by relevance: the rarer-in-its-field, shorter `name` match outscores the keyword term
     assert names(search(flow, {"query": {"bool": {"should": [{"term": {"use_case": "RAG"}},
-                                                             {"match": {"name": "gamma"}}]}}})) == ["beta flow", "gamma"]
+                                                             {"match": {"name": "gamma"}}]}}})) == ["gamma", "beta flow"]
     assert names(search(flow, {"query": {"bool": {"filter": {"term": {"use_case": "SEMANTIC"}}}}})) == [
         "alpha flow", "gamma"]
     created = search(flow, {"query": {"ids": {"values": [ids["beta flow"]]}}})["hits"]["hits"][0]["_source"]["created_time"]
@@ -123,3 +124,29 @@ def test_search_workflow_state_by_state_and_resources(flow: FlowApi) -> None:
     hits = search(flow, {"query": {"match": {"state": "NOT_STARTED"}}}, STATE_SEARCH)["hits"]["hits"]
     assert [h["_source"] for h in hits] == [{"workflow_id": idle, "state": "NOT_STARTED",
                                              "provisioning_progress": "NOT_STARTED"}]
+
+
+def test_search_workflows_scores_like_bm25_and_orders_by_relevance(flow: FlowApi) -> None:
+    import math
+
+    for name in ("flow", "flow flow rag", "rag pipeline for docs", "other"):
+        flow.create_id(template(noop("a"), name=name))
+    out = search(flow, {"query": {"match": {"name": "rag flow"}}})
+    got = [(h["_source"]["name"], h["_score"]) for h in out["hits"]["hits"]]
+    # Lucene BM25 (k1 1.2, b 0.75) over the four names: lengths 1, 3, 4, 1 (average 2.25)
+    idf_flow, idf_rag = (math.log(1 + (4 - n + 0.5) / (n + 0.5)) for n in (2, 2))
+
+    def bm25(idf: float, tf: int, dl: int) -> float:
+        return idf * tf / (tf + 1.2 * (0.25 + 0.75 * dl / 2.25))
+
+    want = {"flow flow rag": bm25(idf_flow, 2, 3) + bm25(idf_rag, 1, 3), "flow": bm25(idf_flow, 1, 1),
+            "rag pipeline for docs": bm25(idf_rag, 1, 4)}
+    assert [n for n, _ in got] == sorted(want, key=lambda n: -want[n])
+    assert all(abs(s - want[n]) < 1e-5 for n, s in got)
+    assert out["hits"]["max_score"] == got[0][1]
+    # constant-score queries and explicit sorts
+    assert {h["_score"] for h in search(flow, {"query": {"range": {"created_time": {"gte": 0}}}})["hits"]["hits"]} == {1.0}
+    by_score = search(flow, {"query": {"match": {"name": "rag flow"}}, "sort": ["_score"]})["hits"]["hits"]
+    assert [h["sort"][0] for h in by_score] == [s for _, s in got]
+    filtered = search(flow, {"query": {"bool": {"filter": {"match": {"name": "flow"}}}}})["hits"]
+    assert filtered["max_score"] == 0.0 and len(filtered["hits"]) == 2
