@@ -110,7 +110,7 @@ def _method_not_allowed(request: Request, allowed: list[str]) -> Response:
 
 BINDING = ApiBinding(
     name="clarifai", prefixes=("/v2",), error_type=errors.ClarifaiError,
-    render_error=lambda exc: _fallback_body(exc),  # type: ignore[arg-type]
+    render_error=lambda exc, request: _fallback_body(exc, request=request),  # type: ignore[arg-type]
     render_status=_render_status,
     outcome=lambda exc: (exc.description, exc.code),  # type: ignore[attr-defined]
     not_found=_not_found, method_not_allowed=_method_not_allowed)

@@ -51,7 +51,8 @@ def response_violations(app: Any, response: Any, contracts: Contracts | None = N
             response.json()
         except ValueError:
             return []  # empty_body / truncate faults break the body on purpose
-    return contracts.check(document, oid, response.status_code, response.content)
+    return contracts.check(document, oid, response.status_code, response.content,
+                           response.headers.get("content-type"))
 
 
 class ContractTestClient(TestClient):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -99,8 +100,10 @@ class Contracts:
             self._validators[key] = v
         return self._validators[key]
 
-    def check(self, document: str, operation_id: str, status: int, body: bytes) -> list[str]:
-        """The violations of one response (empty when it conforms)."""
+    def check(self, document: str, operation_id: str, status: int, body: bytes,
+              content_type: str | None = None) -> list[str]:
+        """The violations of one response (empty when it conforms). A YAML answer (OpenSearch's
+        `format=yaml`, `Accept` or a YAML request body) is checked against the same schema."""
         op = self.operations.get((document, operation_id))
         if op is None:
             return []
@@ -110,10 +113,16 @@ class Contracts:
         v = self.validator(op, status)
         if v is None:
             return []
-        try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return [f"{operation_id} {status}: body is not JSON: {body[:200]!r}"]
+        if (content_type or "").split(";")[0].strip() == "application/yaml":
+            try:
+                data = yaml.safe_load(body)
+            except yaml.YAMLError:
+                return [f"{operation_id} {status}: body is not YAML: {body[:200]!r}"]
+        else:
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                return [f"{operation_id} {status}: body is not JSON: {body[:200]!r}"]
         errors = sorted(v.iter_errors(data), key=lambda e: list(e.absolute_path))
         return [f"{operation_id} {status}: {_describe(e)}" for e in errors[:5]]
 

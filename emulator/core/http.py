@@ -35,8 +35,9 @@ class ApiBinding:
     name: str  # "flow" | "clarifai"
     prefixes: tuple[str, ...]
     error_type: type[Exception]
-    # renders an exception of `error_type` in the API's own error shape
-    render_error: Callable[[Exception], Response]
+    # renders an exception of `error_type` in the API's own error shape (the request, when known,
+    # may choose the media type)
+    render_error: Callable[[Exception, Request | None], Response]
     # renders (status, message, optional API code, extra headers, the request) in the API's own error shape
     render_status: Callable[[int, str, int | None, dict[str, str] | None, Request | None], Response]
     # the message / API code an error carries, for the journal and coverage
@@ -174,7 +175,7 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
         except _HeaderError as exc:
             response = api.render_status(400, str(exc), None, None, request)
         except api.error_type as exc:
-            response = api.render_error(exc)
+            response = api.render_error(exc, request)
             error, code = api.outcome(exc)
         finally:
             if token is not None:

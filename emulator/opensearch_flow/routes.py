@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import ApiBinding, ApiMount, operation_route, read_body, remember_body
-from emulator.opensearch_flow import errors, filter_path
+from emulator.opensearch_flow import errors, filter_path, media
 from emulator.opensearch_flow.backend import MALFORMED, FlowBackend, WriteRequest
 from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.sorter import parse_time_value
@@ -38,17 +38,20 @@ BODY_TYPES = ("application/json", "application/yaml", "application/x-yaml", "tex
 
 def _respond(request: Request, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     params = request.query_params
-    option = orjson.OPT_INDENT_2 if "pretty" in params else 0
     spec = params.get("filter_path")
     if spec:
         body = filter_path.apply(body, spec)
-    return Response(orjson.dumps(body, option=option), status, headers, media_type=MEDIA)
+    content, media_type = media.render(body, media.response_format(request), "pretty" in params)
+    return Response(content, status, headers, media_type=media_type)
 
 
-def render_error(exc: Exception) -> Response:
+def render_error(exc: Exception, request: Request | None = None) -> Response:
     assert isinstance(exc, FlowError)
     headers = {"Allow": exc.headers["allow"]} if isinstance(exc, _WrongMethod) else None
-    return Response(orjson.dumps(exc.body()), exc.status, headers, media_type=MEDIA)
+    # errors take the answer's media type too (never filter_path: OpenSearch builds them unfiltered)
+    fmt = media.response_format(request) if request is not None else "json"
+    content, media_type = media.render(exc.body(), fmt)
+    return Response(content, exc.status, headers, media_type=media_type)
 
 
 def render_status(status: int, message: str, code: int | None, headers: dict[str, str] | None,

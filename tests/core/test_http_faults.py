@@ -35,7 +35,7 @@ def _render_status(status: int, message: str, code: int | None, headers: dict[st
     return JsonResponse(body, status, headers=headers)
 
 
-TOY = ApiBinding("flow", ("/toy",), ToyError, lambda e: JsonResponse({"error": str(e)}, 400), _render_status,
+TOY = ApiBinding("flow", ("/toy",), ToyError, lambda e, request: JsonResponse({"error": str(e)}, 400), _render_status,
                  lambda e: (str(e), None))
 PAYLOAD = {"toy": True, "pad": "x" * 200}
 

@@ -76,8 +76,11 @@ def test_create_workflow_bad_wait_time_value_core_error(flow: FlowApi) -> None:
 def test_create_workflow_yaml_body(flow: FlowApi) -> None:
     body = yaml.safe_dump(template(connector(), name="from-yaml"))
     r = flow.request("POST", BASE, content=body.encode(), headers={"content-type": "application/yaml"})
-    assert r.status_code == 201
-    got = flow.request("GET", f"{BASE}/{r.json()['workflow_id']}").json()
+    # answered in the request's own media type: YAML, as Jackson writes it
+    assert r.status_code == 201 and r.headers["content-type"] == "application/yaml"
+    wid = yaml.safe_load(r.text)["workflow_id"]
+    assert r.text == f'---\nworkflow_id: "{wid}"\n'
+    got = flow.request("GET", f"{BASE}/{wid}").json()
     assert got["name"] == "from-yaml"
     assert got["workflows"]["provision"]["nodes"][0]["user_inputs"]["parameters"]["max_tokens"] == "100"
 
@@ -148,3 +151,21 @@ def test_create_workflow_provision_error_keeps_workflow(flow: FlowApi) -> None:
     assert (r.status_code, r.json()) == (501, {"error": "Workflow step type [no_such_step] is not implemented."})
     r = flow.request("POST", f"{BASE}/_search", json={"query": {"match_all": {}}})
     assert r.json()["hits"]["total"]["value"] == 1
+
+
+def test_get_workflow_format_and_accept_choose_the_answer_media_type(flow: FlowApi) -> None:
+    wid = flow.create_id(template(connector(), name="media"))
+    as_yaml = flow.request("GET", f"{BASE}/{wid}/_status", params={"format": "yaml"})
+    assert as_yaml.headers["content-type"] == "application/yaml"
+    assert yaml.safe_load(as_yaml.text) == {"workflow_id": wid, "state": "NOT_STARTED"}
+    accepted = flow.request("GET", f"{BASE}/{wid}/_status", headers={"accept": "application/yaml"})
+    assert accepted.text == as_yaml.text
+    # format wins over Accept; unknown types fall back to JSON
+    assert flow.request("GET", f"{BASE}/{wid}/_status", params={"format": "json"},
+                        headers={"accept": "application/yaml"}).json()["state"] == "NOT_STARTED"
+    assert flow.request("GET", f"{BASE}/{wid}/_status", headers={"accept": "text/html"}).json()["workflow_id"] == wid
+    missing = flow.request("GET", f"{BASE}/nope/_status", params={"format": "yaml"})
+    assert missing.status_code == 404 and yaml.safe_load(missing.text) == {"error": "Fail to find workflow status of nope"}
+    nested = flow.request("GET", f"{BASE}/{wid}", params={"format": "yaml"})
+    doc = yaml.safe_load(nested.text)
+    assert doc["name"] == "media" and doc["workflows"]["provision"]["nodes"][0]["type"] == "create_connector"
