@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emulator.core.admin_client import EmulatorTenant
 from emulator.opensearch_flow.filter_path import apply
@@ -56,3 +58,18 @@ def test_filter_path_over_opensearch_py(emulator_tenant: EmulatorTenant) -> None
         missing.plugins.flow_framework.get_status(workflow_id="nope12345678901234567",
                                                   params={"filter_path": "state"})
     assert getattr(err.value, "status_code", None) == 404 and getattr(err.value, "info", {}).get("error")
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=4)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.sampled_from(["a", "b", "ab", "_id", "x.y", "*"]), inner, max_size=3)),
+    max_leaves=15)
+specs = st.lists(st.text(alphabet="ab*.-_,x ", max_size=8), max_size=3).map(",".join)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(json_values, specs)
+def test_filter_path_never_fails_and_only_removes(body: Any, spec: str) -> None:
+    out = apply(body, spec)
+    assert out is body or out == {} or isinstance(out, type(body))
