@@ -214,6 +214,8 @@ def _template(operation: str, request_scope: Scope, sent: list[Message], drawn: 
     if len(found) != len(drawn):
         return None
     spots.extend((pos, 32, k) for k, pos in found.items())
+    if not spots:
+        return None
     spots.sort()
     parts, holes, at = [], [], 0
     for pos, length, hole in spots:
