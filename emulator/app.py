@@ -117,6 +117,12 @@ class EmulatorApp(Starlette):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         router = self.router
         if scope["type"] == "http" and isinstance(router, IndexedRouter):
+            hit = router.remembered(scope)
+            if hit is not None and getattr(hit[1], "lane", None) is not None:
+                # a lane answers most requests itself: the scope is completed only if it hands over
+                scope["app"] = self
+                await self._lane(hit[1].lane, scope, receive, send, functools.partial(self._general, *hit))
+                return
             route, match, child_scope = router.lookup(scope)
             if match is Match.FULL and getattr(getattr(route, "endpoint", None), "direct", False):
                 scope["app"] = self
@@ -132,8 +138,20 @@ class EmulatorApp(Starlette):
         if lane is None:
             await self._operation(endpoint, scope, receive, send)
             return
+        await self._lane(lane, scope, receive, send, functools.partial(self._operation, endpoint))
+
+    async def _general(self, route: Any, endpoint: Any, path_params: dict[str, Any], scope: Scope,
+                       receive: Receive, send: Send) -> None:
+        """A lane handing over a remembered match: complete the scope as routing would, then run it."""
+        scope["router"] = self.router
+        scope["route"] = route
+        scope["endpoint"] = endpoint
+        scope["path_params"] = dict(path_params)
+        await self._operation(endpoint, scope, receive, send)
+
+    async def _lane(self, lane: Any, scope: Scope, receive: Receive, send: Send, general: Any) -> None:
         try:
-            await lane(scope, receive, send, functools.partial(self._operation, endpoint))
+            await lane(scope, receive, send, general)
         except Exception as exc:
             # a 500 in the API's shape, unless the answer had already started (uvicorn then refuses
             # a second start, and the original error is what is raised)

@@ -94,3 +94,18 @@ def test_remembered_matches_are_forgotten_when_routes_change() -> None:
     app.router.routes.insert(0, Route("/v2/workflows/{x}", endpoint, methods=["GET"], name="first"))
     after = app.router.lookup(scope)[0]  # type: ignore[attr-defined]
     assert after is not before and after.name == "first"
+
+
+def test_remembered_is_the_memo_of_full_matches_only() -> None:
+    app = create_app(Settings(grpc_enabled=False))
+    router = app.router
+    assert isinstance(router, IndexedRouter)
+    scope = {"type": "http", "path": "/v2/users/me/apps/main/workflows/w/results", "root_path": "",
+             "method": "POST", "headers": []}
+    assert router.remembered(scope) is None  # not looked up yet
+    route, match, child = router.lookup(dict(scope))
+    hit = router.remembered(dict(scope))
+    assert match is Match.FULL and hit is not None
+    assert (hit[0], hit[1], hit[2]) == (route, child["endpoint"], child["path_params"])
+    assert router.remembered({**scope, "method": "GET"}) is None
+    assert router.remembered({**scope, "path_params": {}}) is None

@@ -50,6 +50,13 @@ class IndexedRouter(Router):
         self._indexed = (self.routes, len(self.routes))
         self._memo = {}
 
+    def remembered(self, scope: Scope) -> tuple[BaseRoute, Any, dict[str, Any]] | None:
+        """The remembered full match (route, endpoint, path params) of this request, if any: shared,
+        so callers copy the path params before handing them on."""
+        if self._indexed[0] is not self.routes or self._indexed[1] != len(self.routes) or "path_params" in scope:
+            return None
+        return self._memo.get((scope["method"], get_route_path(scope)))
+
     def lookup(self, scope: Scope) -> tuple[BaseRoute | None, Match, MutableMapping[str, Any]]:
         """The route Starlette's loop would pick (first FULL, else first PARTIAL), or None when the
         stock loop must decide (no candidate, or a path the index does not model)."""
