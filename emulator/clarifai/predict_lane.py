@@ -126,14 +126,15 @@ class PredictLane:
 
         resolved: list[predict.Resolved] = []
         token = predict.trace.set(resolved)
-        journaled = recorded.set(None)
+        entries: list[Entry] = []  # this request's own, whatever other requests record meanwhile
+        journaled = recorded.set(entries)
         try:
             with recording() as drawn:
                 await general(scope, receive, watch)
-            entry = recorded.get()  # this request's own entry, whatever other requests recorded meanwhile
         finally:
             predict.trace.reset(token)
             recorded.reset(journaled)
+        entry = entries[-1] if len(entries) == 1 else None
         if entry is None or len(resolved) != 1 or tenant.faults.armed:
             return
         t = _template(self.operation, scope, sent, drawn, resolved[0], entry)

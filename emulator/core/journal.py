@@ -24,8 +24,9 @@ KEPT_HEADERS = ("authorization", "content-type", "user-agent", "x-emulator-fault
                 "x-clarifai-request-id-prefix", "x-clarifai-grpc-client", "x-opaque-id")
 OUTCOME_CAP = 10_000
 
-# The entry the current task recorded last (per task: concurrent requests do not see each other's)
-recorded: contextvars.ContextVar[Entry | None] = contextvars.ContextVar("journal_recorded", default=None)
+# While a list: the entries the current task records (per task: concurrent requests do not see
+# each other's), for a caller that needs its own request's entry (clarifai/predict_lane.py)
+recorded: contextvars.ContextVar[list[Entry] | None] = contextvars.ContextVar("journal_recorded", default=None)
 # Set while the control plane replays seed requests, which are not the client's doing.
 suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar("journal_suppressed", default=False)
 
@@ -138,7 +139,9 @@ class Journal:
     def add(self, e: Entry) -> Entry:
         """Append a built entry (its `seq` is assigned here)."""
         e.seq = next(self._seq)
-        recorded.set(e)
+        mine = recorded.get()
+        if mine is not None:
+            mine.append(e)
         if len(self._entries) == self._entries.maxlen:
             self.dropped += 1
         self._entries.append(e)
