@@ -23,10 +23,6 @@ if TYPE_CHECKING:
     from emulator.clarifai.backend import ClarifaiBackend, Scope
 
 # set by the predict lane (predict_lane.py) around a full-path request: what the request resolved to
-# (workflow, version, whether the request named it, plan, scope, the answer's `created_at` and how
-# many times it shows (once per result and per output), the summary key and the registered key the
-# caller authenticated with (None: none registered), all as of the moment the answer was made)
-Resolved = tuple["Workflow", "WorkflowVersion", bool, "Plan", "Scope", str, int, tuple[Any, ...], Any]
 trace: contextvars.ContextVar[list[Resolved] | None] = contextvars.ContextVar("predict_trace", default=None)
 
 MAX_INPUTS = 32  # §5 / §6
@@ -89,6 +85,20 @@ class Run:
     # per shown (not suppressed) node: (node, status, data or None, data as rendered for REST)
     outputs: tuple[tuple[PlanNode, dict[str, Any], dict[str, Any] | None,
                          dict[str, Any] | orjson.Fragment | None], ...]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a predict answer was made from, as of the moment it was made (predict_lane.py)."""
+    workflow: Workflow
+    version: WorkflowVersion
+    pinned: bool  # the request named its version
+    plan: Plan
+    scope: Scope
+    created: str  # the answer's `created_at`
+    created_count: int  # how often it shows: once per result and per output
+    shown: tuple[Any, ...]  # summary_key(workflow)
+    api_key: Any  # the registered key the caller authenticated with (None: none registered)
 
 
 def plan_for(backend: ClarifaiBackend, v: WorkflowVersion) -> Plan:
@@ -176,8 +186,9 @@ async def post_workflow_results(backend: ClarifaiBackend, req: dict[str, Any],
     seen = trace.get()
     if seen is not None and state is None:
         keys = backend.keys.keys
-        seen.append((wf, v, bool(vid), plan, scope, created, sum(1 + len(r["outputs"]) for r in body["results"]),
-                     summary_key(wf), keys.get(scope.principal.key) if keys else None))
+        seen.append(Resolved(wf, v, bool(vid), plan, scope, created,
+                             sum(1 + len(r["outputs"]) for r in body["results"]), summary_key(wf),
+                             keys.get(scope.principal.key) if keys else None))
     return body, http
 
 

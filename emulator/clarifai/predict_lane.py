@@ -149,8 +149,8 @@ class PredictLane:
 
 
 def _still_valid(t: Template, backend: ClarifaiBackend, authorization: str | None) -> bool:
-    s = backend.settings
-    if s.clarifai_rate_limit_rps > 0 or not backend.catalog.always_ready(t.model_ids, s.clarifai_cold_start_s):
+    # (rate limits and cold starts send the request to the full path before it gets here)
+    if not backend.catalog.always_ready(t.model_ids, backend.settings.clarifai_cold_start_s):
         return False
     # the same header authenticates as the same principal while the registry answers with the same
     # key (`KeyRegistry.authenticate`: with no key registered, any well-formed key is the default user)
@@ -193,14 +193,13 @@ def _template(operation: str, request_scope: Scope, sent: list[Message], drawn: 
     if len(sent) != 2 or sent[0].get("type") != "http.response.start" or sent[1].get("more_body"):
         return None
     body: bytes = sent[1].get("body", b"")
-    wf, v, pinned, plan, scope, created, expected, shown, api_key = resolved
-    needle = created.encode()
+    needle = resolved.created.encode()
     spots: list[tuple[int, int, int]] = []  # (position, length, hole)
     start = 0
     while (at := body.find(needle, start)) >= 0:
         spots.append((at, len(needle), _CREATED))
         start = at + len(needle)
-    if len(spots) != expected:
+    if len(spots) != resolved.created_count:
         return None
     # every id the full path drew shows exactly once, as a run of exactly 32 hex digits (one scan of
     # the body, not one per id: a 32-input answer draws ~200 ids), or the split is unsafe
@@ -235,9 +234,10 @@ def _template(operation: str, request_scope: Scope, sent: list[Message], drawn: 
     start_message = {"type": "http.response.start", "status": status,
                      "headers": [(b"content-length", str(len(body)).encode()), *headers]}
     path, query = path_query(request_scope)
-    return Template(slots, fill, len(drawn), status, len(body), start_message, path, query, api_key,
-                    (scope.user_id, scope.app_id), wf.id, wf, v, pinned, shown, plan.model_ids,
-                    operation, entry.error, entry.code, entry.request)
+    r = resolved
+    return Template(slots, fill, len(drawn), status, len(body), start_message, path, query, r.api_key,
+                    (r.scope.user_id, r.scope.app_id), r.workflow.id, r.workflow, r.version, r.pinned, r.shown,
+                    r.plan.model_ids, operation, entry.error, entry.code, entry.request)
 
 
 def _one(index: int) -> Callable[[list[bytes]], tuple[bytes, ...]]:

@@ -55,6 +55,12 @@ _RESULT = frozenset({"id", "status", "created_at", "input", "outputs"})
 _OUTPUT = frozenset({"id", "status", "created_at", "model", "data"})
 
 
+def _head(d: dict[str, Any], into: Any) -> None:
+    """`id` and `status`, which results and outputs both lead with."""
+    into.id = d["id"]
+    _status(d["status"], into.status)
+
+
 def _predict(body: dict[str, Any], message: Any) -> bool:
     """Fill a PostWorkflowResultsResponse; False (half-filled) on a shape this module does not know."""
     if "results" not in body or not body.keys() <= _BODY:
@@ -68,16 +74,14 @@ def _predict(body: dict[str, Any], message: Any) -> bool:
         if not r.keys() <= _RESULT:
             return False
         rm = message.results.add()
-        rm.id = r["id"]
-        _status(r["status"], rm.status)
+        _head(r, rm)
         rm.created_at.FromJsonString(r["created_at"])
         json_format.ParseDict(r["input"], rm.input, ignore_unknown_fields=True)
         for o in r["outputs"]:
             if not o.keys() <= _OUTPUT:
                 return False
             om = rm.outputs.add()
-            om.id = o["id"]
-            _status(o["status"], om.status)
+            _head(o, om)
             if o["created_at"] == r["created_at"]:
                 om.created_at.CopyFrom(rm.created_at)
             else:

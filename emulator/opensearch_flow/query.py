@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from emulator.opensearch_flow import date_math, errors
+from emulator.opensearch_flow import date_math, errors, scoring
 from emulator.opensearch_flow.models import DocIndex
 
 # §3.8 "useful field mappings": analyzed text fields; everything else matches exactly (keyword/date)
@@ -85,15 +85,12 @@ def _range(path: str, spec: dict[str, Any]) -> Query:
         try:
             limits = {op: date_math.resolve(b, now_ms, op in ("gt", "lte")) for op, b in bounds.items()}
         except date_math.DateError as exc:
-            raise errors.search_parse(f"failed to parse date field [{exc}] with format "
-                                      "[strict_date_optional_time||epoch_millis]") from None
+            raise _bad_bound(exc) from None
     else:
         limits = {}
         for op, b in bounds.items():
-            y = _num(b)
-            if y is None:
-                raise errors.search_parse(f"failed to parse date field [{b}] with format "
-                                          "[strict_date_optional_time||epoch_millis]")
+            if (y := _num(b)) is None:
+                raise _bad_bound(b)
             limits[op] = y
 
     def ok(v: Any) -> bool:
@@ -107,6 +104,11 @@ def _range(path: str, spec: dict[str, Any]) -> Query:
         return True
 
     return lambda doc: any(ok(v) for v in _values(doc, path))
+
+
+def _bad_bound(value: Any) -> Exception:
+    return errors.search_parse(f"failed to parse date field [{value}] with format "
+                               "[strict_date_optional_time||epoch_millis]")
 
 
 def _num(v: Any) -> float | None:
@@ -270,7 +272,8 @@ def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, A
                      else "VALUE_STRING" if isinstance(value, str) else "VALUE_BOOLEAN" if isinstance(value, bool)
                      else "VALUE_NUMBER")
             raise errors.search_parse(f"Unknown key for a {token} in [{key}].")
-    matcher = compile_query(body.get("query", {"match_all": {}}))
+    query = body.get("query", {"match_all": {}})
+    matcher = compile_query(query)
     size, offset = body.get("size", 10), body.get("from", 0)
     for key, value in (("size", size), ("from", offset)):
         if isinstance(value, bool):  # JSON true/false is not a number to OpenSearch's parser
@@ -282,9 +285,6 @@ def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, A
     sort = _sort_keys(body["sort"]) if "sort" in body else []
     if not index.exists:
         raise errors.index_not_found(index.name)
-    from emulator.opensearch_flow import scoring
-
-    query = body.get("query", {"match_all": {}})
     rendered = [(doc_id, doc, render(doc.source)) for doc_id, doc in index.docs.items()]
     corpus = [{**source, "_id": doc_id} for doc_id, _, source in rendered]
     score_of = scoring.scorer(query, scoring.Stats(corpus, _values, _tokens, _token, TEXT_FIELDS), compile_query)

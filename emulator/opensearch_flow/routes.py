@@ -22,7 +22,7 @@ from emulator.opensearch_flow.sorter import parse_time_value
 
 PREFIX = "/_plugins/_flow_framework"
 WORKFLOW = f"{PREFIX}/workflow"
-MEDIA = "application/json; charset=UTF-8"
+MEDIA = media.JSON_MEDIA
 TENANT_ID_HEADER = "x-tenant-id"  # the plugin's multi-tenancy header (§1.4), not the emulator's tenant
 # consumed by the REST channel on every request (§1.3)
 RESPONSE_PARAMS = ("pretty", "human", "format", "filter_path", "error_trace")

@@ -26,15 +26,16 @@ class Stats:
 
     def __init__(self, docs: list[dict[str, Any]], values: Callable[[Any, str], list[Any]],
                  tokens: Callable[[Any], list[str]], token: Callable[[Any], str], text_fields: frozenset[str]) -> None:
-        self.docs, self._values, self._tokens, self._token, self.text_fields = docs, values, tokens, token, text_fields
+        # the index's field readers (query.py): values at a path, analyzed tokens, a keyword term
+        self.docs, self.values, self.tokens, self.token, self.text_fields = docs, values, tokens, token, text_fields
         self._fields: dict[str, tuple[list[list[str]], float]] = {}
         self._idf: dict[tuple[str, str, bool], float] = {}
 
     def terms(self, doc: dict[str, Any], field: str) -> list[str]:
-        vals = self._values(doc, field)
+        vals = self.values(doc, field)
         if field in self.text_fields:
-            return [t for v in vals for t in self._tokens(v)]
-        return [self._token(v) for v in vals]
+            return [t for v in vals for t in self.tokens(v)]
+        return [self.token(v) for v in vals]
 
     def field(self, field: str) -> tuple[list[list[str]], float]:
         """(terms of every document that has the field, average field length)."""
@@ -51,7 +52,7 @@ class Stats:
         hit = self._idf.get(key)
         if hit is None:
             if whole_values:
-                per_doc = [t for t in ([self._token(v) for v in self._values(d, field)] for d in self.docs) if t]
+                per_doc = [t for t in ([self.token(v) for v in self.values(d, field)] for d in self.docs) if t]
             else:
                 per_doc = self.field(field)[0]
             n = sum(1 for t in per_doc if term in t)
@@ -80,12 +81,12 @@ def scorer(q: dict[str, Any], stats: Stats, matcher: Callable[[Any], Callable[[d
         text = spec.get("query" if kind != "term" else "value") if isinstance(spec, dict) else spec
         path = field.removesuffix(".keyword")
         if field.endswith(".keyword"):  # the whole value is one term, no length norm
-            term = stats._token(text)
+            term = stats.token(text)
             return lambda doc: _keyword_score(stats, doc, path, term)
         if kind == "term" or field not in stats.text_fields:
-            terms = [stats._token(text)]  # a term query is not analyzed; a keyword field is one term
+            terms = [stats.token(text)]  # a term query is not analyzed; a keyword field is one term
         else:
-            terms = stats._tokens(text)
+            terms = stats.tokens(text)
         return lambda doc: sum(stats.term_score(doc, path, t) for t in terms)
     if kind == "bool":
         must = [scorer(c, stats, matcher) for c in _list(body, "must")]
@@ -99,7 +100,7 @@ def scorer(q: dict[str, Any], stats: Stats, matcher: Callable[[Any], Callable[[d
 
 def _keyword_score(stats: Stats, doc: dict[str, Any], path: str, term: str) -> float:
     """`name.keyword`: the whole value is the term, no length norm."""
-    tf = [stats._token(v) for v in stats._values(doc, path)].count(term)
+    tf = [stats.token(v) for v in stats.values(doc, path)].count(term)
     return stats.idf(path, term, whole_values=True) * tf / (tf + K1) if tf else 0.0
 
 
