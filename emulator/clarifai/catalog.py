@@ -1,109 +1,40 @@
-"""Clarifai's public models as workflow nodes see them (reference §4): ids, versions, types, vocabularies.
+"""Clarifai's models as workflow nodes see them (reference §4): ids, versions, types, vocabularies.
 
-The seed document's models keep their exact model and version ids; every model also has a
-model type (whose `input_fields` the SDK reads before predicting, §10) and an output vocabulary
-that predict draws from. A tenant's `ModelCatalog` starts from these built-ins plus an optional
-settings file, and grows at run time through `register_model`.
+The built-ins are clarifai/main's public models from the catalogue data file (public_catalog.py),
+reachable by slug and by legacy hex id; every model has a model type (whose `input_fields` the SDK
+reads before predicting, §10) and an output vocabulary predict draws from. A tenant's
+`ModelCatalog` adds an optional settings file, control-plane registrations and, per app, the
+custom models PostModels creates (models_api.py).
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import orjson
 
-from emulator.clarifai import errors, wire
+from emulator.clarifai import errors, public_catalog, wire
+from emulator.clarifai.model_defs import MODELS_CREATED, PUBLIC, ModelDef, ModelType, concept_id
 
-PUBLIC = 50  # Visibility.Gettable.PUBLIC
-_MODELS_CREATED = 1_562_841_600.0  # 2019-07-11: a fixed past date keeps outputs reproducible
+__all__ = ["BUILTIN", "MODEL_TYPES", "PUBLIC", "ModelCatalog", "ModelDef", "ModelType", "concept_id"]
 
+_MODELS_CREATED = MODELS_CREATED
 
-@dataclass(frozen=True)
-class ModelType:
-    id: str
-    title: str
-    input_fields: tuple[str, ...]
-    output_fields: tuple[str, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "description": f"{self.title} model type",
-                "input_fields": list(self.input_fields), "output_fields": list(self.output_fields),
-                "trainable": True, "creatable": True, "internal_only": False}
+# the model types and models of clarifai/main, from the catalogue data file (public_catalog.py)
+MODEL_TYPES: dict[str, ModelType] = dict(public_catalog.load().model_types)
+BUILTIN: tuple[ModelDef, ...] = public_catalog.load().models
 
 
-MODEL_TYPES: dict[str, ModelType] = {t.id: t for t in (
-    ModelType("visual-classifier", "Visual Classifier", ("image",), ("concepts",)),
-    ModelType("visual-detector", "Visual Detector", ("image",), ("regions",)),
-    ModelType("text-classifier", "Text Classifier", ("text",), ("concepts",)),
-    ModelType("text-embedder", "Text Embedder", ("text",), ("embeddings",)),
-    ModelType("visual-embedder", "Visual Embedder", ("image",), ("embeddings",)),
-)}
-
-
-@lru_cache(maxsize=65536)  # pure; predict asks once per concept per output (load helper, profile)
-def concept_id(name: str) -> str:
-    # public Clarifai concepts carry opaque ids such as "ai_QD1zClSd"
-    return "ai_" + hashlib.sha1(name.encode()).hexdigest()[:8]
-
-
-@dataclass(frozen=True)
-class ModelDef:
-    id: str
-    name: str
-    model_type_id: str
-    version_ids: tuple[str, ...]  # latest first
-    concepts: tuple[str, ...] = ()
-    user_id: str = "clarifai"
-    app_id: str = "main"
-    description: str = ""
-    embedding_dims: int = 0
-    concept_ids: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
-
-    @property
-    def latest_version(self) -> str:
-        return self.version_ids[0]
-
-    def cid(self, name: str) -> str:
-        return self.concept_ids.get(name) or concept_id(name)
-
-
-_GENERAL = ("people", "train", "railway", "transportation system", "travel", "station", "city", "street",
-            "urban", "vehicle", "outdoors", "no person", "adult", "man", "woman", "architecture",
-            "building", "light", "business", "subway system", "road", "commuter", "platform", "indoors")
-_FOOD = ("pasta", "sauce", "vegetable", "cheese", "meat", "tomato", "salad", "bread", "sushi", "pizza",
-         "chicken", "rice", "soup", "fish", "dessert", "cake", "fruit", "egg", "beef", "noodle", "shrimp",
-         "potato")
-_TRAVEL = ("Cityscape", "Winter", "Beach", "Ski Resort", "Swimming Pool", "Island", "Mountain", "Lake",
-           "Building", "Bedroom", "Bathroom", "Living Room", "Restaurant", "Street", "Train Station")
-_WEDDING = ("bride", "groom", "dress", "ceremony", "reception", "cake", "bouquet", "ring", "veil",
-            "suit", "dance", "couple", "love", "flowers", "church")
-
-BUILTIN: tuple[ModelDef, ...] = (
-    ModelDef("bd367be194cf45149e75f01d59f77ba7", "food-item-recognition", "visual-classifier",
-             ("dfebc169854e429086aceb8368662641",), _FOOD, description="Recognizes food items and dishes"),
-    ModelDef("aaa03c23b3724a16a56b629203edc62c", "general-image-recognition", "visual-classifier",
-             ("aa9ca48295b37401f8af92ad1af0d91d",), _GENERAL, description="Identifies a variety of concepts"),
-    ModelDef("ccc28c313d69466f836ab83287a54ed9", "travel-image-recognition", "visual-classifier",
-             ("cce28c313d69466f836ab83287a54ed9",), _TRAVEL, description="Travel and hospitality concepts"),
-    ModelDef("ccc76d86d2004ed1a38ba0cf39ecb4b1", "nsfw-recognition", "visual-classifier",
-             ("cc76a92beaeb4d8495a58ba197998158",), ("sfw", "nsfw"), description="Not safe for work"),
-    ModelDef("c386b7a870114f4a87477c0824499348", "wedding-image-recognition", "visual-classifier",
-             ("787cc9a002164250800598d36b072384",), _WEDDING, description="Wedding concepts"),
-    # §4 official predict example
-    ModelDef("d16f390eb32cad478c7ae150069bd2c6", "moderation", "visual-classifier",
-             ("b42ac907ac93483484483a0040a386be",), ("safe", "suggestive", "explicit", "drug", "gore"),
-             description="Moderation recognition"),
-    ModelDef("general-image-detection", "general-image-detection", "visual-detector",
-             ("1580bb1932594c93b7e2e04456af7c6f",), ("Person", "Car", "Train", "Dog", "Building", "Tree",
-                                                      "Bicycle", "Bag"), description="Detects objects"),
-    ModelDef("sentiment-analysis-twitter-roberta-base", "sentiment-analysis-twitter-roberta-base",
-             "text-classifier", ("2c9bbd5e5f2a4a7ab4d8dbbb4e0e0a1d",), ("positive", "neutral", "negative"),
-             description="Sentiment of short texts"),
-    ModelDef("multilingual-text-embedding", "multilingual-text-embedding", "text-embedder",
-             ("a6a1c2f9e3b74c4aa0b4c1e7d8e9f0a1",), (), description="Text embeddings", embedding_dims=32),
-)
+def _alias_views(cat: public_catalog.PublicCatalog) -> dict[str, ModelDef]:
+    """Every public model under its slug and under each legacy id (reference "Known corrections")."""
+    out: dict[str, ModelDef] = {}
+    for m in cat.models:
+        out[m.id] = m
+        for alias in m.aliases:
+            out[alias] = dataclasses.replace(m, id=alias, canonical_id=m.id) if cat.alias_echo == "as_given" else m
+    return out
 
 
 def model_def_from_json(d: dict[str, Any]) -> ModelDef:
@@ -133,27 +64,34 @@ def models_file(path: str) -> tuple[ModelDef, ...]:
     return tuple(model_def_from_json(d) for d in items)
 
 
-def _output_info(m: ModelDef) -> dict[str, Any]:
-    info: dict[str, Any] = {"output_config": {"max_concepts": 0, "min_value": 0},
-                            "message": "Show output_info with: GET /models/{model_id}/output_info",
-                            "fields_map": {f: f for f in MODEL_TYPES[m.model_type_id].output_fields},
-                            "params": {}}
-    return info
+def output_info(m: ModelDef, version_id: str) -> dict[str, Any]:
+    mt = MODEL_TYPES.get(m.model_type_id)
+    fields_map = m.fields_map or {f: f for f in (mt.output_fields if mt else ())}
+    return {"output_config": {"max_concepts": 0, "min_value": 0},
+            "message": "Show output_info with: GET /models/{model_id}/output_info",
+            "fields_map": dict(fields_map), "params": dict(m.params(version_id))}
+
+
+def version_json(m: ModelDef, version_id: str) -> dict[str, Any]:
+    """The ModelVersion message (resources.proto ModelVersion)."""
+    ts = wire.timestamp(m.version_time(version_id))
+    return {"id": version_id, "created_at": ts, "modified_at": ts,
+            "status": {"code": errors.MODEL_TRAINED.code, "description": errors.MODEL_TRAINED.description},
+            "active_concept_count": len(m.concepts), "visibility": {"gettable": m.visibility},
+            "app_id": m.app_id, "user_id": m.user_id, "metadata": {},
+            "output_info": output_info(m, version_id)}
 
 
 @lru_cache(maxsize=4096)
 def _model_json_bytes(m: ModelDef, version_id: str) -> bytes:
-    ts = wire.timestamp(_MODELS_CREATED)
-    vis = {"gettable": PUBLIC}
-    version = {"id": version_id, "created_at": ts, "modified_at": ts,
-               "status": {"code": errors.MODEL_TRAINED.code, "description": errors.MODEL_TRAINED.description},
-               "active_concept_count": len(m.concepts), "visibility": vis, "app_id": m.app_id,
-               "user_id": m.user_id, "metadata": {}, "output_info": _output_info(m)}
-    model = {"id": m.id, "name": m.name, "display_name": m.name, "created_at": ts, "modified_at": ts,
+    model = {"id": m.id, "name": m.name, "display_name": m.display_name or m.name,
+             "created_at": wire.timestamp(m.created_at), "modified_at": wire.timestamp(m.modified_at or m.created_at),
              "app_id": m.app_id, "user_id": m.user_id, "model_type_id": m.model_type_id,
-             "description": m.description, "metadata": {}, "visibility": vis, "output_info": _output_info(m),
-             "model_version": version, "toolkits": [], "use_cases": [], "languages": [],
-             "check_consents": []}
+             "description": m.description, "metadata": {}, "visibility": {"gettable": m.visibility},
+             "output_info": output_info(m, version_id), "model_version": version_json(m, version_id),
+             "toolkits": [], "use_cases": [], "languages": [], "check_consents": []}
+    if m.notes:
+        model["notes"] = m.notes
     return orjson.dumps(model)
 
 
@@ -180,23 +118,36 @@ class ModelCatalog:
     """One tenant's models (built-ins + settings file + run-time additions) and their readiness."""
 
     def __init__(self, models_path: str | None = None) -> None:
-        self._models: dict[str, ModelDef] = {m.id: m for m in BUILTIN}
+        self.public = public_catalog.load()
+        self._models: dict[str, ModelDef] = _alias_views(self.public)
         if models_path:
             for m in models_file(models_path):
                 self._models[m.id] = m
+        # custom models (PostModels), per (user_id, app_id), then model id
+        self.apps: dict[tuple[str, str], dict[str, ModelDef]] = {}
         # model id -> (state name, until epoch seconds or None = until changed)
         self._forced: dict[str, tuple[str, float | None]] = {}
         self._ready_at: dict[str, float] = {}  # cold start in progress: warm from this instant
         self._last_used: dict[str, float] = {}
 
-    def get(self, model_id: str) -> ModelDef | None:
+    def get(self, model_id: str, owner: tuple[str, str] | None = None) -> ModelDef | None:
+        if owner is not None:
+            m = self.apps.get(owner, {}).get(model_id)
+            if m is not None:
+                return m
         return self._models.get(model_id)
 
     def all(self) -> list[ModelDef]:
-        return list(self._models.values())
+        return [m for k, m in self._models.items() if not m.canonical_id and k == m.id]
 
-    def resolve(self, model_id: str, version_id: str | None) -> tuple[ModelDef, str]:
-        m = self._models.get(model_id)
+    def app_models(self, owner: tuple[str, str]) -> dict[str, ModelDef]:
+        return self.apps.setdefault(owner, {})
+
+    def resolve(self, model_id: str, version_id: str | None,
+                owner: tuple[str, str] | None = None) -> tuple[ModelDef, str]:
+        """The model a node or GetModel names: first among `owner`'s app models, then the public and
+        registered ones (a node's model.user_id/app_id may point to clarifai/main, §4)."""
+        m = self.get(model_id, owner)
         if m is None:
             raise errors.model_not_found(model_id)
         if version_id and version_id not in m.version_ids:
