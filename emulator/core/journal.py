@@ -60,17 +60,23 @@ _KEPT = frozenset(KEPT_HEADERS)
 _KEPT_RAW = frozenset(h.encode("latin-1") for h in KEPT_HEADERS)
 
 
+def _secret_key(key: Any) -> bool:
+    # dotted names count by any segment: a Flow use-case body sends `create_connector.credential.key`
+    name = str(key).lower()
+    return name in SECRET_KEYS or ("." in name and any(part in SECRET_KEYS for part in name.split(".")))
+
+
 def redact(value: Any) -> Any:
     """Drop secrets before they are stored: `credential` maps (Flow), API keys, PATs."""
     if isinstance(value, dict):
-        return {k: (REDACTED if str(k).lower() in SECRET_KEYS else redact(v)) for k, v in value.items()}
+        return {k: (REDACTED if _secret_key(k) else redact(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
 
 
-_QUOTED_SECRET_KEY = re.compile(b'"(?:' + b"|".join(re.escape(k.encode()) for k in sorted(SECRET_KEYS)) + b')"',
-                                re.IGNORECASE)
+_QUOTED_SECRET_KEY = re.compile(b'"(?:[^"]*\\.)?(?:' + b"|".join(re.escape(k.encode()) for k in sorted(SECRET_KEYS))
+                                + b')(?:\\.[^"]*)?"', re.IGNORECASE)
 
 
 def may_hold_secrets(raw: bytes) -> bool:

@@ -2,22 +2,23 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.core.emulator import Tenant
 from emulator.opensearch_flow import errors, query
 from emulator.opensearch_flow.cluster import Cluster
+from emulator.opensearch_flow.credentials import CredentialCipher
 from emulator.opensearch_flow.deprovision import deprovision_workflow
 from emulator.opensearch_flow.errors import STATE_INDEX, TEMPLATES_INDEX, FlowError
 from emulator.opensearch_flow.models import DocIndex, Progress, State, initial_state, render_state
 from emulator.opensearch_flow.provisioning import ProvisionRun
+from emulator.opensearch_flow.releases import release_for
 from emulator.opensearch_flow.reprovision import plan_reprovision
 from emulator.opensearch_flow.sorter import validate_workflow
 from emulator.opensearch_flow.steps import DENY_LISTED, STEPS, step_json
 from emulator.opensearch_flow.template import parse_template, render_template
-from emulator.opensearch_flow.use_cases import build_use_case
+from emulator.opensearch_flow.use_cases import find_use_case, parse_overrides, render_use_case
 
 UPDATE_FIELDS = ("name", "description", "use_case", "version", "ui_metadata")
 MALFORMED = object()  # a body that could not be decoded as JSON/YAML
@@ -28,6 +29,8 @@ class WriteRequest:
     """Create (POST) or update (PUT) after the REST layer parsed its query parameters (§3.1)."""
 
     body: Any
+    raw_body: bytes = b""
+    body_is_yaml: bool = False
     workflow_id: str | None = None
     provision: bool = False
     reprovision: bool = False
@@ -45,13 +48,14 @@ class FlowBackend:
         self.settings = tenant.settings
         self.templates = DocIndex(TEMPLATES_INDEX)
         self.state = DocIndex(STATE_INDEX)
-        self.cluster = Cluster()
+        self.release = release_for(self.settings.opensearch_version)
+        self.cluster = Cluster(mapping_types=not self.release.typeless_mappings)
+        self.cipher = CredentialCipher(self.settings.seed)
         self.runs: dict[str, ProvisionRun] = {}
         self.run_tenants: dict[str, str | None] = {}  # workflow id -> x-tenant-id of the running provision
         self.deprovisions: dict[str | None, int] = {}
-        major = re.match(r"\d+", self.settings.opensearch_version)
         # §2: before 3.0 provision answered 200 and create/update with provision 201
-        self.legacy_2x = major is not None and int(major.group()) < 3
+        self.legacy_2x = not self.release.accepted_202
 
     # --- shared -----------------------------------------------------------------------------
     def _check_enabled(self) -> None:
@@ -98,7 +102,7 @@ class FlowBackend:
     def _validate_all(self, template: dict[str, Any]) -> None:
         for wf in (template.get("workflows") or {}).values():
             validate_workflow(wf, workflow_id=None, max_steps=self.settings.max_workflow_steps,
-                              opensearch_version=self.settings.opensearch_version,
+                              field_validation=self.release.field_validation,
                               generic=errors.validation_failed_template(template.get("name", "")),
                               installed_plugins=self._plugins())
 
@@ -112,13 +116,15 @@ class FlowBackend:
             raise errors.provision_and_update_fields()
         if req.reprovision and method == "POST":
             raise errors.reprovision_on_create()
-        if req.reprovision and req.use_case:
+        if req.reprovision and req.use_case is not None:
             raise errors.reprovision_with_use_case()
         if req.wait_timeout_s is not None and not (req.provision or req.reprovision):
             raise errors.wait_without_provision()
-        if req.use_case:
-            raw = build_use_case(req.use_case, None if req.body is MALFORMED else req.body)
-            return parse_template(raw)
+        return self.cipher.encrypt_template(self._request_template(req, method), req.tenant_id)
+
+    def _request_template(self, req: WriteRequest, method: str) -> dict[str, Any]:
+        if req.use_case is not None:
+            return parse_template(self._use_case_template(req))
         if req.body is MALFORMED or req.body is None:
             raise errors.template_content_invalid()
         if req.update_fields and method == "PUT" and isinstance(req.body, dict):
@@ -126,6 +132,16 @@ class FlowBackend:
                 if key not in UPDATE_FIELDS:
                     raise errors.update_field_not_allowed(key)
         return parse_template(req.body, require_name=not (req.update_fields and method == "PUT"))
+
+    def _use_case_template(self, req: WriteRequest) -> dict[str, Any]:
+        """RestCreateWorkflowAction.java:168-228: file lookup, then the body (if any), then substitution."""
+        use_case = str(req.use_case)
+        find_use_case(use_case, self.release.version)
+        overrides = None
+        if req.raw_body:  # request.hasContent()
+            yaml_body = req.body if req.body_is_yaml and req.body is not MALFORMED else None
+            overrides = parse_overrides(req.raw_body, yaml_body)
+        return render_use_case(use_case, overrides, self.release.version)
 
     async def create_workflow(self, req: WriteRequest) -> tuple[dict[str, Any], int]:
         template = self._rest_checks(req, "POST")
@@ -215,7 +231,7 @@ class FlowBackend:
     # --- provision (§3.4) -------------------------------------------------------------------
     def _validate(self, workflow: dict[str, Any], workflow_id: str) -> list[dict[str, Any]]:
         return validate_workflow(workflow, workflow_id=workflow_id, max_steps=self.settings.max_workflow_steps,
-                                 opensearch_version=self.settings.opensearch_version,
+                                 field_validation=self.release.field_validation,
                                  generic=errors.provision_validation_failed(workflow_id),
                                  installed_plugins=self._plugins())
 
@@ -314,7 +330,9 @@ class FlowBackend:
     # --- search (§3.8) ----------------------------------------------------------------------
     def search_workflows(self, body: dict[str, Any]) -> dict[str, Any]:
         self._check_enabled()
-        return query.search(self.templates, body, lambda t: render_template(t), self.settings.request_timeout_s,
+        # only the provision workflow's credentials are excluded (credentials.py); others show their ciphertext
+        return query.search(self.templates, body, lambda t: render_template(t, strip_credentials=False),
+                            self.settings.request_timeout_s,
                             self.tenant.clock.now_ms())
 
     def search_workflow_state(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,8 @@ class Cluster:
     models: dict[str, Model] = field(default_factory=dict)
     agents: dict[str, dict[str, Any]] = field(default_factory=dict)
     indices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # before 3.0 core still took a mapping nested under the `_doc` type (releases.FEATURES "typeless_mappings")
+    mapping_types: bool = False
     ingest_pipelines: dict[str, dict[str, Any]] = field(default_factory=dict)
     search_pipelines: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -118,7 +120,9 @@ class Cluster:
             raise ClusterError(400, f"index [{name}/{uuid}] already exists")
         mappings = body.get("mappings")
         if isinstance(mappings, dict) and "_doc" in mappings:
-            raise ClusterError(400, "The mapping definition cannot be nested under a type")
+            if not self.mapping_types:
+                raise ClusterError(400, "The mapping definition cannot be nested under a type")
+            mappings = mappings["_doc"] if len(mappings) == 1 else mappings
         self.indices[name] = {"settings": body.get("settings") or {}, "mappings": mappings or {}, "docs": 0}
         return name
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from emulator.opensearch_flow import date_math, errors, scoring
+from emulator.opensearch_flow.credentials import SEARCH_CREDENTIAL_PATH
 from emulator.opensearch_flow.models import DocIndex
 
 # §3.8 "useful field mappings": analyzed text fields; everything else matches exactly (keyword/date)
@@ -307,7 +308,7 @@ def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, A
             hits = present + missing  # missing values sort last either way
     fetch, includes, excludes = _source_spec(body.get("_source"))
     # §3.8: the plugin always hides `user` and credentials; with an explicit _source also ui_metadata
-    excludes = excludes + ["user", "workflows.*.nodes.user_inputs.credential"]
+    excludes = excludes + ["user", SEARCH_CREDENTIAL_PATH]
     if "_source" in body:
         excludes.append("ui_metadata")
     scored = not sort or any(f == "_score" for f, _ in sort)

@@ -195,8 +195,10 @@ async def _write_request(request: Request, tenant: Tenant, workflow_id: str | No
     wait = _time(request, "wait_for_completion_timeout")
     validation = request.query_params.get("validation", "all")
     params = {k: v for k, v in request.query_params.items() if k not in CREATE_PARAMS and k not in RESPONSE_PARAMS}
-    body = _decode(await _raw_body(request, tenant), request)
-    return WriteRequest(body=body, workflow_id=workflow_id, provision=provision, reprovision=reprovision,
+    raw = await _raw_body(request, tenant)
+    body = _decode(raw, request)
+    return WriteRequest(body=body, raw_body=raw, body_is_yaml="yaml" in request.headers.get("content-type", "").lower(),
+                        workflow_id=workflow_id, provision=provision, reprovision=reprovision,
                         update_fields=update_fields, use_case=request.query_params.get("use_case"),
                         validation_all=[v.strip() for v in validation.split(",")] == ["all"],
                         wait_timeout_s=wait, params=params, tenant_id=request.headers.get(TENANT_ID_HEADER))

@@ -7,11 +7,11 @@ from typing import Any
 from emulator.core.graph import CycleError, topological_order
 from emulator.opensearch_flow import errors
 from emulator.opensearch_flow.errors import FlowError
-from emulator.opensearch_flow.steps import DENY_LISTED, SAFE_NAME_LABELS, STEPS
+from emulator.opensearch_flow.field_validation import validate_field_values
+from emulator.opensearch_flow.steps import DENY_LISTED, STEPS
 
 _TIME = re.compile(r"^(-?\d+(?:\.\d+)?)(nanos|micros|ms|s|m|h|d)$")
 _UNITS = {"nanos": 1e-9, "micros": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_SAFE_PUNCT = set(".,!?():@-_/'\"")
 
 
 def parse_time_value(value: str) -> float:
@@ -28,16 +28,8 @@ def parse_time_value(value: str) -> float:
     return n * _UNITS[m.group(2)]
 
 
-def _is_safe(text: str) -> bool:
-    return all(c.isalnum() or c.isspace() or c in _SAFE_PUNCT for c in text)
-
-
-def _version_tuple(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
-
-
 def validate_workflow(workflow: dict[str, Any], *, workflow_id: str | None, max_steps: int,
-                      opensearch_version: str, generic: FlowError,
+                      field_validation: bool, generic: FlowError,
                       installed_plugins: tuple[str, ...] = ("opensearch-ml",)) -> list[dict[str, Any]]:
     """Run the §5 checks in order; return the nodes in topological order.
 
@@ -100,22 +92,8 @@ def validate_workflow(workflow: dict[str, Any], *, workflow_id: str | None, max_
         missing = [k for k in spec.inputs if k not in have]
         if missing:
             raise errors.missing_required_inputs(n["id"], missing)
-    if _version_tuple(opensearch_version) >= (3, 7):
-        failures: list[str] = []
-        for n in sorted_nodes:
-            label = SAFE_NAME_LABELS.get(n["type"])
-            if label is None:
-                continue
-            name = n["user_inputs"].get("name")
-            if not isinstance(name, str) or not name.strip():
-                failures.append(errors.unsafe_field_text(label, "name", n["id"], True))
-            elif not _is_safe(name):
-                failures.append(errors.unsafe_field_text(label, "name", n["id"], False))
-            desc = n["user_inputs"].get("description")
-            if isinstance(desc, str) and not _is_safe(desc):
-                failures.append(errors.unsafe_field_text(label, "description", n["id"], False))
-        if failures:
-            raise errors.unsafe_names(failures)
+    if field_validation:  # 3.7+ (releases.FEATURES)
+        validate_field_values(sorted_nodes)
     return sorted_nodes
 
 

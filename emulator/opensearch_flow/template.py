@@ -17,6 +17,8 @@ JSON_STRING_KEYS = ("configurations", "interface", "llm")
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-[A-Za-z0-9]+)?$")
 
 Template = dict[str, Any]
+# Template.toXContent trims with String.trim() (ff:model/Template.java:352-354): code points <= U+0020 only
+JAVA_TRIM = "".join(chr(c) for c in range(33))
 
 
 def _text(v: Any) -> str:
@@ -46,11 +48,11 @@ def parse_template(obj: Any, *, require_name: bool = True) -> Template:
             raise errors.template_unknown_field(key)
     out: Template = {}
     if obj.get("name") is not None:
-        out["name"] = _text(obj["name"]).strip()
+        out["name"] = _text(obj["name"]).strip(JAVA_TRIM)
     elif require_name:
         raise errors.template_requires_name()
     for key in ("description", "use_case"):
-        out[key] = _text(obj[key]).strip() if obj.get(key) is not None else ""
+        out[key] = _text(obj[key]).strip(JAVA_TRIM) if obj.get(key) is not None else ""
     if "version" in obj:
         out["version"] = parse_version(obj["version"])
     workflows = obj.get("workflows")

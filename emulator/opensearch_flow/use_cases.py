@@ -1,159 +1,221 @@
-"""The plugin's built-in `?use_case=` templates (reference §11): defaults maps, required parameters, node lists.
+"""The plugin's built-in `?use_case=` templates, rendered from its own resource files as the plugin renders them.
 
-Written from the reference's facts: each use case is a substitution-ready template whose
-`${{key}}` placeholders are text-substituted (JSON-escaped) with its defaults map after the
-request body's overrides are applied; the result is then parsed like any other template.
+`use_case_files/` holds the plugin's `defaults/*.json` and `substitutionTemplates/*.json` byte for
+byte, every version the releases shipped (Apache-2.0, see its NOTICE), and `releases.json`, the
+`DefaultUseCases` enum of each release. Rendering follows `RestCreateWorkflowAction.prepareRequest`
+(ff:rest/RestCreateWorkflowAction.java:168-228 at 3.7.0.0): find the substitution file, read the
+defaults map, check the required parameters, overlay the body's values on keys the defaults define,
+substitute `${{key}}` text in the defaults map's HashMap order (`ParseUtils.conditionallySubstitute`,
+ff:util/ParseUtils.java:700-737), then parse the text as a template.
 """
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-import orjson
-
 from emulator.opensearch_flow import errors
-from emulator.opensearch_flow.use_case_nodes import (
-    BEDROCK_KEYS,
-    agent,
-    agentic_search_pipeline,
-    connector,
-    deploy,
-    hybrid_search_pipeline,
-    index,
-    ingest_pipeline,
-    local_model,
-    query_enricher_pipeline,
-    rag_search_pipeline,
-    reindex,
-    remote_model,
-    tool,
-)
+from emulator.opensearch_flow.java_collections import hash_order
+from emulator.opensearch_flow.releases import Version, parse_version
 
-_PLACEHOLDER = re.compile(r"\$\{\{([^}]+)\}\}")
+FILES = Path(__file__).resolve().parent / "use_case_files"
 
 
 @dataclass(frozen=True)
 class UseCase:
     name: str
-    description: str
+    defaults_file: str
+    template_file: str
     required: tuple[str, ...]
-    defaults: dict[str, str]
-    nodes: tuple[dict[str, Any], ...]
-
-    def template(self) -> dict[str, Any]:
-        return {"name": "${{template.name}}", "description": "${{template.description}}", "use_case": "",
-                "version": {"template": "1.0.0", "compatibility": ["2.12.0", "3.0.0"]},
-                "workflows": {"provision": {"nodes": list(self.nodes)}}}
 
 
-def _uc(name: str, description: str, required: tuple[str, ...], parts: list[tuple[dict[str, str], list[dict[str, Any]]]]) -> UseCase:
-    defaults = {"template.name": name.replace("_", "-"), "template.description": description}
-    nodes: list[dict[str, Any]] = []
-    for d, ns in parts:
-        defaults.update(d)
-        nodes.extend(ns)
-    return UseCase(name, description, required, defaults, tuple(nodes))
+@dataclass(frozen=True)
+class Catalog:
+    """The `DefaultUseCases` enum and resource files of one release (and the releases up to the next entry)."""
+
+    since: Version
+    use_cases: dict[str, UseCase]
+    files: dict[str, str]
+
+    def resource(self, path: str) -> str:
+        return _resource(self.files[path])
+
+    def defaults(self, use_case: UseCase) -> dict[str, str]:
+        """`ParseUtils.parseJsonFileToStringToStringMap`: a HashMap filled in file order."""
+        loaded = json.loads(self.resource(use_case.defaults_file))
+        return {str(k): str(v) for k, v in loaded.items()}
 
 
-KEY = ("create_connector.credential.key",)
-MODEL_ID = ("create_ingest_pipeline.model_id",)
-_EMBED = "embedding"
-
-USE_CASES: dict[str, UseCase] = {u.name: u for u in (
-    _uc("open_ai_embedding_model_deploy", "Deploying an OpenAI embedding model", KEY,
-        [connector("openai_embedding"), remote_model(False), deploy()]),
-    _uc("cohere_embedding_model_deploy", "Deploying a Cohere embedding model", KEY,
-        [connector("cohere_embedding"), remote_model(False), deploy()]),
-    _uc("bedrock_titan_embedding_model_deploy", "Deploying an Amazon Bedrock Titan embedding model", BEDROCK_KEYS,
-        [connector("bedrock_titan_embedding"), remote_model(False), deploy()]),
-    _uc("bedrock_titan_multimodal_model_deploy", "Deploying an Amazon Bedrock Titan multimodal model", BEDROCK_KEYS,
-        [connector("bedrock_titan_multimodal"), remote_model(False), deploy()]),
-    _uc("cohere_chat_model_deploy", "Deploying a Cohere chat model", KEY,
-        [connector("cohere_chat"), remote_model(False), deploy()]),
-    _uc("openai_chat_model_deploy", "Deploying an OpenAI chat model", KEY,
-        [connector("openai_chat"), remote_model(False), deploy()]),
-    _uc("local_neural_sparse_search_bi_encoder", "Setting up neural sparse search with a local bi-encoder model", (),
-        [local_model(sparse=True), ingest_pipeline("sparse_encoding", from_model=True), index(sparse=True)]),
-    _uc("semantic_search", "Setting up semantic search, assuming a model is already deployed", MODEL_ID,
-        [ingest_pipeline("text_embedding", from_model=False), index()]),
-    _uc("multimodal_search", "Setting up multimodal search, assuming a model is already deployed", MODEL_ID,
-        [ingest_pipeline("text_image_embedding", from_model=False), index(multimodal=True)]),
-    _uc("multimodal_search_with_bedrock_titan", "Setting up multimodal search with Amazon Bedrock Titan",
-        BEDROCK_KEYS, [connector("bedrock_titan_multimodal"), remote_model(True),
-                       ingest_pipeline("text_image_embedding", from_model=True), index(multimodal=True)]),
-    _uc("semantic_search_with_query_enricher", "Setting up semantic search with a default query model", MODEL_ID,
-        [ingest_pipeline("text_embedding", from_model=False), query_enricher_pipeline(from_model=False), index()]),
-    _uc("semantic_search_with_cohere_embedding", "Setting up semantic search with a Cohere embedding model", KEY,
-        [connector("cohere_embedding"), remote_model(True), ingest_pipeline("text_embedding", from_model=True),
-         index()]),
-    _uc("semantic_search_with_cohere_embedding_query_enricher",
-        "Setting up semantic search with a Cohere embedding model and a query enricher", KEY,
-        [connector("cohere_embedding"), remote_model(True), ingest_pipeline("text_embedding", from_model=True),
-         index(), query_enricher_pipeline(from_model=True)]),
-    _uc("hybrid_search", "Setting up hybrid search, assuming a model is already deployed", MODEL_ID,
-        [ingest_pipeline("text_embedding", from_model=False), index(), hybrid_search_pipeline()]),
-    _uc("conversational_search_with_llm_deploy", "Setting up conversational search with a deployed LLM", KEY,
-        [connector("openai_chat"), remote_model(True), rag_search_pipeline()]),
-    _uc("semantic_search_with_local_model", "Setting up semantic search with a local pretrained model", (),
-        [local_model(sparse=False), ingest_pipeline("text_embedding", True, "register_local_model"), index()]),
-    _uc("hybrid_search_with_local_model", "Setting up hybrid search with a local pretrained model", (),
-        [local_model(sparse=False), ingest_pipeline("text_embedding", True, "register_local_model"), index(),
-         hybrid_search_pipeline()]),
-    _uc("semantic_search_with_reindex", "Setting up semantic search with a Cohere model and reindexing",
-        KEY + ("reindex.source_index",),
-        [connector("cohere_embedding"), remote_model(True), ingest_pipeline("text_embedding", from_model=True),
-         index(), reindex()]),
-    _uc("conversational-search-with-bedrock-rag-tool", "Setting up a conversational agent with a RAG tool",
-        BEDROCK_KEYS,
-        [connector("bedrock_titan_embedding"), remote_model(True),
-         connector("bedrock_claude", node="create_claude_connector", prefix="create_claude_connector"),
-         remote_model(True, node="register_claude_model", connector_node="create_claude_connector",
-                      prefix="register_claude_model"),
-         ingest_pipeline("text_embedding", from_model=True), index(),
-         tool("MLModelTool", node="ml_model_tool", model_node="register_claude_model"),
-         agent("conversational", tools=["ml_model_tool"], model_node="register_claude_model")]),
-    _uc("agentic_search_with_flow_agent", "Setting up agentic search with a flow agent", BEDROCK_KEYS,
-        [connector("bedrock_claude"), remote_model(True),
-         tool("QueryPlanningTool", node="query_planning_tool", model_node="register_model"),
-         agent("flow", tools=["query_planning_tool"], model_node=None), agentic_search_pipeline()]),
-    _uc("agentic_search_with_conversational_agent", "Setting up agentic search with a conversational agent",
-        BEDROCK_KEYS,
-        [connector("bedrock_claude"), remote_model(True),
-         tool("ListIndexTool", node="list_index_tool", model_node=None),
-         tool("IndexMappingTool", node="index_mapping_tool", model_node=None),
-         tool("QueryPlanningTool", node="query_planning_tool", model_node="register_model"),
-         agent("conversational", tools=["list_index_tool", "index_mapping_tool", "query_planning_tool"],
-               model_node="register_model"), agentic_search_pipeline()]),
-)}
+@lru_cache(maxsize=128)
+def _resource(vendored: str) -> str:
+    # ParseUtils.resourceToString (ParseUtils.java:114-124) appends the lines without their line breaks
+    return "".join((FILES / vendored).read_text(encoding="utf-8").splitlines())
 
 
-def _json_escape(value: str) -> str:
-    return orjson.dumps(value).decode()[1:-1]
+@lru_cache(maxsize=1)
+def _catalogs() -> tuple[Catalog, ...]:
+    out = []
+    for entry in json.loads((FILES / "releases.json").read_text(encoding="utf-8")):
+        cases = {u["name"]: UseCase(u["name"], u["defaults"], u["template"], tuple(u["required"]))
+                 for u in entry["use_cases"]}
+        out.append(Catalog(parse_version(entry["since"]), cases, dict(entry["files"])))
+    return tuple(out)
 
 
-def build_use_case(name: str, body: Any) -> dict[str, Any]:
-    """The raw template for `?use_case=<name>` with the request body's overrides (§11 mechanics)."""
-    use_case = USE_CASES.get(name)
-    if use_case is None:
-        raise errors.use_case_not_found(name)
-    if body is not None and not isinstance(body, dict):
-        raise errors.use_case_bad_body()
-    overrides = body or {}
-    for v in overrides.values():
-        if isinstance(v, dict) and not all(isinstance(x, str) for x in v.values()):
+def catalog_for(version: Version) -> Catalog | None:
+    """The use cases a release shipped; None before 2.13, which had none."""
+    found = None
+    for catalog in _catalogs():
+        if catalog.since <= version:
+            found = catalog
+    return found
+
+
+# --- the request body (ParseUtils.parseStringToObjectMap, ParseUtils.java:199-226) ---------------
+
+def _scalar_text(v: Any) -> str:
+    """`XContentParser.text()` of a scalar token; objects and nulls have no text (IllegalStateException)."""
+    if isinstance(v, _NumberText):
+        return str(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (int, float)):
+        return json.dumps(v)
+    # the plugin answers 500 here (ExceptionsHelper.status of IllegalStateException, RestCreateWorkflowAction
+    # .java:212); the emulator keeps its 4xx-for-bad-input rule and answers the same message with 400
+    raise errors.use_case_bad_body()
+
+
+class _NumberText(str):
+    """A JSON number kept as its source text, as Jackson's `getText()` returns it."""
+
+
+def _array_element(v: Any) -> str:
+    if isinstance(v, _NumberText):
+        # String.valueOf(parser.numberValue()): Integer/Long print as is, Double in Java's form
+        return _java_number(str(v))
+    return '"' + _scalar_text(v) + '"'
+
+
+def _java_number(text: str) -> str:
+    """`String.valueOf(Number)`: Integer/Long/BigInteger digits, or `Double.toString` (shortest repr, JDK 19+)."""
+    if re.fullmatch(r"-?\d+", text):
+        return str(int(text))
+    value = float(text)
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0 or 1e-3 <= abs(value) < 1e7:
+        plain = repr(value)
+        return plain if "e" not in plain else f"{value:.1f}"
+    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    shown = "".join(str(d) for d in digits)
+    exp = exponent + len(shown) - 1
+    return ("-" if sign else "") + shown[0] + "." + (shown[1:] or "0") + f"E{exp}"
+
+
+def _body_value(v: Any) -> str:
+    """One top-level body value as `userDefaultsEntry.getValue().toString()` prints it."""
+    if isinstance(v, dict):
+        # parseStringToStringMap -> HashMap<String,String>; AbstractMap.toString() is `{k=v, k2=v2}`
+        inner = {str(k): _scalar_text(x) for k, x in v.items()}
+        return "{" + ", ".join(f"{k}={inner[k]}" for k in hash_order(inner)) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_array_element(x) for x in v) + "]"
+    return _scalar_text(v)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # Jackson rejects NaN/Infinity literals
+
+
+def parse_overrides(raw: bytes, parsed: Any = None) -> dict[str, str]:
+    """The request body of a use case as strings; any failure is the plugin's one parse message (:208-217).
+
+    JSON is read from `raw` (numbers keep their source text); a YAML body arrives already `parsed`.
+    """
+    if parsed is not None:
+        if not isinstance(parsed, dict):
             raise errors.use_case_bad_body()
-    missing = [k for k in use_case.required if k not in overrides]
+        return {str(k): _body_value(v) for k, v in parsed.items()}
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in items:
+            if k in out:  # JsonXContent's strict duplicate detection
+                raise ValueError(k)
+            out[k] = v
+        return out
+    try:
+        body = json.loads(raw, object_pairs_hook=pairs, parse_int=_NumberText, parse_float=_NumberText,
+                          parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise errors.use_case_bad_body() from None
+    if not isinstance(body, dict):
+        raise errors.use_case_bad_body()
+    return {k: _body_value(v) for k, v in body.items()}
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+def substitute(text: str, values: dict[str, str]) -> str:
+    """`ParseUtils.conditionallySubstitute(text, null, params)`: one pass per key, in HashMap order."""
+    for key in hash_order(values):
+        pattern = re.compile(r"\$\{\{\s*" + re.escape(key) + r"\s*\}\}")
+        replacement = values[key].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        text = pattern.sub(lambda _m, r=replacement: r, text)  # type: ignore[misc]
+    return text
+
+
+def _strict_object(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in items:
+        if k in out:
+            raise ValueError(f"Duplicate field '{k}'")
+        out[k] = v
+    return out
+
+
+def find_use_case(name: str, version: Version) -> tuple[Catalog, UseCase]:
+    """`DefaultUseCases.getSubstitutionReadyFileByUseCaseName` (DefaultUseCases.java:251-261): the first check."""
+    catalog = catalog_for(version)
+    use_case = catalog.use_cases.get(name) if catalog is not None else None
+    if catalog is None or use_case is None:
+        raise errors.use_case_not_found(name)
+    return catalog, use_case
+
+
+def render_use_case(name: str, overrides: dict[str, str] | None, version: Version) -> dict[str, Any]:
+    """The template JSON the plugin hands to `Template.parse` for `?use_case=<name>` (before parsing).
+
+    `overrides` is None when the request had no body (`request.hasContent()` false).
+    """
+    catalog, use_case = find_use_case(name, version)
+    values = catalog.defaults(use_case)
+    given = overrides or {}
+    missing = [p for p in use_case.required if p not in given]
     if missing:
         raise errors.use_case_missing_params(name, missing)
-    values = dict(use_case.defaults)
-    for k, v in overrides.items():
-        if k in values:  # keys that are not in the defaults file are silently ignored
-            values[k] = v if isinstance(v, str) else orjson.dumps(v).decode()
-    text = orjson.dumps(use_case.template()).decode()
-
-    def sub(m: re.Match[str]) -> str:
-        key = m.group(1).strip()
-        return _json_escape(values[key]) if key in values else m.group(0)
-    result: dict[str, Any] = orjson.loads(_PLACEHOLDER.sub(sub, text))
+    for key, value in given.items():
+        if key in values:  # only keys the defaults file defines are substitutable
+            values[key] = value
+    text = substitute(catalog.resource(use_case.template_file), values)
+    try:
+        result = json.loads(text, object_pairs_hook=_strict_object)
+    except ValueError:
+        # a JsonParseException out of jsonToParser reaches the outer catch (RestCreateWorkflowAction.java:276)
+        raise errors.template_content_invalid() from None
+    if not isinstance(result, dict):
+        raise errors.template_content_invalid()
     return result
+
+
+def use_case_names(version: Version) -> list[str]:
+    catalog = catalog_for(version)
+    return list(catalog.use_cases) if catalog is not None else []

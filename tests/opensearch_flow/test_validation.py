@@ -9,6 +9,7 @@ from flow_builders import BASE, FlowApi, connector, model, noop, template
 
 from emulator.opensearch_flow import errors
 from emulator.opensearch_flow.errors import FlowError
+from emulator.opensearch_flow.releases import release_for
 from emulator.opensearch_flow.sorter import validate_workflow
 from emulator.opensearch_flow.template import parse_workflow
 
@@ -16,7 +17,7 @@ from emulator.opensearch_flow.template import parse_workflow
 def check(nodes: list[dict[str, Any]], edges: list[dict[str, str]] | None = None, *, max_steps: int = 50,
           version: str = "3.7.0") -> list[str]:
     wf = parse_workflow({"nodes": nodes, "edges": edges or []})
-    order = validate_workflow(wf, workflow_id=None, max_steps=max_steps, opensearch_version=version,
+    order = validate_workflow(wf, workflow_id=None, max_steps=max_steps, field_validation=release_for(version).field_validation,
                               generic=errors.validation_failed_template("t"))
     return [n["id"] for n in order]
 
@@ -66,9 +67,10 @@ def test_create_workflow_topological_order_kahn_roots_in_node_order() -> None:
 def test_create_workflow_name_safety_since_3_7() -> None:
     bad = connector(name="${{ connector_name }}")
     assert failure([bad, model(name="")]) == (400, (
-        "Validation Failed: 1: Model connector name [node create_connector_1] can only contain letters, numbers, "
-        "spaces, and basic punctuation (.,!?():@-_'/\\\");2: Model name [node register_model_1] is required and "
-        "cannot be null or blank;"))
+        # Java HashMap order (checked with jshell), not node order
+        "Validation Failed: 1: Model name [node register_model_1] is required and cannot be null or blank;"
+        "2: Model connector name [node create_connector_1] can only contain letters, numbers, "
+        "spaces, and basic punctuation (.,!?():@-_'/\\\");"))
     assert check([bad, model()], version="3.6.0") == ["create_connector_1", "register_model_1"]
 
 
