@@ -1,27 +1,43 @@
 # The two set-up commands: `make serve` and `make test` (both create .venv on first use).
+# `make serve` installs only what serving needs; `make test` adds the test and dev extras.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-HOST ?= 127.0.0.1
-PORT ?= 9200
-GRPC_PORT ?= 18080
+SUM := $(shell cksum < pyproject.toml | cut -d' ' -f1)
+SERVE_STAMP := $(VENV)/.serve-$(SUM)
+STAMP := $(VENV)/.test-$(SUM)
+PIP := $(BIN)/python -m pip install -q -q --disable-pip-version-check --no-input
 WORKERS ?= auto
+# host and ports come from the environment (EMULATOR_HOST, EMULATOR_PORT, EMULATOR_GRPC_PORT) or
+# make's command line (`make serve PORT=9300`); unset, the emulator's own defaults apply
+SERVE_ARGS := $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT)) $(if $(GRPC_PORT),--grpc-port $(GRPC_PORT))
 
-.PHONY: serve test lint typecheck fuzz load bench clean
+.PHONY: serve test lint typecheck fuzz load bench soak dist clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,dev]'
-	rm -f $(VENV)/.installed-*
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(SERVE_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) -e .
+	rm -f $(VENV)/.serve-*
 	touch $@
 
-serve: $(STAMP)
-	$(BIN)/workflow-emulator serve --host $(HOST) --port $(PORT) --grpc-port $(GRPC_PORT)
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[test,dev]'
+	rm -f $(VENV)/.test-* $(VENV)/.serve-*
+	touch $@ $(SERVE_STAMP)
+
+serve: $(SERVE_STAMP)
+	$(BIN)/workflow-emulator serve $(SERVE_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(WORKERS) -q -p no:randomly
+
+# the wheel and sdist (both carry the OpenAPI contracts) under dist/
+dist: $(STAMP)
+	rm -rf dist build
+	$(BIN)/python -m build --outdir dist . >/dev/null
+	@ls dist
 
 lint: $(STAMP)
 	$(BIN)/ruff check emulator tests contracts loadtests

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from emulator.core.access_log import entry_sink, journal_control_plane
 from emulator.core.emulator import Emulator
 from emulator.core.http import ApiBinding, ApiMount, DropConnection, JsonResponse
 from emulator.core.routing import IndexedRouter
@@ -25,19 +26,24 @@ logger = logging.getLogger("emulator")
 def _mounts(emulator: Emulator) -> list[ApiMount]:
     from emulator.clarifai.grpc_api import install as install_clarifai_grpc
     from emulator.clarifai.routes import install as install_clarifai
+    from emulator.core.access_log import install as install_control_journal
     from emulator.core.admin import install as install_admin
     from emulator.core.contracts import install as install_contracts
     from emulator.opensearch_flow.routes import install as install_flow
 
     # the Clarifai gRPC door (no HTTP routes) comes after the REST install that registers the backend
     return [install_flow(emulator), install_clarifai(emulator), install_clarifai_grpc(emulator),
-            install_admin(emulator), install_contracts(emulator)]
+            install_admin(emulator), install_contracts(emulator), install_control_journal(emulator.control_journal)]
 
 
 def create_app(settings: Settings | None = None, emulator: Emulator | None = None) -> EmulatorApp:
     emulator = emulator or Emulator(settings or Settings())
     mounts = _mounts(emulator)
     routes: list[Any] = [r for m in mounts for r in m.routes]
+    fmt = emulator.settings.access_log_format if emulator.settings.access_log else None
+    if fmt is not None:
+        emulator.entry_sink = entry_sink(fmt)
+    journal_control_plane(routes, emulator.control_journal, fmt)
     bindings = [m.binding for m in mounts if m.binding is not None]
 
     @contextlib.asynccontextmanager

@@ -55,6 +55,11 @@ class Settings:
     # serve a repeated REST predict from the response the full path gave it, with fresh ids and
     # times (clarifai/predict_lane.py); off = every request takes the full path
     clarifai_predict_lane: bool = True
+    # operations: one access-log line per request (text or json lines), state kept across restarts
+    access_log: bool = False
+    access_log_format: str = "text"  # text | json
+    state_file: str | None = None
+    state_save_interval_s: float = 30.0
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -75,6 +80,8 @@ class Settings:
 
 def _coerce(type_name: Any, raw: str) -> Any:
     t = str(type_name)
+    if "None" in t and raw == "":
+        return None
     if t.startswith("bool"):
         return _bool(raw)
     if t.startswith("int"):
@@ -85,8 +92,4 @@ def _coerce(type_name: Any, raw: str) -> Any:
         import orjson
 
         return orjson.loads(raw)
-    if "None" in t and raw == "":
-        return None
-    if t.startswith("int | None"):
-        return int(raw)
     return raw

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,10 +150,15 @@ def load_schema(api: str, config: Any, app: Any = None) -> Any:
     return schema
 
 
+Progress = Callable[[str, OperationReport, int, int], None]
+
+
 def run_contract(api: str, *, app: Any = None, base_url: str | None = None,
                  headers: dict[str, str] | None = None, max_examples: int = 20,
-                 seed: int = 20261123, workers: int = 1) -> ContractReport:
-    """Run every stateless phase over every operation of one API's contract and collect the verdicts."""
+                 seed: int = 20261123, workers: int = 1, progress: Progress | None = None) -> ContractReport:
+    """Run every stateless phase over every operation of one API's contract and collect the verdicts.
+
+    `progress(phase, operation, done, total)` is called as each operation finishes a phase."""
     import schemathesis.engine
     from schemathesis.engine import events
 
@@ -166,9 +172,15 @@ def run_contract(api: str, *, app: Any = None, base_url: str | None = None,
         ops[op.label] = OperationReport(op.label, oid)
     errors: list[str] = []
     started = time.perf_counter()
+    phase, done = "", 0
     for event in schemathesis.engine.from_schema(schema).execute():
-        if isinstance(event, (events.ScenarioFinished, events.FuzzScenarioFinished)):
-            _collect(ops, event.recorder)
+        if isinstance(event, events.PhaseStarted):
+            phase, done = event.phase.name.value, 0
+        elif isinstance(event, (events.ScenarioFinished, events.FuzzScenarioFinished)):
+            touched = _collect(ops, event.recorder)
+            if progress is not None and touched is not None:
+                done += 1
+                progress(phase, touched, done, len(ops))
         elif isinstance(event, events.NonFatalError):
             errors.append(f"{event.label}: {event.info.title}: {event.info.message}")
         elif isinstance(event, events.FatalError):
@@ -180,13 +192,16 @@ def run_contract(api: str, *, app: Any = None, base_url: str | None = None,
 _CURL_CHARS = int(os.environ.get("CONTRACT_CURL_CHARS", "300"))
 
 
-def _collect(ops: dict[str, OperationReport], recorder: Any) -> None:
+def _collect(ops: dict[str, OperationReport], recorder: Any) -> OperationReport | None:
+    """Fold one scenario's cases into the per-operation reports; the operation it was about."""
+    last: OperationReport | None = None
     for case_id, node in recorder.cases.items():
         label = node.value.operation.label
         rep = ops.get(label)
         if rep is None:
             continue
         rep.cases += 1
+        last = rep
         interaction = recorder.interactions.get(case_id)
         if interaction is not None and interaction.response is not None:
             rep.statuses[interaction.response.status_code] += 1
@@ -202,3 +217,4 @@ def _collect(ops: dict[str, OperationReport], recorder: Any) -> None:
             curl = check.failure_info.code_sample.strip().splitlines()
             target.add_failure(f"[{check.name}] {failure.title}: {first[0] if first else ''}".strip(),
                                curl[-1][:_CURL_CHARS] if curl else "")
+    return last

@@ -8,7 +8,7 @@ from typing import Any
 from emulator.core.clock import Clock, make_clock
 from emulator.core.faults import FaultSet
 from emulator.core.ids import IdFactory
-from emulator.core.journal import Journal
+from emulator.core.journal import Entry, Journal
 from emulator.settings import Settings
 
 DEFAULT_TENANT = "default"
@@ -30,6 +30,8 @@ class Tenant:
         self.ids = IdFactory(seed)
         self.faults = FaultSet(seed)
         self.journal = Journal(s.journal_cap)
+        if emulator.entry_sink is not None:
+            self.journal.sink = emulator.entry_sink(name)
         self._backends: dict[str, Any] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -74,6 +76,10 @@ class Emulator:
         self.backend_factories: dict[str, BackendFactory] = {}
         # ports actually bound (port 0 in settings means "any free port")
         self.ports: dict[str, int] = {}
+        # control-plane calls (reset, seed, faults, clock...): not any tenant's traffic
+        self.control_journal = Journal(self.settings.journal_cap)
+        # per tenant, where journal entries also go (the access log, core/access_log.py), when it is on
+        self.entry_sink: Callable[[str], Callable[[Entry], None]] | None = None
 
     def register_backend(self, key: str, factory: BackendFactory) -> None:
         self.backend_factories[key] = factory

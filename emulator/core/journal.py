@@ -9,7 +9,7 @@ import contextvars
 import itertools
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -136,6 +136,8 @@ class Journal:
         self.cap = cap
         self.outcomes: dict[tuple[str, str, int, str | None, int | None], int] = {}
         self.dropped = 0  # entries pushed out of the ring buffer
+        # the access log, when it is on (core/access_log.py): sees every entry as it is added
+        self.sink: Callable[[Entry], None] | None = None
 
     def record(self, **kw: Any) -> Entry | None:
         if suppressed.get():
@@ -154,6 +156,8 @@ class Journal:
         key = (e.api, e.operation, e.status, e.error, e.code)
         if key in self.outcomes or len(self.outcomes) < OUTCOME_CAP:
             self.outcomes[key] = self.outcomes.get(key, 0) + 1
+        if self.sink is not None:
+            self.sink(e)
         return e
 
     def clear(self) -> int:
