@@ -27,14 +27,33 @@ class Measurement:
     errors: int
 
 
+# in a unique target's body, each occurrence of this is replaced by the next value of a counter
+# (12 digits: valid inside a URL and inside base64 text alike), so no two requests are the same
+SLOT = b"@@@@@@@@@@@@"
+
+
 @dataclass(frozen=True)
 class Target:
-    """One HTTP request to repeat: method, path, JSON body bytes, headers."""
+    """One HTTP request to repeat: method, path, JSON body bytes, headers; `unique`: with the body's
+    SLOTs numbered from `start` on, request after request."""
 
     method: str
     path: str
     body: bytes
     headers: dict[str, str]
+    unique: bool = False
+    start: int = 0
+
+    def numbered(self, n: int) -> bytes:
+        """The body of the n-th request (n counts slots, from `start`)."""
+        parts = self.body.split(SLOT)
+        out = [parts[0]]
+        for k, part in enumerate(parts[1:]):
+            out += [b"%012d" % (n + k), part]
+        return b"".join(out)
+
+    def slots(self) -> int:
+        return self.body.count(SLOT)
 
 
 def available(name: str) -> str:
@@ -48,6 +67,19 @@ def available(name: str) -> str:
 def _lua_script(target: Target) -> str:
     lines = [f'wrk.method = "{target.method}"', f"wrk.body = [==[{target.body.decode()}]==]"]
     lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in target.headers.items()]
+    if target.unique:
+        # the body between the slots, joined around a counter: one table.concat per request
+        parts = ", ".join(f"[==[{p.decode()}]==]" for p in target.body.split(SLOT))
+        lines += [f"local parts = {{{parts}}}", f"local counter = {target.start}", "local out = {}",
+                  "request = function()",
+                  "  out[1] = parts[1]",
+                  "  for k = 2, #parts do",
+                  '    out[2 * k - 2] = string.format("%012d", counter)',
+                  "    out[2 * k - 1] = parts[k]",
+                  "    counter = counter + 1",
+                  "  end",
+                  "  return wrk.format(nil, nil, nil, table.concat(out))",
+                  "end"]
     return "\n".join(lines) + "\n"
 
 
@@ -81,7 +113,15 @@ def run_wrk(port: int, target: Target, connections: int, duration_s: float, cpu:
 
 def run_python(port: int, target: Target, connections: int, duration_s: float) -> Measurement:
     request = loadgen.encode_request(target.method, target.path, target.body, target.headers, port)
-    res = loadgen.run(loadgen.closed_loop(port, request, connections, duration_s))
+    factory = None
+    if target.unique:
+        step = target.slots()
+
+        def factory(n: int) -> bytes:
+            return loadgen.encode_request(target.method, target.path, target.numbered(target.start + n * step),
+                                          target.headers, port)
+
+    res = loadgen.run(loadgen.closed_loop(port, request, connections, duration_s, factory))
     assert isinstance(res, loadgen.LoadResult)
     return Measurement(res.rps, res.percentile_ms(0.50), res.percentile_ms(0.99), res.requests, res.errors)
 

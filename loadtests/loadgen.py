@@ -8,7 +8,9 @@ loop, so one core of generator outruns one core of server for the routes measure
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import orjson
@@ -59,10 +61,13 @@ class LoadResult:
         return data[min(len(data) - 1, int(q * len(data)))] * 1000
 
 
-async def closed_loop(port: int, request: bytes, connections: int, duration_s: float) -> LoadResult:
-    """`connections` keep-alive connections each sending `request` back to back for `duration_s`."""
+async def closed_loop(port: int, request: bytes, connections: int, duration_s: float,
+                      factory: Callable[[int], bytes] | None = None) -> LoadResult:
+    """`connections` keep-alive connections each sending `request` back to back for `duration_s`
+    (or, with a `factory`, the n-th request sent is `factory(n)`)."""
     result = LoadResult()
     stop_at = time.perf_counter() + duration_s
+    sent = itertools.count()
 
     async def one_connection() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -71,7 +76,7 @@ async def closed_loop(port: int, request: bytes, connections: int, duration_s: f
                 t0 = time.perf_counter()
                 if t0 >= stop_at:
                     return
-                writer.write(request)
+                writer.write(request if factory is None else factory(next(sent)))
                 status, _ = await read_response(reader)
                 result.latencies_s.append(time.perf_counter() - t0)
                 result.requests += 1

@@ -93,12 +93,14 @@ def start_emulator(env: dict[str, str] | None = None, cpu: int | None = None, gr
                    wait: bool = True) -> ServerProcess:
     """`python -m emulator serve` on free ports; `env` adds EMULATOR_* settings."""
     port = free_port()
+    grpc_port = free_port() if grpc else None
     cmd = [sys.executable, "-m", "emulator", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--grpc-port", str(free_port())] if grpc else ["--no-grpc"]
+    cmd += ["--grpc-port", str(grpc_port)] if grpc_port else ["--no-grpc"]
     full_env = {**os.environ, **(env or {})}
     spawned = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env)
-    server = ServerProcess("emulator", port, proc, spawned, pinned=pin(proc.pid, cpu))
+    server = ServerProcess("emulator", port, proc, spawned, pinned=pin(proc.pid, cpu),
+                           extra={"grpc_port": grpc_port})
     if wait:
         try:
             server.wait_ready("/_emulator/health")

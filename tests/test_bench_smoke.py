@@ -1,4 +1,4 @@
-"""`make bench` (loadtests/bench.py) runs end to end and reports every figure issue 7 asks for.
+"""`make bench` (loadtests/bench.py) runs end to end and reports every figure issues 7 and 17 ask for.
 
 A tiny run (half-second rounds, 300 workflows, 100 delayed requests) in a subprocess: the
 numbers are not asserted against the targets here (they are reported by `make bench`), only that
@@ -21,7 +21,10 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
     assert proc.returncode == 0, proc.stderr[-4000:]
     table = proc.stdout
-    for label in ("2x1 predict, emulator", "2x1 predict, baseline", "ratio emulator / baseline",
+    for label in ("2x1 predict, the same request repeated: emulator", "2x1 predict, the same request repeated: baseline",
+                  "ratio emulator / baseline", "a unique image URL per request: ratio",
+                  "a unique 24 KB base64 JPEG per request: ratio", "32 unique image URLs per request: ratio",
+                  "gRPC 2-node predict: ratio", "command: loadtests/bench.py",
                   "predict lane off", "ready (spawn -> 200 /_emulator/health)", "pytest fixture start",
                   "reset, 1,000 Clarifai workflows", "reset, 1,000 Flow workflows", "RSS after 300 workflows",
                   "100 concurrent GetWorkflow requests", "100 concurrent 2-node predict requests"):
@@ -31,6 +34,14 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
     assert t["emulator"]["rps"] > 0 and t["baseline"]["rps"] > 0 and t["full_path"]["rps"] > 0
     assert t["emulator"]["errors"] == t["baseline"]["errors"] == t["full_path"]["errors"] == 0
     assert t["ratio"] == t["emulator"]["rps"] / t["baseline"]["rps"]
+    # issue 17: every request different, each row with its own baseline answering the same size
+    assert set(t["unique"]) == {"unique_url", "unique_base64", "unique_url_x32"}
+    for row in [*t["unique"].values(), t["grpc"]]:
+        assert row["emulator"]["rps"] > 0 and row["baseline"]["rps"] > 0, row
+        assert row["emulator"]["errors"] == row["baseline"]["errors"] == 0, row
+        assert row["ratio"] == row["emulator"]["rps"] / row["baseline"]["rps"] and len(row["round_ratios"]) == 1
+    assert t["unique"]["unique_base64"]["request_bytes"] > 32_000
+    assert t["unique"]["unique_url_x32"]["response_bytes"] > 30 * t["unique"]["unique_url"]["response_bytes"] / 2
     assert t["rss"]["workflows"] == 300 and t["rss"]["after_mb"] >= t["rss"]["before_mb"] > 0
     for name in ("get_workflow", "predict"):
         c = res["concurrent"][name]

@@ -129,6 +129,9 @@ class ModelCatalog:
         self._forced: dict[str, tuple[str, float | None]] = {}
         self._ready_at: dict[str, float] = {}  # cold start in progress: warm from this instant
         self._last_used: dict[str, float] = {}
+        # bumped whenever a model definition changes: predict plans made from an older catalogue are
+        # rebuilt (predict.plan_for), so existing workflows predict with the new definition too
+        self.generation = 0
 
     def get(self, model_id: str, owner: tuple[str, str] | None = None) -> ModelDef | None:
         if owner is not None:
@@ -157,6 +160,7 @@ class ModelCatalog:
     def register(self, d: dict[str, Any]) -> ModelDef:
         m = model_def_from_json(d)
         self._models[m.id] = m
+        self.generation += 1
         return m
 
     def set_state(self, model_id: str, state: str, until: float | None) -> None:

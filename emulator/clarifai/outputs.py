@@ -3,6 +3,12 @@
 Scores come from a keyed hash of (model id, model version id, input content), so they are stable
 across runs, transports and tenants; the top concept of a classifier always scores at least 0.9
 and concepts named in the input's text (URL or raw text) score high, which keeps results plausible.
+
+Predict is the path people load-test with a different input every time, so a classifier's
+`data` is computed from one seed and one SHAKE-256 stream per output, and rendered straight
+into JSON bytes from fragments serialised once per model version (`Scorer`); the gRPC door gets
+the same values as dicts. `tests/clarifai/predict_reference.py` is the straightforward version
+every answer is checked against, byte for byte (tests/clarifai/test_predict_differential.py).
 """
 from __future__ import annotations
 
@@ -13,10 +19,13 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from emulator.clarifai.catalog import ModelDef
 from emulator.clarifai.inputs import InputContent
 
 DEFAULT_MAX_CONCEPTS = 20  # §3: max_concepts 0 means the server default of 20
+_TWO_TO_MINUS_64 = 2.0**-64
 
 
 @dataclass(frozen=True)
@@ -37,50 +46,123 @@ def _f32(v: float) -> float:
     return float(f"{v:.7g}")
 
 
+def _value_json(v: float) -> bytes:
+    """orjson's rendering of `_f32(v)`: a plain decimal `.7g` text is already exactly it (both are the
+    shortest text that reads back as that double: tests/clarifai/test_outputs.py); others ask orjson."""
+    s = f"{v:.7g}"
+    if "e" in s or "." not in s:
+        return orjson.dumps(float(s))
+    return s.encode()
+
+
+@functools.cache
+def _formats(k: int) -> str:
+    return ",".join(["%.7g"] * k)
+
+
 def _units(seed: bytes, n: int, salt: bytes = b"") -> list[float]:
     """`n` uniform values in [0, 1) drawn from (seed, salt): one SHAKE-256 stream, not a hash each."""
     data = hashlib.shake_256(seed + salt).digest(8 * n)
     return [x * _TWO_TO_MINUS_64 for x in struct.unpack(f">{n}Q", data)]
 
 
-_TWO_TO_MINUS_64 = 2.0**-64
+class Scorer:
+    """One model version's output generator: what every output of it shares, prepared once per plan."""
 
+    def __init__(self, model: ModelDef, version_id: str) -> None:
+        self.model = model
+        self.version_id = version_id
+        self.prefix = f"{model.id}|{version_id}|".encode()  # the seed key of an output of a whole input
+        names = model.concepts
+        self.names = names
+        self.lows = tuple(n.lower() for n in names)
+        self.cids = tuple(model.cid(n) for n in names)
+        # each concept's JSON around its value, as orjson writes it
+        self.heads = tuple('{"id":' + orjson.dumps(c).decode() + ',"name":' + orjson.dumps(n).decode() + ',"value":'
+                           for n, c in zip(names, self.cids, strict=True))
+        self.tail = ',"app_id":' + orjson.dumps(model.app_id).decode() + "},"  # the last comma is cut
+        self.n = len(names)
+        self.stream = struct.Struct(f">{self.n + 1}Q")
 
-def _seed(model: ModelDef, version_id: str, content: InputContent, extra: str = "") -> bytes:
-    return hashlib.blake2b(f"{model.id}|{version_id}|{extra}|".encode() + content.digest, digest_size=16).digest()
+    def seed(self, content: InputContent, extra: str = "") -> bytes:
+        """The keyed hash every value of one output is drawn from (`extra`: the region classified)."""
+        key = self.prefix + extra.encode() + b"|" + content.digest if extra else self.prefix + b"|" + content.digest
+        return hashlib.blake2b(key, digest_size=16).digest()
 
+    def ranked(self, seed: bytes, words: str, config: OutputConfig) -> tuple[list[int], list[float]]:
+        """The concepts shown, best first (ties by name), and their scores: every value drawn from one
+        stream."""
+        n = self.n
+        raw = self.stream.unpack(hashlib.shake_256(seed + b"concepts").digest(self.stream.size))
+        scores = [(x * _TWO_TO_MINUS_64) ** 3 for x in raw[:n]]
+        if words:
+            for i, low in enumerate(self.lows):
+                if low in words:
+                    scores[i] = 0.9 + 0.1 * (raw[i] * _TWO_TO_MINUS_64)
+        # the top concept of a classifier always scores at least 0.9
+        best = max(scores)
+        top = scores.index(best)
+        scores[top] = max(best, 0.9 + 0.1 * (raw[n] * _TWO_TO_MINUS_64))
+        if len(set(scores)) == n:  # no ties (the rule): a sort on the floats alone, ten times faster
+            order = sorted(range(n), key=scores.__getitem__, reverse=True)
+        else:
+            order = [i for _, _, i in sorted(zip([-x for x in scores], self.names, range(n)))]
+        select, min_value, limit = config.select, config.min_value, config.max_concepts
+        if select or min_value:
+            order = [i for i in order
+                     if (not select or self.cids[i].lower() in select or self.lows[i] in select)
+                     and not (min_value and _f32(scores[i]) < min_value)]
+        del order[max(limit, 1):]
+        return order, [scores[i] for i in order]
 
-def concepts(model: ModelDef, seed: bytes, words: str, config: OutputConfig) -> list[dict[str, Any]]:
-    vocab = vocabulary(model)
-    if not vocab:
-        return []
-    u = _units(seed, len(vocab) + 1, b"concepts")
-    scored = [(0.9 + 0.1 * u[i] if words and low in words else u[i] ** 3, name, cid)
-              for i, (name, low, cid) in enumerate(vocab)]
-    # the top concept of a classifier always scores at least 0.9
-    top = max(range(len(scored)), key=lambda k: scored[k][0])
-    value, name, cid = scored[top]
-    scored[top] = (max(value, 0.9 + 0.1 * u[-1]), name, cid)
-    scored.sort(key=lambda s: (-s[0], s[1]))
-    out = []
-    select = config.select
-    for value, name, cid in scored:
-        if select and cid.lower() not in select and name.lower() not in select:
-            continue
-        v = _f32(value)
-        if v < config.min_value:
-            continue
+    def concepts(self, seed: bytes, words: str, config: OutputConfig) -> list[dict[str, Any]]:
+        if not self.n:
+            return []
+        app, names, cids = self.model.app_id, self.names, self.cids
+        order, values = self.ranked(seed, words, config)
         # Concept.value is always emitted: the JSON client would read a missing value as 1.0 (§1)
-        out.append({"id": cid, "name": name, "value": v, "app_id": model.app_id})
-        if len(out) >= config.max_concepts:
-            break
-    return out
+        return [{"id": cids[i], "name": names[i], "value": _f32(v), "app_id": app}
+                for i, v in zip(order, values, strict=True)]
 
+    def concepts_json(self, seed: bytes, words: str, config: OutputConfig) -> bytes:
+        """`orjson.dumps({"concepts": self.concepts(...)})`, interleaved from the prepared fragments
+        with every value formatted in one call."""
+        order, values = self.ranked(seed, words, config) if self.n else ([], [])
+        k = len(order)
+        if not k:
+            return b'{"concepts":[]}'
+        text = _formats(k) % tuple(values)
+        shown = ([_value_json(v).decode() for v in values] if "e" in text or text.count(".") != k
+                 else text.split(","))
+        parts = [self.tail] * (3 * k)
+        parts[0::3] = [self.heads[i] for i in order]
+        parts[1::3] = shown
+        return ('{"concepts":[' + "".join(parts)[:-1] + "]}").encode()
 
-@functools.lru_cache(maxsize=1024)
-def vocabulary(model: ModelDef) -> tuple[tuple[str, str, str], ...]:
-    """(name, lower-cased name, concept id) per concept, in vocabulary order."""
-    return tuple((name, name.lower(), model.cid(name)) for name in model.concepts)
+    def data(self, content: InputContent, upstream: dict[str, Any] | None, config: OutputConfig,
+             as_json: bool) -> tuple[dict[str, Any] | None, bytes | None]:
+        """This node's output `data` for one input: (dict or None, JSON or None), the dict always
+        when other nodes may read it (regions), the JSON when asked (REST)."""
+        kind = self.model.model_type_id
+        classifier = kind.endswith("classifier")
+        if upstream and upstream.get("regions") and classifier:
+            # a classifier fed by a detector classifies each region (§5)
+            regs = [{"id": reg["id"], "region_info": reg["region_info"],
+                     "data": {"concepts": self.concepts(self.seed(content, reg["id"]), content.words, config)}}
+                    for reg in upstream["regions"]]
+            d: dict[str, Any] = {"regions": regs}
+        elif classifier:
+            seed = self.seed(content)
+            if as_json:
+                return None, self.concepts_json(seed, content.words, config)
+            return {"concepts": self.concepts(seed, content.words, config)}, None
+        elif kind.endswith("detector"):
+            d = {"regions": regions(self.model, self.seed(content), config)}
+        elif kind.endswith("embedder"):
+            d = {"embeddings": embedding(self.model, self.seed(content))}
+        else:
+            d = {"concepts": self.concepts(self.seed(content), content.words, config)}
+        return d, orjson.dumps(d) if as_json else None
 
 
 def regions(model: ModelDef, seed: bytes, config: OutputConfig) -> list[dict[str, Any]]:
@@ -108,22 +190,3 @@ def embedding(model: ModelDef, seed: bytes) -> list[dict[str, Any]]:
     raw = [x * 2.0 - 1.0 for x in _units(seed, dims, b"embedding")]
     norm = math.sqrt(sum(x * x for x in raw)) or 1.0
     return [{"vector": [_f32(x / norm) for x in raw], "num_dimensions": dims}]
-
-
-def node_data(model: ModelDef, version_id: str, content: InputContent, upstream: dict[str, Any] | None,
-              config: OutputConfig) -> dict[str, Any]:
-    """The `data` of one node's output; a classifier fed by a detector classifies each region (§5)."""
-    kind = model.model_type_id
-    if upstream and upstream.get("regions") and kind.endswith("classifier"):
-        regs = []
-        for reg in upstream["regions"]:
-            seed = _seed(model, version_id, content, reg["id"])
-            regs.append({"id": reg["id"], "region_info": reg["region_info"],
-                         "data": {"concepts": concepts(model, seed, content.words, config)}})
-        return {"regions": regs}
-    seed = _seed(model, version_id, content)
-    if kind.endswith("detector"):
-        return {"regions": regions(model, seed, config)}
-    if kind.endswith("embedder"):
-        return {"embeddings": embedding(model, seed)}
-    return {"concepts": concepts(model, seed, content.words, config)}

@@ -16,7 +16,7 @@ from emulator.clarifai import errors, wire
 from emulator.clarifai.catalog import MODEL_TYPES, ModelDef
 from emulator.clarifai.inputs import InputContent, read_input
 from emulator.clarifai.models import Workflow, WorkflowVersion
-from emulator.clarifai.outputs import OutputConfig, node_data
+from emulator.clarifai.outputs import OutputConfig, Scorer
 from emulator.clarifai.workflows import find
 
 if TYPE_CHECKING:
@@ -27,7 +27,6 @@ trace: contextvars.ContextVar[list[Resolved] | None] = contextvars.ContextVar("p
 
 MAX_INPUTS = 32  # §5 / §6
 STATE_TTL_S = 300.0
-MEMO_CAP = 1024  # memoised node outputs per plan node, and input runs per plan
 DEFAULT_CONFIG = OutputConfig()
 OK = wire.ok_status()  # shared by every successful output and result: never mutated  # §3: a workflow_state expires after 5 minutes between calls
 
@@ -38,43 +37,21 @@ class PlanNode:
     model: ModelDef
     version_id: str
     model_json: dict[str, Any]  # shared, never mutated: rendered as each output's `model`
-    model_fragment: orjson.Fragment  # the same, serialised once for REST responses
+    model_fragment: bytes  # the same, serialised once for REST responses
     input_field: str  # "image" | "text"
     upstream: int  # index of the first node_input in the plan, -1 for roots
     suppress: bool
-    # this node's `data` (and its serialised form) per (input content, output config): outputs are
-    # a pure function of them (outputs.py), so a repeated input is not scored again; bounded
-    memo: dict[tuple[InputContent, OutputConfig], tuple[dict[str, Any], orjson.Fragment]] = field(
-        default_factory=dict, compare=False)
-
-    def data(self, content: InputContent, upstream: dict[str, Any] | None,
-             config: OutputConfig) -> tuple[dict[str, Any], dict[str, Any] | orjson.Fragment]:
-        """(data, its rendering): a plain dict, and a pre-serialised fragment where memoised."""
-        if upstream is not None and upstream.get("regions") and self.classifies_regions:
-            data = node_data(self.model, self.version_id, content, upstream, config)  # depends on upstream
-            return data, data
-        key = (content, config)
-        hit = self.memo.get(key)
-        if hit is None:
-            if len(self.memo) >= MEMO_CAP:
-                self.memo.clear()
-            data = node_data(self.model, self.version_id, content, None, config)
-            hit = self.memo[key] = (data, orjson.Fragment(orjson.dumps(data)))
-        return hit
-
-    @property
-    def classifies_regions(self) -> bool:
-        return self.model.model_type_id.endswith("classifier")
+    scorer: Scorer  # this node's outputs (outputs.py)
 
 
 @dataclass(frozen=True)
 class Plan:
     nodes: tuple[PlanNode, ...]
     model_ids: tuple[str, ...]
+    generation: int  # of the model catalogue it was made from: a re-registered model makes a new plan
+    shown: int  # nodes whose output shows (not suppressed)
     # the `workflow` summary every response carries, per the workflow fields it shows
     summary: dict[tuple[Any, ...], tuple[dict[str, Any], orjson.Fragment]] = field(default_factory=dict, compare=False)
-    # what running one input gives, per (input content, output config), when no fault is armed
-    runs: dict[tuple[InputContent, OutputConfig], Run] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -82,9 +59,9 @@ class Run:
     """The outcome of one input through the plan, without the ids and times each response gets."""
     outcome: int  # 0 = every output succeeded, 1 = some failed, 2 = all failed
     status: dict[str, Any]  # the result's status
-    # per shown (not suppressed) node: (node, status, data or None, data as rendered for REST)
-    outputs: tuple[tuple[PlanNode, dict[str, Any], dict[str, Any] | None,
-                         dict[str, Any] | orjson.Fragment | None], ...]
+    # per shown (not suppressed) node: (node, status, data as a dict, data as JSON); REST gets the
+    # JSON (the dict only where another node read it), gRPC the dict
+    outputs: tuple[tuple[PlanNode, dict[str, Any], dict[str, Any] | None, bytes | None], ...]
 
 
 @dataclass(frozen=True)
@@ -102,17 +79,20 @@ class Resolved:
 
 
 def plan_for(backend: ClarifaiBackend, v: WorkflowVersion) -> Plan:
-    if v.plan is None:
+    catalog = backend.catalog
+    plan: Plan | None = v.plan
+    if plan is None or plan.generation != catalog.generation:
         index = {n["id"]: i for i, n in enumerate(v.nodes)}
         nodes = []
         for n in v.nodes:
-            mdef, version = backend.catalog.resolve(n["model"]["id"], n["model"]["model_version"]["id"])
+            mdef, version = catalog.resolve(n["model"]["id"], n["model"]["model_version"]["id"])
             inputs = n.get("node_inputs") or []
-            nodes.append(PlanNode(n["id"], mdef, version, n["model"], orjson.Fragment(orjson.dumps(n["model"])),
+            nodes.append(PlanNode(n["id"], mdef, version, n["model"], orjson.dumps(n["model"]),
                                   MODEL_TYPES[mdef.model_type_id].input_fields[0],
-                                  index[inputs[0]["node_id"]] if inputs else -1, bool(n.get("suppress_output"))))
-        v.plan = Plan(tuple(nodes), tuple(dict.fromkeys(p.model.id for p in nodes)))
-    plan: Plan = v.plan
+                                  index[inputs[0]["node_id"]] if inputs else -1, bool(n.get("suppress_output")),
+                                  Scorer(mdef, version)))
+        plan = v.plan = Plan(tuple(nodes), tuple(dict.fromkeys(p.model.id for p in nodes)), catalog.generation,
+                             sum(1 for p in nodes if not p.suppress))
     return plan
 
 
@@ -176,58 +156,93 @@ async def post_workflow_results(backend: ClarifaiBackend, req: dict[str, Any],
     oc = req.get("output_config")
     config = OutputConfig.from_request(oc) if oc else DEFAULT_CONFIG
     created = wire.timestamp(scope.now, nanos=True)
-    results = [_run_input(backend, wf, plan, config, i, inp, created, scope.fragments)
-               for i, inp in enumerate(inputs)]
-    body, http = _aggregate(results)
-    body["workflow"] = _workflow_summary(plan, wf, v, scope.fragments)
-    body["results"] = [r for r, _ in results]
+    as_json = scope.fragments
+    runs = [_execute(backend, wf, plan, config, i, read_input(inp), as_json) for i, inp in enumerate(inputs)]
+    # every id of the answer in one draw, in the order the inputs use them: the input's own (when it
+    # has none), one per shown output, the result's
+    fresh = backend.tenant.ids.hex32_many(sum(1 for inp in inputs if not inp.get("id"))
+                                          + len(inputs) * (plan.shown + 1))
+    body, http = _aggregate(runs)
+    body["workflow"] = _workflow_summary(plan, wf, v, as_json)
+    if as_json:
+        body["results"] = orjson.Fragment(_results_json(inputs, runs, fresh, created))
+    else:
+        body["results"] = _results(inputs, runs, [i.decode() for i in fresh], created)
     if state is not None:
         body["workflow_state"] = state
     seen = trace.get()
     if seen is not None and state is None:
         keys = backend.keys.keys
-        seen.append(Resolved(wf, v, bool(vid), plan, scope, created,
-                             sum(1 + len(r["outputs"]) for r in body["results"]), summary_key(wf),
-                             keys.get(scope.principal.key) if keys else None))
+        seen.append(Resolved(wf, v, bool(vid), plan, scope, created, sum(1 + len(r.outputs) for r in runs),
+                             summary_key(wf), keys.get(scope.principal.key) if keys else None))
     return body, http
 
 
-def _run_input(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: OutputConfig, index: int,
-               inp: dict[str, Any], created: str, fragments: bool) -> tuple[dict[str, Any], int]:
-    ids = backend.tenant.ids
-    echo = {"id": inp.get("id") or ids.hex32(), "data": inp.get("data") or {}}
-    content: InputContent | errors.ClarifaiError = read_input(inp)
-    if backend.tenant.faults.armed or isinstance(content, errors.ClarifaiError):
-        run = _execute(backend, wf, plan, config, index, content)  # a fault may fire per node and input
-    else:
-        key = (content, config)
-        run = plan.runs.get(key)  # type: ignore[assignment]
-        if run is None:
-            if len(plan.runs) >= MEMO_CAP:
-                plan.runs.clear()
-            run = plan.runs[key] = _execute(backend, wf, plan, config, index, content)
-    outputs = []
-    for node, st, data, shown in run.outputs:
-        out: dict[str, Any] = {"id": ids.hex32(), "status": st, "created_at": created,
-                               "model": node.model_fragment if fragments else node.model_json}
-        if data is not None:
-            out["data"] = shown if fragments else data
-        outputs.append(out)
-    result = {"id": ids.hex32(), "status": run.status, "created_at": created, "input": echo, "outputs": outputs}
-    return result, run.outcome
+_OK_JSON = orjson.dumps(OK)
+
+
+def _status_json(st: dict[str, Any]) -> bytes:
+    return _OK_JSON if st is OK else orjson.dumps(st)
+
+
+def _results_json(inputs: list[dict[str, Any]], runs: list[Run], fresh: list[bytes], created: str) -> bytes:
+    """`orjson.dumps(_results(...))`, joined from parts serialised once (the node's model, OK)."""
+    at = b'","status":'
+    when = b',"created_at":' + orjson.dumps(created)
+    out: list[bytes] = []
+    k = 0
+    for inp, run in zip(inputs, runs, strict=True):
+        given = inp.get("id")
+        if given:
+            echo_id = orjson.dumps(given)
+        else:
+            echo_id = b'"' + fresh[k] + b'"'
+            k += 1
+        outputs = []
+        for node, st, _, shown in run.outputs:
+            piece = b'{"id":"' + fresh[k] + at + _status_json(st) + when + b',"model":' + node.model_fragment
+            outputs.append(piece + b',"data":' + shown + b"}" if shown is not None else piece + b"}")
+            k += 1
+        out.append(b'{"id":"' + fresh[k] + at + _status_json(run.status) + when + b',"input":{"id":' + echo_id
+                   + b',"data":' + orjson.dumps(inp.get("data") or {}) + b'},"outputs":[' + b",".join(outputs)
+                   + b"]}")
+        k += 1
+    return b"[" + b",".join(out) + b"]"
+
+
+def _results(inputs: list[dict[str, Any]], runs: list[Run], fresh: list[str], created: str) -> list[dict[str, Any]]:
+    out = []
+    k = 0
+    for inp, run in zip(inputs, runs, strict=True):
+        given = inp.get("id")
+        if not given:
+            given = fresh[k]
+            k += 1
+        outputs = []
+        for node, st, data, _ in run.outputs:
+            o: dict[str, Any] = {"id": fresh[k], "status": st, "created_at": created, "model": node.model_json}
+            if data is not None:
+                o["data"] = data
+            outputs.append(o)
+            k += 1
+        out.append({"id": fresh[k], "status": run.status, "created_at": created,
+                    "input": {"id": given, "data": inp.get("data") or {}}, "outputs": outputs})
+        k += 1
+    return out
 
 
 def _execute(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: OutputConfig, index: int,
-             content: InputContent | errors.ClarifaiError) -> Run:
+             content: InputContent | errors.ClarifaiError, as_json: bool) -> Run:
     """Run one input through the plan's nodes in order (§5): statuses, data, the result status."""
     faults = backend.tenant.faults
+    active = faults.active
     statuses: list[dict[str, Any] | None] = []  # None = success
     datas: list[dict[str, Any] | None] = []
-    rendered: list[dict[str, Any] | orjson.Fragment | None] = []
+    rendered: list[bytes | None] = []
     for node in plan.nodes:
         st: dict[str, Any] | None = None
         data: dict[str, Any] | None = None
-        shown: dict[str, Any] | orjson.Fragment | None = None
+        shown: bytes | None = None
         if isinstance(content, errors.ClarifaiError):
             st = backend.status_of(content)[0]
         elif node.upstream >= 0 and statuses[node.upstream] is not None:
@@ -238,21 +253,23 @@ def _execute(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: OutputC
                 "input_type_mismatch"))[0]
         else:
             effect = faults.clarifai_node(model_id=node.model.id, node_id=node.id, input_index=index,
-                                          workflow_id=wf.id) if faults.active else None
+                                          workflow_id=wf.id) if active else None
             if effect is not None and effect.get("type") == "node_error":
                 code = int(effect.get("code", errors.BY_NAME["MODEL_PREDICTION_FAILED"].code))
                 st = wire.status(code, str(effect.get("description") or errors.spec(code).description),
                                  str(effect.get("details") or ""))
             else:
-                data, shown = node.data(content, datas[node.upstream] if node.upstream >= 0 else None, config)
+                data, shown = node.scorer.data(content, datas[node.upstream] if node.upstream >= 0 else None,
+                                               config, as_json)
         statuses.append(st)
         datas.append(data)
         rendered.append(shown)
     outputs = tuple((node, st or OK, data, shown)
-                    for node, st, data, shown in zip(plan.nodes, statuses, datas, rendered) if not node.suppress)
-    failed = [s for s in statuses if s is not None]
+                    for node, st, data, shown in zip(plan.nodes, statuses, datas, rendered, strict=True)
+                    if not node.suppress)
     if isinstance(content, errors.ClarifaiError):
         return Run(2, backend.status_of(content)[0], outputs)
+    failed = [s for s in statuses if s is not None]
     if not failed:
         return Run(0, OK, outputs)
     if len(failed) == len(statuses):
@@ -260,9 +277,9 @@ def _execute(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: OutputC
     return Run(1, wire.status(errors.MIXED_STATUS.code, errors.MIXED_STATUS.description), outputs)
 
 
-def _aggregate(results: list[tuple[dict[str, Any], int]]) -> tuple[dict[str, Any], int]:
+def _aggregate(runs: list[Run]) -> tuple[dict[str, Any], int]:
     """§5: all succeed 10000/200, all fail FAILURE 10020/400, otherwise MIXED_STATUS 10010/207."""
-    outcomes = {o for _, o in results}
+    outcomes = {r.outcome for r in runs}
     if outcomes == {0}:
         spec = errors.SUCCESS
     elif outcomes == {2}:

@@ -16,7 +16,8 @@ every request without side effects:
 - no fault can fire (no tenant rule, no `x-emulator-fault` header), no rate limit, no cold-start
   profile and no forced model state (each of those makes answers time- or count-dependent);
 - the key still authenticates as the same principal;
-- the app still holds the same workflow object, at the same version, with the same summary.
+- the app still holds the same workflow object, at the same version, with the same summary;
+- the model catalogue is the same generation (no model registered since).
 
 Otherwise the request takes the full path (which also builds the next template), so the lane
 can only ever answer what the full path would have answered; `tests/clarifai/test_predict_lane.py`
@@ -69,6 +70,7 @@ class Template:
     pinned: bool  # the request names its version (else it runs the latest)
     shown: tuple[Any, ...]  # the workflow fields the `workflow` summary shows
     model_ids: tuple[str, ...]
+    generation: int  # of the model catalogue the answer was made from
     # the journal entry the full path wrote, minus what varies
     operation: str
     error: str | None
@@ -150,7 +152,9 @@ class PredictLane:
 
 def _still_valid(t: Template, backend: ClarifaiBackend, authorization: str | None) -> bool:
     # (rate limits and cold starts send the request to the full path before it gets here)
-    if not backend.catalog.always_ready(t.model_ids, backend.settings.clarifai_cold_start_s):
+    catalog = backend.catalog
+    if catalog.generation != t.generation or not catalog.always_ready(t.model_ids,
+                                                                      backend.settings.clarifai_cold_start_s):
         return False
     # the same header authenticates as the same principal while the registry answers with the same
     # key (`KeyRegistry.authenticate`: with no key registered, any well-formed key is the default user)
@@ -237,7 +241,7 @@ def _template(operation: str, request_scope: Scope, sent: list[Message], drawn: 
     r = resolved
     return Template(slots, fill, len(drawn), status, len(body), start_message, path, query, r.api_key,
                     (r.scope.user_id, r.scope.app_id), r.workflow.id, r.workflow, r.version, r.pinned, r.shown,
-                    r.plan.model_ids, operation, entry.error, entry.code, entry.request)
+                    r.plan.model_ids, r.plan.generation, operation, entry.error, entry.code, entry.request)
 
 
 def _one(index: int) -> Callable[[list[bytes]], tuple[bytes, ...]]:
