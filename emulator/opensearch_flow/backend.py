@@ -102,7 +102,7 @@ class FlowBackend:
     def _validate_all(self, template: dict[str, Any]) -> None:
         for wf in (template.get("workflows") or {}).values():
             validate_workflow(wf, workflow_id=None, max_steps=self.settings.max_workflow_steps,
-                              field_validation=self.release.field_validation,
+                              release=self.release,
                               generic=errors.validation_failed_template(template.get("name", "")),
                               installed_plugins=self._plugins())
 
@@ -111,7 +111,7 @@ class FlowBackend:
         if not self.settings.flow_enabled:
             raise errors.disabled_create()
         if req.params and not req.provision:
-            raise errors.only_parameters_permitted()
+            raise errors.only_parameters_permitted(self.release.create_consumed_list())
         if req.provision and req.update_fields:
             raise errors.provision_and_update_fields()
         if req.reprovision and method == "POST":
@@ -231,7 +231,7 @@ class FlowBackend:
     # --- provision (§3.4) -------------------------------------------------------------------
     def _validate(self, workflow: dict[str, Any], workflow_id: str) -> list[dict[str, Any]]:
         return validate_workflow(workflow, workflow_id=workflow_id, max_steps=self.settings.max_workflow_steps,
-                                 field_validation=self.release.field_validation,
+                                 release=self.release,
                                  generic=errors.provision_validation_failed(workflow_id),
                                  installed_plugins=self._plugins())
 
@@ -319,10 +319,10 @@ class FlowBackend:
     def get_workflow_steps(self, names: list[str] | None) -> dict[str, Any]:
         self._check_enabled()
         if names is None:
-            return {n: step_json(s) for n, s in STEPS.items() if n not in DENY_LISTED}
+            return {n: step_json(s) for n, s in STEPS.items() if n not in DENY_LISTED and self.release.has_step(n)}
         out: dict[str, Any] = {}
         for n in names:
-            if n not in STEPS or n in DENY_LISTED:
+            if n not in STEPS or n in DENY_LISTED or not self.release.has_step(n):
                 raise errors.steps_json_failed()  # the inner `Invalid step name` is swallowed (§3.7)
             out[n] = step_json(STEPS[n])
         return out

@@ -40,6 +40,11 @@ async def deprovision_workflow(backend: FlowBackend, workflow_id: str, allow_del
         undo = deprovision_step_for(entry["workflow_step_name"])
         if undo is None:
             raise errors.deprovision_step_unknown(entry["workflow_step_name"])
+        if undo.needs_allow_delete and not backend.release.allow_delete:
+            # before 2.16 indices undo as a noop and pipelines have no undo step (WorkflowResources.java
+            # 2.15.0.0:57-61): the resource stays in the cluster and leaves the state
+            backend.remove_resource(workflow_id, entry)
+            continue
         if undo.needs_allow_delete and entry["resource_id"] not in allow_delete:
             skipped.append(entry)
         else:

@@ -111,8 +111,8 @@ def disabled() -> FlowError:
     return plugin(403, "This API is disabled. To enable it, update the setting [plugins.flow_framework.enabled] to true.")
 
 
-def only_parameters_permitted() -> FlowError:
-    return plugin(400, f"Only the parameters {CREATE_CONSUMED_LIST} are permitted unless the provision parameter is set to true.")
+def only_parameters_permitted(consumed: str = CREATE_CONSUMED_LIST) -> FlowError:
+    return plugin(400, f"Only the parameters {consumed} are permitted unless the provision parameter is set to true.")
 
 
 def provision_and_update_fields() -> FlowError:

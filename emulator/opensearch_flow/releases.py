@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from emulator.opensearch_flow.java_collections import hash_order
+
 Version = tuple[int, int, int]
 
 # feature -> first release that has it
@@ -34,8 +36,13 @@ FEATURES: dict[str, Version] = {
     # 3.7.0.0 ff:workflow/WorkflowProcessSorter.java:461 validateFieldValues (PR #1368)
     "field_validation": (3, 7, 0),
 }
-# The step types a release lacks (ff:workflow/WorkflowStepFactory.java at each tag)
+# Step types newer than 2.13 (the WorkflowSteps enum of ff:workflow/WorkflowStepFactory.java at each tag);
+# a release without one answers 501 "not implemented" for it, and before 2.16 had no deny list either
 STEPS_SINCE: dict[str, Version] = {
+    "reindex": (2, 15, 0),
+    "delete_index": (2, 16, 0),
+    "delete_ingest_pipeline": (2, 16, 0),
+    "delete_search_pipeline": (2, 16, 0),
     "update_ingest_pipeline": FEATURES["reprovision"],
     "update_search_pipeline": FEATURES["reprovision"],
     "update_index": FEATURES["reprovision"],
@@ -66,6 +73,11 @@ class Release:
 
     def has_step(self, step_type: str) -> bool:
         return self.version >= STEPS_SINCE.get(step_type, (0, 0, 0))
+
+    def create_consumed_list(self) -> str:
+        """`request.consumedParams()` in "Only the parameters [...]": a HashSet of what the REST channel
+        (format, filter_path, pretty, human, error_trace) and the handler read, printed in hash order."""
+        return "[" + ", ".join(hash_order(RESPONSE_PARAMS + self.create_params())) + "]"
 
     def create_params(self) -> tuple[str, ...]:
         """What `RestCreateWorkflowAction.prepareRequest` reads, in reading order, at this release."""

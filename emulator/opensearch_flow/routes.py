@@ -26,8 +26,6 @@ MEDIA = media.JSON_MEDIA
 TENANT_ID_HEADER = "x-tenant-id"  # the plugin's multi-tenancy header (§1.4), not the emulator's tenant
 # consumed by the REST channel on every request (§1.3)
 RESPONSE_PARAMS = ("pretty", "human", "format", "filter_path", "error_trace")
-CREATE_PARAMS = ("workflow_id", "validation", "provision", "reprovision", "update_fields", "use_case",
-                 "wait_for_completion_timeout")
 # RestRequest.Method declaration order, used by the 405 "allowed" list
 METHOD_ORDER = ("GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "CONNECT")
 # explicit path segments win over {workflow_id} (§2): their methods decide a 405
@@ -189,12 +187,15 @@ def _workflow_id(request: Request) -> str:
 # --- handlers (one per operationId) ----------------------------------------------------------
 
 async def _write_request(request: Request, tenant: Tenant, workflow_id: str | None) -> WriteRequest:
+    # a parameter this release's handler does not read is a substitution parameter (releases.FEATURES)
+    release = _backend(tenant).release
+    consumed = release.create_params()
     provision = _bool(request, "provision")
-    reprovision = _bool(request, "reprovision")
-    update_fields = _bool(request, "update_fields")
-    wait = _time(request, "wait_for_completion_timeout")
+    reprovision = release.reprovision and _bool(request, "reprovision")
+    update_fields = release.update_fields and _bool(request, "update_fields")
+    wait = _time(request, "wait_for_completion_timeout") if release.wait_for_completion_timeout else None
     validation = request.query_params.get("validation", "all")
-    params = {k: v for k, v in request.query_params.items() if k not in CREATE_PARAMS and k not in RESPONSE_PARAMS}
+    params = {k: v for k, v in request.query_params.items() if k not in consumed and k not in RESPONSE_PARAMS}
     raw = await _raw_body(request, tenant)
     body = _decode(raw, request)
     return WriteRequest(body=body, raw_body=raw, body_is_yaml="yaml" in request.headers.get("content-type", "").lower(),
@@ -232,9 +233,10 @@ async def delete_workflow(request: Request, tenant: Tenant) -> Response:
 
 async def provision_workflow(request: Request, tenant: Tenant) -> Response:
     workflow_id = str(request.path_params["workflow_id"])
-    wait = _time(request, "wait_for_completion_timeout")
-    params = {k: v for k, v in request.query_params.items()
-              if k not in ("workflow_id", "wait_for_completion_timeout") and k not in RESPONSE_PARAMS}
+    timed = _backend(tenant).release.wait_for_completion_timeout  # before 2.19 it is one more substitution param
+    wait = _time(request, "wait_for_completion_timeout") if timed else None
+    consumed = ("workflow_id", "wait_for_completion_timeout") if timed else ("workflow_id",)
+    params = {k: v for k, v in request.query_params.items() if k not in consumed and k not in RESPONSE_PARAMS}
     raw = await _raw_body(request, tenant)
     body = _decode(raw, request)
     # §3.4: a body that is not a JSON object (including a literal `null`) fails to parse
@@ -253,8 +255,9 @@ async def provision_workflow(request: Request, tenant: Tenant) -> Response:
 
 async def deprovision_workflow(request: Request, tenant: Tenant) -> Response:
     workflow_id = str(request.path_params["workflow_id"])
-    raw = request.query_params.get("allow_delete")
-    _reject_unconsumed(request, ("workflow_id", "allow_delete"))
+    has_allow_delete = _backend(tenant).release.allow_delete  # 2.16+ (releases.FEATURES)
+    raw = request.query_params.get("allow_delete") if has_allow_delete else None
+    _reject_unconsumed(request, ("workflow_id", "allow_delete") if has_allow_delete else ("workflow_id",))
     allow = {p.strip() for p in raw.split(",") if p.strip()} if raw else set()
     result = await _backend(tenant).deprovision_workflow(workflow_id, allow, request.headers.get(TENANT_ID_HEADER))
     return _respond(request, result)

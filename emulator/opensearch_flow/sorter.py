@@ -8,6 +8,7 @@ from emulator.core.graph import CycleError, topological_order
 from emulator.opensearch_flow import errors
 from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.field_validation import validate_field_values
+from emulator.opensearch_flow.releases import Release
 from emulator.opensearch_flow.steps import DENY_LISTED, STEPS
 
 _TIME = re.compile(r"^(-?\d+(?:\.\d+)?)(nanos|micros|ms|s|m|h|d)$")
@@ -29,7 +30,7 @@ def parse_time_value(value: str) -> float:
 
 
 def validate_workflow(workflow: dict[str, Any], *, workflow_id: str | None, max_steps: int,
-                      field_validation: bool, generic: FlowError,
+                      release: Release, generic: FlowError,
                       installed_plugins: tuple[str, ...] = ("opensearch-ml",)) -> list[dict[str, Any]]:
     """Run the §5 checks in order; return the nodes in topological order.
 
@@ -41,7 +42,7 @@ def validate_workflow(workflow: dict[str, Any], *, workflow_id: str | None, max_
     if len(nodes) > max_steps:
         raise errors.too_many_nodes(workflow_id or "null", len(nodes), max_steps)
     for n in nodes:
-        if n["type"] in DENY_LISTED:
+        if n["type"] in DENY_LISTED and release.has_step(n["type"]):
             raise errors.denied_step(n["type"], n["id"])
     ids: set[str] = set()
     for n in nodes:
@@ -66,7 +67,7 @@ def validate_workflow(workflow: dict[str, Any], *, workflow_id: str | None, max_
     by_id = {n["id"]: n for n in nodes}
     sorted_nodes = [by_id[i] for i in order]
     for n in sorted_nodes:
-        if n["type"] not in STEPS:
+        if n["type"] not in STEPS or not release.has_step(n["type"]):
             raise errors.step_not_implemented(n["type"])
     for n in sorted_nodes:
         raw = n["user_inputs"].get("node_timeout")
@@ -92,7 +93,7 @@ def validate_workflow(workflow: dict[str, Any], *, workflow_id: str | None, max_
         missing = [k for k in spec.inputs if k not in have]
         if missing:
             raise errors.missing_required_inputs(n["id"], missing)
-    if field_validation:  # 3.7+ (releases.FEATURES)
+    if release.field_validation:
         validate_field_values(sorted_nodes)
     return sorted_nodes
 

@@ -17,7 +17,7 @@ from emulator.opensearch_flow.template import parse_workflow
 def check(nodes: list[dict[str, Any]], edges: list[dict[str, str]] | None = None, *, max_steps: int = 50,
           version: str = "3.7.0") -> list[str]:
     wf = parse_workflow({"nodes": nodes, "edges": edges or []})
-    order = validate_workflow(wf, workflow_id=None, max_steps=max_steps, field_validation=release_for(version).field_validation,
+    order = validate_workflow(wf, workflow_id=None, max_steps=max_steps, release=release_for(version),
                               generic=errors.validation_failed_template("t"))
     return [n["id"] for n in order]
 
