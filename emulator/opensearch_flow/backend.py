@@ -118,6 +118,9 @@ class FlowBackend:
             raise errors.reprovision_on_create()
         if req.reprovision and req.use_case is not None:
             raise errors.reprovision_with_use_case()
+        if req.reprovision and req.params:
+            # RestCreateWorkflowAction.java:151-157: provision=true lets params through, reprovision does not
+            raise errors.only_parameters_permitted()
         if req.wait_timeout_s is not None and not (req.provision or req.reprovision):
             raise errors.wait_without_provision()
         return self.cipher.encrypt_template(self._request_template(req, method), req.tenant_id)
@@ -127,11 +130,12 @@ class FlowBackend:
             return parse_template(self._use_case_template(req))
         if req.body is MALFORMED or req.body is None:
             raise errors.template_content_invalid()
-        if req.update_fields and method == "PUT" and isinstance(req.body, dict):
+        if req.update_fields and isinstance(req.body, dict):
+            # Template.parse(parser, updateFields) (Template.java:464-487) runs for POST as for PUT
             for key in req.body:
                 if key not in UPDATE_FIELDS:
                     raise errors.update_field_not_allowed(key)
-        return parse_template(req.body, require_name=not (req.update_fields and method == "PUT"))
+        return parse_template(req.body, require_name=not req.update_fields)
 
     def _use_case_template(self, req: WriteRequest) -> dict[str, Any]:
         """RestCreateWorkflowAction.java:168-228: file lookup, then the body (if any), then substitution."""
@@ -168,28 +172,14 @@ class FlowBackend:
         if req.validation_all:
             self._validate_all(template)
         now = self.tenant.clock.now_ms()
+        if req.update_fields:
+            # CreateWorkflowTransportAction.handleWorkflowExists (:444-455): the fields are merged into the
+            # stored template first; with reprovision the merged template is what gets reprovisioned
+            template = self._merge_fields(existing, template, now)
         if req.reprovision:
-            # checked before update_fields: `?reprovision=true&update_fields=true` on a fresh workflow is a 400 (§10.2)
             return await self._reprovision(workflow_id, existing, template, req)
         if req.update_fields:
-            merged = dict(existing)
-            if "name" in template:
-                merged["name"] = template["name"]
-            for key in ("description", "use_case"):
-                if template.get(key):
-                    merged[key] = template[key]
-            version = dict(existing.get("version") or {})
-            new_version = template.get("version") or {}
-            if new_version.get("template"):
-                version["template"] = new_version["template"]
-            if new_version.get("compatibility"):
-                version["compatibility"] = new_version["compatibility"]
-            if version:
-                merged["version"] = version
-            if "ui_metadata" in template:
-                merged["ui_metadata"] = template["ui_metadata"]
-            merged["last_updated_time"] = now
-            self.templates.index(workflow_id, merged)
+            self.templates.index(workflow_id, template)
             return {"workflow_id": workflow_id}, 201
         state = self.state.get(workflow_id) or {}
         if state.get("provisioning_progress") != Progress.NOT_STARTED.value:
@@ -202,6 +192,28 @@ class FlowBackend:
                                         "provisioning_progress": Progress.NOT_STARTED.value})
         # §16.1: PUT ?provision=true answers 202 but never provisions
         return {"workflow_id": workflow_id}, 202 if req.provision and not self.legacy_2x else 201
+
+    @staticmethod
+    def _merge_fields(existing: dict[str, Any], template: dict[str, Any], now: int) -> dict[str, Any]:
+        """Template.updateExistingTemplate: the given allow-listed fields over the stored template."""
+        merged = dict(existing)
+        if "name" in template:
+            merged["name"] = template["name"]
+        for key in ("description", "use_case"):
+            if template.get(key):
+                merged[key] = template[key]
+        version = dict(existing.get("version") or {})
+        new_version = template.get("version") or {}
+        if new_version.get("template"):
+            version["template"] = new_version["template"]
+        if new_version.get("compatibility"):
+            version["compatibility"] = new_version["compatibility"]
+        if version:
+            merged["version"] = version
+        if "ui_metadata" in template:
+            merged["ui_metadata"] = template["ui_metadata"]
+        merged["last_updated_time"] = now
+        return merged
 
     async def _reprovision(self, workflow_id: str, existing: dict[str, Any], template: dict[str, Any],
                            req: WriteRequest) -> tuple[dict[str, Any], int]:
@@ -304,10 +316,14 @@ class FlowBackend:
         self._check_enabled()
         return render_template(self._template(workflow_id, errors.no_templates_get()))
 
-    def delete_workflow(self, workflow_id: str, clear_status: bool) -> dict[str, Any]:
+    def delete_workflow(self, workflow_id: str, clear_status: bool | None) -> dict[str, Any]:
         self._check_enabled()
         if not self.templates.exists:
             raise errors.no_templates_delete()
+        if clear_status is None:
+            # Booleans.parseBoolean throws in the transport action (DeleteWorkflowTransportAction.java:105);
+            # the REST listener wraps any non-plugin exception (RestDeleteWorkflowAction.java:95-97)
+            raise errors.plugin(400, "Failed to get workflow.")
         response = self.templates.delete(workflow_id)
         state = self.state.get(workflow_id)
         # §3.3: the state survives unless cleared or empty, and never while provisioning

@@ -15,10 +15,16 @@ from emulator.opensearch_flow.errors import FlowError
 
 
 class ClusterError(FlowError):
-    """An error answered by ML Commons or core; steps surface its message (it is "safe", §7)."""
+    """An error answered by ML Commons or core.
 
-    def __init__(self, status: int, message: str) -> None:
+    `safe`: `WorkflowStepException.getSafeException` (flow-framework WorkflowStepException.java:75-83)
+    passes on only IllegalArgumentException, OpenSearchStatusException and 400s; any other exception
+    (e.g. ml-commons' MLResourceNotFoundException) becomes the step's generic failure text with 500.
+    """
+
+    def __init__(self, status: int, message: str, *, safe: bool = True) -> None:
         super().__init__(status, message, exception="OpenSearchStatusException")
+        self.safe = safe
 
 
 @dataclass
@@ -34,6 +40,10 @@ class Model:
 @dataclass
 class Cluster:
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # ml-commons creates .plugins-ml-connector with the first connector and never drops it; a lookup
+    # before that answers the "index missing" message (MLModelManager.getConnector, ml-commons
+    # plugin/.../model/MLModelManager.java:2222-2225 vs :2247)
+    connector_index: bool = False
     model_groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
     agents: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -46,6 +56,7 @@ class Cluster:
     # --- connectors ----------------------------------------------------------------------
     def create_connector(self, connector_id: str, body: dict[str, Any]) -> str:
         self.connectors[connector_id] = body
+        self.connector_index = True
         return connector_id
 
     def delete_connector(self, connector_id: str) -> None:
@@ -66,11 +77,23 @@ class Cluster:
         return group_id
 
     def register_model(self, model_id: str, name: str, kind: str, connector_id: str | None,
-                       model_group_id: str | None) -> str:
-        if connector_id is not None and connector_id not in self.connectors:
-            raise ClusterError(404, "Failed to find connector")
-        if model_group_id is not None and model_group_id not in self.model_groups:
-            raise ClusterError(404, "Failed to find model group")
+                       model_group_id: str | None, *, has_interface: bool = False) -> str:
+        """TransportRegisterModelAction as it runs with security off (ml-commons plugin/.../register/
+        TransportRegisterModelAction.java:185-350): access checks pass without reading anything."""
+        if model_group_id is None:
+            # :185-203 no group given: the group named like the model is reused, else one is created
+            # under the model's name (createModelGroup :352-362) and outlives the model
+            model_group_id = next((gid for gid, g in self.model_groups.items() if g.get("name") == name), None)
+            if model_group_id is None:
+                model_group_id = f"{model_id}-group"
+                self.model_groups[model_group_id] = {"name": name}
+        # :283-307 the connector is read only to fill a missing model interface
+        if kind == "remote" and connector_id is not None and not has_interface and connector_id not in self.connectors:
+            raise ClusterError(404, f"Failed to find connector:{connector_id}" if self.connector_index
+                               else "Failed to find connector")
+        if model_group_id not in self.model_groups:
+            # MLModelManager.java:523-531: MLResourceNotFoundException, which the step does not pass on
+            raise ClusterError(404, f"Model Group Response is empty for {model_group_id}", safe=False)
         self.models[model_id] = Model(model_id, name, kind, connector_id, model_group_id)
         return model_id
 
@@ -92,17 +115,15 @@ class Cluster:
         if model.state == "DEPLOYED":
             raise ClusterError(400, "Model cannot be deleted in deploying or deployed state. Try undeploy model "
                                     "first then delete")
+        # the model group stays: DeleteModelTransportAction never touches it (ml-commons plugin/.../models/
+        # DeleteModelTransportAction.java only validates access to it, :215), and deprovision undoes
+        # register_model_group with a noop (flow-framework common/WorkflowResources.java REGISTER_MODEL_GROUP)
         del self.models[model_id]
-        group = model.model_group_id
-        if group and not any(m.model_group_id == group for m in self.models.values()):
-            # model groups vanish with their last model (§8: register_model_group undoes as noop)
-            self.model_groups.pop(group, None)
 
     # --- agents --------------------------------------------------------------------------
     def register_agent(self, agent_id: str, body: dict[str, Any]) -> str:
-        model_id = body.get("llm_model_id")
-        if model_id and model_id not in self.models:
-            raise ClusterError(404, f"Failed to find model {model_id}")
+        # TransportRegisterAgentAction (ml-commons plugin/.../agents/TransportRegisterAgentAction.java) indexes
+        # the agent without reading `llm.model_id` or any tool's model: a dangling id registers fine
         self.agents[agent_id] = body
         return agent_id
 

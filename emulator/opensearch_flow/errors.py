@@ -20,20 +20,27 @@ SAFE_CHARS = ".,!?():@-_'/\\\""
 class FlowError(Exception):
     """One plugin or core error: HTTP status + message (+ the core exception type for the nested shape)."""
 
+    # raised by a REST handler before it read the request body: OpenSearch's BaseRestHandler then answers
+    # "does not support having a body" instead when a body came (core_errors.body_not_supported)
+    before_body = False
+
     def __init__(self, status: int, message: str, *, core_type: str | None = None,
-                 exception: str = "FlowFrameworkException", extra: dict[str, Any] | None = None) -> None:
+                 exception: str = "FlowFrameworkException", extra: dict[str, Any] | None = None,
+                 caused_by: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.core_type = core_type
         self.exception = exception
         self.extra = extra or {}
+        self.caused_by = caused_by  # a plain Java cause: rendered on the top error only, not in root_cause
 
     def body(self) -> dict[str, Any]:
         if self.core_type is None:
             return {"error": self.message}
         cause = {"type": self.core_type, "reason": self.message, **self.extra}
-        return {"error": {"root_cause": [cause], **cause}, "status": self.status}
+        top = {**cause, "caused_by": self.caused_by} if self.caused_by else cause
+        return {"error": {"root_cause": [cause], **top}, "status": self.status}
 
 
 def rest_status_name(status: int) -> str:
@@ -104,11 +111,17 @@ def body_too_large(size: int, limit: int) -> FlowError:
 # --- plugin: §12 and §3 ----------------------------------------------------------------------
 
 def disabled_create() -> FlowError:
-    return plugin(403, "This API is disabled. To enable it, set [plugins.flow_framework.enabled] to true.")
+    return _unread(plugin(403, "This API is disabled. To enable it, set [plugins.flow_framework.enabled] to true."))
 
 
 def disabled() -> FlowError:
-    return plugin(403, "This API is disabled. To enable it, update the setting [plugins.flow_framework.enabled] to true.")
+    return _unread(plugin(403, "This API is disabled. To enable it, update the setting [plugins.flow_framework.enabled] "
+                               "to true."))
+
+
+def _unread(err: FlowError) -> FlowError:
+    err.before_body = True
+    return err
 
 
 def only_parameters_permitted(consumed: str = CREATE_CONSUMED_LIST) -> FlowError:
@@ -133,7 +146,8 @@ def wait_without_provision() -> FlowError:
 
 
 def use_case_not_found(name: str) -> FlowError:
-    return plugin(400, f"Unable to find substitution ready file for use case: {name}")
+    # RestCreateWorkflowAction.java:170-172 looks the use case up before it reads the body
+    return _unread(plugin(400, f"Unable to find substitution ready file for use case: {name}"))
 
 
 def use_case_missing_params(name: str, missing: list[str]) -> FlowError:

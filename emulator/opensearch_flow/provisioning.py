@@ -222,7 +222,10 @@ class ProvisionRun:
         try:
             outputs = spec.run(ctx)
         except ClusterError as exc:
-            # ML Commons / core exceptions are "safe": their message reaches the state error (§7)
+            # getSafeException (flow-framework exception/WorkflowStepException.java:75-83): a safe exception's
+            # message reaches the state error; any other becomes the step's own failure text with a 500
+            if not exc.safe:
+                raise errors.step_exception(500, spec.failure) from None
             raise errors.step_exception(exc.status, exc.message) from None
         if spec.resource_type and spec.name == node["type"]:
             rid = str(outputs[spec.resource_type])

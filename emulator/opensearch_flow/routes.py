@@ -15,10 +15,9 @@ from starlette.routing import Route
 
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import ApiBinding, ApiMount, operation_route, read_body, remember_body
-from emulator.opensearch_flow import errors, filter_path, media
+from emulator.opensearch_flow import core_errors, errors, filter_path, media
 from emulator.opensearch_flow.backend import MALFORMED, FlowBackend, WriteRequest
 from emulator.opensearch_flow.errors import FlowError
-from emulator.opensearch_flow.sorter import parse_time_value
 
 PREFIX = "/_plugins/_flow_framework"
 WORKFLOW = f"{PREFIX}/workflow"
@@ -111,14 +110,18 @@ def _bool(request: Request, key: str, default: bool = False) -> bool:
 
 
 def _time(request: Request, key: str) -> float | None:
+    """`RestRequest.paramAsTime(key, TimeValue.MINUS_ONE)`: None when absent or MINUS_ONE."""
     raw = request.query_params.get(key)
     if raw is None:
         return None
-    try:
-        seconds = parse_time_value(raw)
-    except ValueError:
-        raise errors.bad_time_value(key, raw) from None
-    return None if seconds < 0 else seconds
+    seconds = core_errors.parse_time_value(raw, key)
+    return None if seconds is None or seconds < 0 else seconds
+
+
+def _no_head(request: Request, allowed: list[str]) -> None:
+    # OpenSearch registers no HEAD route for these paths (only `HEAD /`): RestController answers 405
+    if request.method == "HEAD":
+        raise _WrongMethod(request, allowed)
 
 
 def _similarity(a: str, b: str) -> float:
@@ -147,15 +150,23 @@ def _reject_unconsumed(request: Request, consumed: tuple[str, ...]) -> None:
 # --- bodies ----------------------------------------------------------------------------------
 
 async def _raw_body(request: Request, tenant: Tenant) -> bytes:
+    """The request content, after RestController's content-type check (done before any handler code)."""
     raw = await read_body(request)
     limit = tenant.settings.max_body_bytes
     if len(raw) > limit:
         raise errors.body_too_large(len(raw), limit)
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if raw.strip() and ctype and ctype not in BODY_TYPES:
-        raise FlowError(406, f"Content-Type header [{request.headers.get('content-type')}] is not supported",
-                        core_type="media_type_header_exception")
+    header = request.headers.get("content-type")
+    ctype = (header or "").split(";")[0].strip().lower()
+    if raw and ctype not in BODY_TYPES:
+        raise core_errors.content_type_not_supported(header)
     return raw
+
+
+def _unread_body(exc: FlowError, request: Request, raw: bytes) -> FlowError:
+    """BaseRestHandler.handleRequest: content a handler returned without reading is itself the error."""
+    if exc.before_body and raw:
+        return core_errors.body_not_supported(request.method, request.url.path)
+    return exc
 
 
 def _decode(raw: bytes, request: Request) -> Any:
@@ -186,7 +197,7 @@ def _workflow_id(request: Request) -> str:
 
 # --- handlers (one per operationId) ----------------------------------------------------------
 
-async def _write_request(request: Request, tenant: Tenant, workflow_id: str | None) -> WriteRequest:
+async def _write_request(request: Request, tenant: Tenant, raw: bytes, workflow_id: str | None) -> WriteRequest:
     # a parameter this release's handler does not read is a substitution parameter (releases.FEATURES)
     release = _backend(tenant).release
     consumed = release.create_params()
@@ -196,7 +207,6 @@ async def _write_request(request: Request, tenant: Tenant, workflow_id: str | No
     wait = _time(request, "wait_for_completion_timeout") if release.wait_for_completion_timeout else None
     validation = request.query_params.get("validation", "all")
     params = {k: v for k, v in request.query_params.items() if k not in consumed and k not in RESPONSE_PARAMS}
-    raw = await _raw_body(request, tenant)
     body = _decode(raw, request)
     return WriteRequest(body=body, raw_body=raw, body_is_yaml="yaml" in request.headers.get("content-type", "").lower(),
                         workflow_id=workflow_id, provision=provision, reprovision=reprovision,
@@ -206,80 +216,159 @@ async def _write_request(request: Request, tenant: Tenant, workflow_id: str | No
 
 
 async def create_workflow(request: Request, tenant: Tenant) -> Response:
-    req = await _write_request(request, tenant, None)
-    body, status = await _backend(tenant).create_workflow(req)
+    raw = await _raw_body(request, tenant)
+    # RestCreateWorkflowAction.java:88 reads `workflow_id` with request.param(): the query string counts
+    # too, so POST ?workflow_id=X is an update of X (the transport action branches on it alone, :273)
+    workflow_id = request.query_params.get("workflow_id")
+    req = await _write_request(request, tenant, raw, workflow_id)
+    backend = _backend(tenant)
+    try:
+        if workflow_id is not None:
+            body, status = await backend.update_workflow(req)
+        else:
+            body, status = await backend.create_workflow(req)
+    except FlowError as exc:
+        raise _unread_body(exc, request, raw) from None
     return _respond(request, body, status)
 
 
 async def update_workflow(request: Request, tenant: Tenant) -> Response:
+    raw = await _raw_body(request, tenant)
     workflow_id = _workflow_id(request)
-    req = await _write_request(request, tenant, workflow_id)
-    body, status = await _backend(tenant).update_workflow(req)
+    req = await _write_request(request, tenant, raw, workflow_id)
+    try:
+        body, status = await _backend(tenant).update_workflow(req)
+    except FlowError as exc:
+        raise _unread_body(exc, request, raw) from None
     return _respond(request, body, status)
 
 
 async def get_workflow(request: Request, tenant: Tenant) -> Response:
+    raw = await _raw_body(request, tenant)
     workflow_id = _workflow_id(request)
+    _no_head(request, ["GET", "PUT", "DELETE"])
     _reject_unconsumed(request, ("workflow_id",))
-    return _respond(request, _backend(tenant).get_workflow(workflow_id))
+    try:
+        return _respond(request, _backend(tenant).get_workflow(workflow_id))
+    except FlowError as exc:
+        raise _unread_body(exc, request, raw) from None
+
+
+def _clear_status(request: Request) -> bool | None:
+    """DeleteWorkflowTransportAction.java:105 `Booleans.parseBoolean(value, false)`: empty is false; None
+    for anything but true/false, which the transport action fails on (after its index check)."""
+    raw = request.query_params.get("clear_status")
+    if not raw:
+        return False
+    return {"true": True, "false": False}.get(raw)
 
 
 async def delete_workflow(request: Request, tenant: Tenant) -> Response:
+    raw = await _raw_body(request, tenant)
     workflow_id = _workflow_id(request)
-    clear_status = _bool(request, "clear_status")
+    clear_status = _clear_status(request)
     _reject_unconsumed(request, ("workflow_id", "clear_status"))
-    return _respond(request, _backend(tenant).delete_workflow(workflow_id, clear_status))
+    try:
+        return _respond(request, _backend(tenant).delete_workflow(workflow_id, clear_status))
+    except FlowError as exc:
+        raise _unread_body(exc, request, raw) from None
+
+
+def _provision_params(request: Request, raw: bytes) -> dict[str, str]:
+    """RestProvisionWorkflowAction.parseParamsAndContent (:124-150): every query parameter but the path's
+    workflow_id, then the body's string fields; a key in both is a duplicate."""
+    params = {k: v for k, v in request.query_params.items() if k != "workflow_id"}
+    if not raw:
+        return params
+    if "json" in request.headers.get("content-type", "").lower():
+        token = core_errors.first_token(raw)
+        if token is None:
+            raise errors.body_parsing_failed()  # the first nextToken() throws an IOException
+        if token[0] != "START_OBJECT":
+            # ensureExpectedToken throws a ParsingException, which escapes the IOException catch
+            raise core_errors.unexpected_token("START_OBJECT", *token)
+    body = _decode(raw, request)
+    if body is MALFORMED or not isinstance(body, dict):
+        raise errors.body_parsing_failed()
+    for key, value in body.items():
+        if key in params:  # checked before the value's type (:137-142)
+            raise errors.duplicate_key(key)
+        if not isinstance(value, str):
+            raise errors.body_fields_must_be_strings()
+        params[key] = value
+    return params
 
 
 async def provision_workflow(request: Request, tenant: Tenant) -> Response:
+    raw = await _raw_body(request, tenant)
     workflow_id = str(request.path_params["workflow_id"])
     timed = _backend(tenant).release.wait_for_completion_timeout  # before 2.19 it is one more substitution param
     wait = _time(request, "wait_for_completion_timeout") if timed else None
-    consumed = ("workflow_id", "wait_for_completion_timeout") if timed else ("workflow_id",)
-    params = {k: v for k, v in request.query_params.items() if k not in consumed and k not in RESPONSE_PARAMS}
-    raw = await _raw_body(request, tenant)
-    body = _decode(raw, request)
-    # §3.4: a body that is not a JSON object (including a literal `null`) fails to parse
-    if body is MALFORMED or (raw.strip() and not isinstance(body, dict)):
-        raise errors.body_parsing_failed()
-    for key, value in (body or {}).items():
-        if not isinstance(value, str):
-            raise errors.body_fields_must_be_strings()
-        if key in params:
-            raise errors.duplicate_key(key)
-        params[key] = value
+    params = _provision_params(request, raw)
+    for key in (("wait_for_completion_timeout",) if timed else ()) + RESPONSE_PARAMS:
+        if key in request.query_params:
+            params.pop(key, None)
     result, status = await _backend(tenant).provision_workflow(workflow_id, params, wait,
                                                                request.headers.get(TENANT_ID_HEADER))
     return _respond(request, result, status)
 
 
 async def deprovision_workflow(request: Request, tenant: Tenant) -> Response:
+    body = await _raw_body(request, tenant)
     workflow_id = str(request.path_params["workflow_id"])
     has_allow_delete = _backend(tenant).release.allow_delete  # 2.16+ (releases.FEATURES)
     raw = request.query_params.get("allow_delete") if has_allow_delete else None
     _reject_unconsumed(request, ("workflow_id", "allow_delete") if has_allow_delete else ("workflow_id",))
     allow = {p.strip() for p in raw.split(",") if p.strip()} if raw else set()
-    result = await _backend(tenant).deprovision_workflow(workflow_id, allow, request.headers.get(TENANT_ID_HEADER))
+    try:
+        result = await _backend(tenant).deprovision_workflow(workflow_id, allow,
+                                                             request.headers.get(TENANT_ID_HEADER))
+    except FlowError as exc:
+        raise _unread_body(exc, request, body) from None
     return _respond(request, result)
 
 
 async def get_workflow_status(request: Request, tenant: Tenant) -> Response:
+    raw = await _raw_body(request, tenant)
     workflow_id = str(request.path_params["workflow_id"])
+    _no_head(request, ["GET"])
     all_fields = _bool(request, "all")
     _reject_unconsumed(request, ("workflow_id", "all"))
-    return _respond(request, _backend(tenant).get_workflow_status(workflow_id, all_fields))
+    try:
+        return _respond(request, _backend(tenant).get_workflow_status(workflow_id, all_fields))
+    except FlowError as exc:
+        raise _unread_body(exc, request, raw) from None
+
+
+def _step_names(raw: str | None) -> list[str] | None:
+    """GetWorkflowStepTransportAction.java:59-61: `Strings.splitStringByCommaToArray`, i.e. Java's
+    String.split(","): no trimming, inner and leading empties kept, trailing empties dropped."""
+    if not raw:
+        return None  # absent or empty: every step
+    names = raw.split(",")
+    while names and names[-1] == "":
+        names.pop()
+    return names or None
 
 
 async def get_workflow_steps(request: Request, tenant: Tenant) -> Response:
+    raw_body = await _raw_body(request, tenant)
+    _no_head(request, ["GET"])
     raw = request.query_params.get("workflow_step")
     _reject_unconsumed(request, ("workflow_step",))
-    names = [n.strip() for n in raw.split(",") if n.strip()] if raw is not None else None
-    return _respond(request, _backend(tenant).get_workflow_steps(names))
+    try:
+        return _respond(request, _backend(tenant).get_workflow_steps(_step_names(raw)))
+    except FlowError as exc:
+        raise _unread_body(exc, request, raw_body) from None
 
 
 async def _search_body(request: Request, tenant: Tenant) -> dict[str, Any]:
-    _reject_unconsumed(request, ("source", "source_content_type"))
     raw = await _raw_body(request, tenant)
+    _no_head(request, ["GET", "POST"])
+    _reject_unconsumed(request, ("source", "source_content_type"))
+    if not tenant.settings.flow_enabled:
+        # AbstractSearchWorkflowAction.java:78-86 answers before it reads the content
+        raise _unread_body(errors.disabled(), request, raw)
     if not raw.strip():
         source = request.query_params.get("source")
         if source is None:

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from emulator.opensearch_flow.cluster import Cluster, ClusterError
+from emulator.opensearch_flow.core_errors import time_value_string
 
 ML = ("opensearch-ml",)
 # §9: these delete steps are hidden from `_steps` and rejected in templates with 403 (§5 check 2)
@@ -100,7 +101,8 @@ def _register(kind: str) -> Run:
         group = ctx.inputs.get("model_group_id")
         mid = ctx.cluster.register_model(ctx.new_id(), str(ctx.inputs["name"]), kind,
                                          None if connector is None else str(connector),
-                                         None if group is None else str(group))
+                                         None if group is None else str(group),
+                                         has_interface=ctx.inputs.get("interface") is not None)
         if _truthy(ctx.inputs.get("deploy")):
             ctx.cluster.deploy_model(mid)
         status = "CREATED" if kind == "remote" else "COMPLETED"
@@ -292,7 +294,8 @@ def step_json(spec: StepSpec) -> dict[str, Any]:
     out: dict[str, Any] = {"inputs": list(spec.inputs), "outputs": list(spec.outputs),
                            "required_plugins": list(spec.plugins)}
     if spec.timeout_s is not None:
-        out["timeout"] = f"{int(spec.timeout_s)}s"
+        # WorkflowStepValidator prints TimeValue.toString(): 60s reads "1m" (core_errors.time_value_string)
+        out["timeout"] = time_value_string(spec.timeout_s)
     return out
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -158,9 +159,37 @@ def _user_input(key: str, v: Any) -> Any:
             return [_text(x) for x in v]
         if not all(isinstance(x, dict) for x in v):
             raise errors.template_content_invalid()
-        return [{str(k): (_string_map(x) if isinstance(x, dict) else _text(x)) for k, x in item.items()}
-                for item in v]
+        return [{str(k): _object_map_value(x) for k, x in item.items()} for item in v]
     raise errors.node_unknown_field(key)
+
+
+def _object_map_value(x: Any) -> Any:
+    """One value of `ParseUtils.parseStringToObjectMap` (ParseUtils.java:199-226), which parses each object
+    of an array in user_inputs: objects become string maps, arrays become their Java `List.toString()`
+    with numbers bare and everything else quoted; `parser.text()` on a nested array, object or null
+    throws, which Template.parse reports as invalid content."""
+    if isinstance(x, dict):
+        return _string_map(x)
+    if isinstance(x, list):
+        parts = []
+        for e in x:
+            if isinstance(e, (bool, str)):
+                parts.append(f'"{_text(e)}"')
+            elif isinstance(e, (int, float)):
+                parts.append(str(e) if isinstance(e, int) else _java_double(e))
+            else:
+                raise errors.template_content_invalid()
+        return "[" + ", ".join(parts) + "]"
+    return _text(x)
+
+
+def _java_double(x: float) -> str:
+    """`String.valueOf(double)`: plain between 1e-3 and 1e7, else computerized scientific notation."""
+    if x == 0 or 1e-3 <= abs(x) < 1e7:
+        return repr(x)
+    sign, digits, exponent = Decimal(repr(x)).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}E{int(exponent) + len(text) - 1}"
 
 
 def _string_map_value(x: Any) -> str:

@@ -36,7 +36,7 @@ def test_create_workflow_rest_level_messages_3_1(flow: FlowApi) -> None:
     assert err(flow.create(t, wait_for_completion_timeout="1s")) == e(
         400, "Request parameter 'wait_for_completion_timeout' is not allowed unless the 'provision' or 'reprovision' "
              "parameter is set to true.")
-    assert err(flow.create({}, use_case="no_such_case")) == e(
+    assert err(flow.request("POST", BASE, params={"use_case": "no_such_case"})) == e(
         400, "Unable to find substitution ready file for use case: no_such_case")
     r = flow.request("POST", BASE, content=b"{broken", headers={"content-type": "application/json"})
     assert err(r) == e(400, "IOException: template content invalid for specified Content-Type.")

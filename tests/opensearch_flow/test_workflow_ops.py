@@ -128,10 +128,10 @@ def test_get_workflow_steps_all_and_filtered(flow: FlowApi) -> None:
     assert set(steps) == set(STEPS) - {"delete_index", "delete_ingest_pipeline", "delete_search_pipeline"}
     assert steps["create_connector"] == {
         "inputs": ["name", "description", "version", "protocol", "parameters", "credential", "actions"],
-        "outputs": ["connector_id"], "required_plugins": ["opensearch-ml"], "timeout": "60s"}
+        "outputs": ["connector_id"], "required_plugins": ["opensearch-ml"], "timeout": "1m"}
     assert steps["create_index"] == {"inputs": ["index_name", "configurations"], "outputs": ["index_name"],
                                      "required_plugins": []}
-    assert steps["register_local_pretrained_model"]["timeout"] == "60s"
+    assert steps["register_local_pretrained_model"]["timeout"] == "1m"  # TimeValue.toString()
     r = flow.request("GET", f"{BASE}/_steps", params={"workflow_step": "deploy_model,register_agent"})
     assert r.json() == {"deploy_model": {"inputs": ["model_id"], "outputs": ["model_id"],
                                          "required_plugins": ["opensearch-ml"], "timeout": "15s"},
