@@ -42,12 +42,15 @@ FLOW = "/_plugins/_flow_framework/workflow"
 NOOP_TEMPLATE = {"name": "noop", "workflows": {"provision": {"nodes": [{"id": "n1", "type": "noop"}]}}}
 
 
-def test_provision_workflow_null_body_is_request_body_parsing_failed(api: TestClient) -> None:
-    # a literal JSON `null` is a body that is not an object (§3.4), not an absent body
+def test_provision_workflow_null_body_is_core_parsing_exception(api: TestClient) -> None:
+    # a literal JSON `null` is a body that is not an object, not an absent body: ensureExpectedToken throws a
+    # ParsingException that RestProvisionWorkflowAction's IOException catch does not see (:133-147)
     workflow_id = api.post(FLOW, json=NOOP_TEMPLATE).json()["workflow_id"]
     r = api.post(f"{FLOW}/{workflow_id}/_provision", content=b"null", headers={"content-type": "application/json"})
     assert r.status_code == 400
-    assert r.json() == {"error": "Request body parsing failed"}
+    reason = "Failed to parse object: expecting token of type [START_OBJECT] but found [VALUE_NULL]"
+    cause = {"type": "parsing_exception", "reason": reason, "line": 1, "col": 1}
+    assert r.json() == {"error": {"root_cause": [cause], **cause}, "status": 400}
 
 
 @pytest.mark.parametrize("key", ["from", "size"])
