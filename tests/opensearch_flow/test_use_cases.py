@@ -139,7 +139,8 @@ def test_create_workflow_use_case_values_as_the_plugin_prints_them(flow: FlowApi
 
 def test_create_workflow_unknown_use_case(flow: FlowApi) -> None:
     for name in ("no_such_case", ""):
-        r = flow.request("POST", BASE, params={"use_case": name}, json={})
+        # no body: with one, BaseRestHandler rejects the content the action never read (test_core_rest_conventions)
+        r = flow.request("POST", BASE, params={"use_case": name})
         assert (r.status_code, r.json()) == (400, {"error": f"Unable to find substitution ready file for use case: {name}"})
 
 
@@ -159,7 +160,7 @@ def test_create_workflow_use_cases_per_release(version: str, present: list[str],
         r = flow.request("POST", BASE, params={"use_case": name, "validation": "none"}, json=ALL_PARAMS)
         assert r.status_code == 201, (name, r.text)
     for name in absent:
-        r = flow.request("POST", BASE, params={"use_case": name}, json=ALL_PARAMS)
+        r = flow.request("POST", BASE, params={"use_case": name})
         assert (r.status_code, r.json()) == (400, {"error": f"Unable to find substitution ready file for use case: {name}"})
 
 
