@@ -12,7 +12,7 @@ WORKERS ?= auto
 # make's command line (`make serve PORT=9300`); unset, the emulator's own defaults apply
 SERVE_ARGS := $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT)) $(if $(GRPC_PORT),--grpc-port $(GRPC_PORT))
 
-.PHONY: serve test lint typecheck fuzz load bench soak dist clean
+.PHONY: serve test lint typecheck fuzz load bench soak dist clean browser
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 serve: $(SERVE_STAMP)
 	$(BIN)/workflow-emulator serve $(SERVE_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n $(WORKERS) -q -p no:randomly
 
 # the wheel and sdist (both carry the OpenAPI contracts) under dist/
@@ -38,6 +38,16 @@ dist: $(STAMP)
 	rm -rf dist build
 	$(BIN)/python -m build --outdir dist . >/dev/null
 	@ls dist
+
+# The dashboard's browser tests (tests/ui) drive Debian's Chromium through Playwright, never a downloaded
+# browser: install it when missing and we may (root with apt-get); otherwise those tests skip (fail in CI).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "note: $(CHROMIUM) is missing (apt-get install chromium); the dashboard's browser tests will skip"; fi; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check emulator tests contracts loadtests

@@ -30,10 +30,12 @@ def _mounts(emulator: Emulator) -> list[ApiMount]:
     from emulator.core.admin import install as install_admin
     from emulator.core.contracts import install as install_contracts
     from emulator.opensearch_flow.routes import install as install_flow
+    from emulator.ui.serve import install as install_ui
 
     # the Clarifai gRPC door (no HTTP routes) comes after the REST install that registers the backend
     return [install_flow(emulator), install_clarifai(emulator), install_clarifai_grpc(emulator),
-            install_admin(emulator), install_contracts(emulator), install_control_journal(emulator.control_journal)]
+            install_admin(emulator), install_contracts(emulator), install_control_journal(emulator.control_journal),
+            install_ui()]
 
 
 def create_app(settings: Settings | None = None, emulator: Emulator | None = None) -> EmulatorApp:

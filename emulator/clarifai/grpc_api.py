@@ -16,7 +16,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import grpc
@@ -27,7 +27,7 @@ from google.protobuf.message import DecodeError, Message
 from emulator.clarifai import errors, proto_render, wire
 from emulator.clarifai.backend import CallContext, ClarifaiBackend
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
-from emulator.core.faults import FaultRuleError, latency_seconds, parse_header_rules, request_rules
+from emulator.core.faults import FaultRuleError, fired_log, latency_seconds, parse_header_rules, request_rules
 from emulator.core.http import FAULT_HEADER, ApiMount
 from emulator.core.journal import redact, redact_headers
 
@@ -101,7 +101,8 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         request_dict: dict[str, Any] | None = None
         fired: dict[str, Any] | None = None
         response: Message | None = None
-        token = None
+        token = log_token = None
+        log: list[str] = []
         status = 0  # what the journal shows when the call never answers (drop, abort)
         try:
             header = metadata.get(FAULT_HEADER)
@@ -122,14 +123,17 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
                 return response
             request_dict = wire.request_from_message(request)
             if tenant.faults.active:
+                log_token = fired_log.set(log := [])
                 fired = tenant.faults.http(api=API, operation=operation_name(rpc), method="POST",
                                            path=rpc_path(rpc), tenant=tenant.name)
             response, status = await self._run(rpc, request_dict, response_cls, tenant, metadata, fired, context)
             return response
         finally:
+            if log_token is not None:
+                fired_log.reset(log_token)
             if token is not None:
                 request_rules.reset(token)
-            self._journal(rpc, tenant, metadata, request_dict, status, fired, started, response)
+            self._journal(rpc, tenant, metadata, request_dict, status, fired, started, response, log)
 
     async def _run(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message], tenant: Tenant,
                    metadata: dict[str, str], fired: dict[str, Any] | None,
@@ -188,7 +192,8 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         return message
 
     def _journal(self, rpc: str, tenant: Tenant, metadata: dict[str, str], request_dict: dict[str, Any] | None,
-                 status: int, fired: dict[str, Any] | None, started: float, response: Message | None) -> None:
+                 status: int, fired: dict[str, Any] | None, started: float, response: Message | None,
+                 log: list[str]) -> None:
         error: str | None = None
         code: int | None = None
         st = getattr(response, "status", None)
@@ -197,14 +202,19 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
             error, code = str(fired.get("message", "Injected fault")), fired.get("code")
         elif st is not None and st.code != errors.SUCCESS.code:
             error, code = st.description or None, st.code or None
-        tenant.journal.record(
+        size = response.ByteSize() if response is not None else None
+        entry = tenant.journal.record(
             time_ms=tenant.clock.now_ms(), api=API, operation=operation_name(rpc), method="POST",
             path=rpc_path(rpc), query="", status=status,
             duration_ms=round((time.perf_counter() - started) * 1000, 3), error=error, code=code,
-            fault=fired.get("rule") if fired else None,
+            fault=fired.get("rule") if fired else (log[0] if log else None),
             request=redact(request_dict) if request_dict is not None else None,
-            headers=redact_headers(metadata), transport="grpc",
-            response_bytes=response.ByteSize() if response is not None else None)
+            headers=redact_headers(metadata), transport="grpc", response_bytes=size,
+            extra={"faults": list(log)} if log else {})
+        if response is not None:
+            # rendered as JSON only if someone opens it in the dashboard (core/journal.py)
+            tenant.journal.keep_response(entry, (), partial(
+                json_format.MessageToDict, response, preserving_proto_field_name=True), size or 0)
 
 
 def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:

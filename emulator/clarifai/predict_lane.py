@@ -184,9 +184,10 @@ async def _answer(t: Template, tenant: Tenant, backend: ClarifaiBackend, scope: 
     if len(body) != t.length:  # cannot happen while ids and times keep their widths; stay correct anyway
         raise RuntimeError(f"predict lane: answer of {len(body)} bytes, template says {t.length}")
     if not suppressed.get():
-        tenant.journal.add(Entry(0, int(now * 1000), "clarifai", t.operation, "POST", t.path, t.status,
-                                 round((time.perf_counter() - started) * 1000, 3), t.query, t.error, t.code, None,
-                                 t.request, scope_kept_headers(scope), t.length))
+        entry = tenant.journal.add(Entry(0, int(now * 1000), "clarifai", t.operation, "POST", t.path, t.status,
+                                         round((time.perf_counter() - started) * 1000, 3), t.query, t.error, t.code,
+                                         None, t.request, scope_kept_headers(scope), t.length))
+        tenant.journal.keep_response(entry, t.start.get("headers"), body)
     await send(t.start)
     await send({"type": "http.response.body", "body": body})
 

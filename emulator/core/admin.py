@@ -258,6 +258,16 @@ def install(emulator: Emulator) -> ApiMount:
         return {"entries": [e.to_json() for e in entries], "total": len(j), "cap": j.cap,
                 "dropped": j.dropped}
 
+    async def get_journal_entry(request: Request) -> Any:
+        j = tenant_of(request).journal
+        raw = request.path_params["seq"]
+        entry = j.entry(int(raw)) if raw.isdigit() and len(raw) < 19 else None
+        if entry is None:
+            raise AdminError(404, f"no journal entry {raw!r} (the journal keeps the newest {j.cap})")
+        kept = j.response(entry.seq)
+        response = None if kept is None else {"headers": kept[0], "body": kept[1], "truncated": kept[2]}
+        return {**entry.to_json(), "response": response}
+
     async def clear_journal(request: Request) -> Any:
         return {"deleted": tenant_of(request).journal.clear()}
 
@@ -285,6 +295,7 @@ def install(emulator: Emulator) -> ApiMount:
         admin_route("/faults/{fault_id}", "DELETE", "delete_fault", delete_fault),
         admin_route("/journal", "GET", "get_journal", get_journal),
         admin_route("/journal", "DELETE", "clear_journal", clear_journal),
+        admin_route("/journal/{seq}", "GET", "get_journal_entry", get_journal_entry),
         admin_route("/state", "GET", "get_state", get_state),
         admin_route("/coverage", "GET", "get_coverage", get_coverage),
         *clarifai_routes(admin_route, tenant_of, json_body, AdminError),

@@ -117,8 +117,13 @@ class ManualClock:
         await self.settle()
         return self._now
 
+    def timers(self, limit: int = 20) -> list[int]:
+        """Deadlines (epoch ms) of the earliest pending sleepers, soonest first."""
+        return [int(d * 1000) for d, _, f in heapq.nsmallest(limit, self._heap) if not f.done()]
+
     def describe(self) -> dict[str, object]:
-        return {"mode": self.mode, "now_ms": self.now_ms(), "pending_sleepers": self.pending}
+        return {"mode": self.mode, "now_ms": self.now_ms(), "pending_sleepers": self.pending,
+                "next_timers_ms": self.timers()}
 
 
 def make_clock(mode: str, scale: float = 1.0, start: float | None = None) -> Clock:

@@ -39,6 +39,7 @@ MATCH_KEYS = {"api", "operation", "method", "path", "tenant", "step_type", "node
 RULE_KEYS = {"id", "on", "match", "effect", "effects", "count", "times", "probability", "seed"}
 LATENCY_DISTRIBUTIONS = {"fixed", "uniform", "lognormal"}
 APIS = {"flow", "clarifai"}
+FIRED_LOG_CAP = 64
 
 
 class FaultRuleError(ValueError):
@@ -192,6 +193,9 @@ def parse_header_rules(text: str) -> tuple[FaultRule, ...]:
 # Rules sent with one request (x-emulator-fault); contextvars follow the request into the
 # background tasks it spawns, so a one-off step fault also reaches asynchronous provisioning.
 request_rules: contextvars.ContextVar[tuple[FaultRule, ...]] = contextvars.ContextVar("request_rules", default=())
+# While a list: the ids of the rules that fire for the current request at any hook (set by the
+# operation wrapper only while the tenant has rules), so the journal names a node or step fault too.
+fired_log: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("faults_fired_log", default=None)
 # Set while the control plane replays seed requests: seeding must not trip the tenant's faults.
 suspended: contextvars.ContextVar[bool] = contextvars.ContextVar("faults_suspended", default=False)
 
@@ -240,7 +244,12 @@ class FaultSet:
                 continue
             eff = rule.try_fire(attrs)
             if eff is not None:
-                return None if eff.get("type") == "pass" else {**eff, "rule": rule.id}
+                if eff.get("type") == "pass":
+                    return None
+                log = fired_log.get()
+                if log is not None and len(log) < FIRED_LOG_CAP:
+                    log.append(rule.id)
+                return {**eff, "rule": rule.id}
         return None
 
     @property

@@ -46,3 +46,22 @@ def stable_topological_order(nodes: Sequence[str], edges: Iterable[tuple[str, st
     if all(pos[s] < pos[d] for s, d in edge_list):
         return list(nodes)
     return topological_order(nodes, edge_list)
+
+
+def layers(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Column of each node for a left-to-right drawing: 0 for roots, else one more than its
+    deepest predecessor (longest path), walked in topological order. Edges naming unknown nodes
+    are ignored; a graph with a cycle (which neither API stores) falls back to list order."""
+    known = set(nodes)
+    pairs = [(s, d) for s, d in edges if s in known and d in known and s != d]
+    try:
+        order = topological_order(list(dict.fromkeys(nodes)), pairs)
+    except CycleError:
+        return {n: i for i, n in enumerate(dict.fromkeys(nodes))}
+    preds: dict[str, list[str]] = {n: [] for n in order}
+    for s, d in pairs:
+        preds[d].append(s)
+    out: dict[str, int] = {}
+    for n in order:
+        out[n] = max((out[p] + 1 for p in preds[n]), default=0)
+    return out

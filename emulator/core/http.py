@@ -18,7 +18,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope
 
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
-from emulator.core.faults import FaultRuleError, latency_seconds, parse_header_rules, request_rules
+from emulator.core.faults import FaultRuleError, fired_log, latency_seconds, parse_header_rules, request_rules
 from emulator.core.journal import kept_headers, may_hold_secrets, redact
 
 FAULT_HEADER = "x-emulator-fault"
@@ -145,7 +145,8 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
         started = time.perf_counter()
         emu: Emulator = request.app.state.emulator
         tenant = emu.tenant(header(request, TENANT_HEADER))
-        token = None
+        token = log_token = None
+        log: list[str] | None = None
         fired: dict[str, Any] | None = None
         error: str | None = None
         code: int | None = None
@@ -159,6 +160,8 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
                 token = request_rules.set(rules)
             faults = tenant.faults
             if faults.active:
+                log = []
+                log_token = fired_log.set(log)
                 fired = faults.http(api=api.name, operation=op, method=request.method,
                                     path=_path_query(request)[0], tenant=tenant.name)
             try:
@@ -178,6 +181,8 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
             response = api.render_error(exc, request)
             error, code = api.outcome(exc)
         finally:
+            if log_token is not None:
+                fired_log.reset(log_token)
             if token is not None:
                 request_rules.reset(token)
         if error is None and fired is not None and fired["type"] == "error":
@@ -187,13 +192,16 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
         if error is None:
             st = request.scope.get("state") or {}
             error, code = st.get("outcome_error"), st.get("outcome_code")
-        tenant.journal.record(
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        body = getattr(response, "body", b"") or b""
+        entry = tenant.journal.record(
             time_ms=tenant.clock.now_ms(), api=api.name, operation=op, method=request.method,
             path=req_path, query=req_query, status=response.status_code,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3), error=error, code=code,
-            fault=fired.get("rule") if fired else None,
+            duration_ms=duration_ms, error=error, code=code,
+            fault=fired.get("rule") if fired else (log[0] if log else None),
             request=_request_summary(request), headers=scope_kept_headers(request.scope),
-            response_bytes=len(getattr(response, "body", b"") or b""))
+            response_bytes=len(body), extra=_fault_extra(request, log, duration_ms) if log else {})
+        tenant.journal.keep_response(entry, response.raw_headers, bytes(body))
         return response
 
     endpoint.__name__ = name
@@ -234,7 +242,11 @@ async def _run(api: ApiBinding, handler: Handler, request: Request, tenant: Tena
         return await handler(request, tenant)
     kind = fired["type"]
     if kind == "latency":
-        await tenant.clock.sleep(latency_seconds(fired, tenant.ids.random()))
+        seconds = latency_seconds(fired, tenant.ids.random())
+        slept = time.perf_counter()
+        await tenant.clock.sleep(seconds)
+        st = request.scope.setdefault("state", {})
+        st["injected_ms"], st["injected_wall_ms"] = seconds * 1000, (time.perf_counter() - slept) * 1000
         return await handler(request, tenant)
     if kind == "error":
         headers = {str(k): str(v) for k, v in (fired.get("headers") or {}).items()}
@@ -252,6 +264,17 @@ async def _run(api: ApiBinding, handler: Handler, request: Request, tenant: Tena
         out = Response(cut, response.status_code, media_type=response.media_type)
         return out
     return await handler(request, tenant)
+
+
+def _fault_extra(request: Request, log: list[str], duration_ms: float) -> dict[str, Any]:
+    """The journal's fault facts: every rule that fired, and the latency split (injected latency on
+    the tenant clock vs the rest of the request's wall time)."""
+    st = request.scope.get("state") or {}
+    out: dict[str, Any] = {"faults": list(log)}
+    if "injected_ms" in st:
+        out["injected_ms"] = round(st["injected_ms"], 3)
+        out["emulator_ms"] = round(max(0.0, duration_ms - st["injected_wall_ms"]), 3)
+    return out
 
 
 def _request_summary(request: Request) -> Any:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import contextvars
 import itertools
 import re
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import orjson
 
 REDACTED = "<redacted>"
 # Flow templates carry secrets in `credential` maps (reference/opensearch-flow-framework.md §4.3);
@@ -23,6 +25,11 @@ SECRET_KEYS = frozenset({"credential", "credentials", "authorization", "api_key"
 KEPT_HEADERS = ("authorization", "content-type", "user-agent", "x-emulator-fault",
                 "x-clarifai-request-id-prefix", "x-clarifai-grpc-client", "x-opaque-id")
 OUTCOME_CAP = 10_000
+# The newest answers are kept as they were sent, for the dashboard's request view: bounded in count
+# and bytes, and by reference (no copy on the request path; redacted when read).
+RESPONSES_KEPT = 256
+RESPONSE_BYTES_KEPT = 16 * 1024 * 1024
+RESPONSE_BODY_CAP = 256 * 1024
 
 # While a list: the entries the current task records (per task: concurrent requests do not see
 # each other's), for a caller that needs its own request's entry (clarifai/predict_lane.py)
@@ -138,6 +145,9 @@ class Journal:
         self.dropped = 0  # entries pushed out of the ring buffer
         # the access log, when it is on (core/access_log.py): sees every entry as it is added
         self.sink: Callable[[Entry], None] | None = None
+        # seq -> (raw response headers, body): the newest answers (RESPONSES_KEPT, RESPONSE_BYTES_KEPT)
+        self._responses: OrderedDict[int, tuple[Any, bytes | Callable[[], Any], int]] = OrderedDict()
+        self._response_bytes = 0
 
     def record(self, **kw: Any) -> Entry | None:
         if suppressed.get():
@@ -160,8 +170,54 @@ class Journal:
             self.sink(e)
         return e
 
+    def keep_response(self, e: Entry | None, raw_headers: Any, body: bytes | Callable[[], Any],
+                      size: int = 0) -> None:
+        """Keep an entry's answer while it is among the newest. `raw_headers`: header pairs; `body`:
+        the bytes sent, or (gRPC) a function rendering the answer as JSON when asked, `size` bytes."""
+        if e is None:
+            return
+        if isinstance(body, bytes):
+            if len(body) > RESPONSE_BODY_CAP:
+                body = body[:RESPONSE_BODY_CAP]
+            size = len(body)
+        self._responses[e.seq] = (raw_headers, body, size)
+        self._response_bytes += size
+        while len(self._responses) > RESPONSES_KEPT or self._response_bytes > RESPONSE_BYTES_KEPT:
+            _, (_, _, old) = self._responses.popitem(last=False)
+            self._response_bytes -= old
+
+    def entry(self, seq: int) -> Entry | None:
+        for e in reversed(self._entries):
+            if e.seq == seq:
+                return e
+            if e.seq < seq:
+                break
+        return None
+
+    def response(self, seq: int) -> tuple[dict[str, str], Any, bool] | None:
+        """A kept answer, redacted: (headers, body as JSON or text, truncated?)."""
+        kept = self._responses.get(seq)
+        if kept is None:
+            return None
+        raw_headers, body, size = kept
+        headers: dict[str, str] = {}
+        for k, v in raw_headers or ():
+            key = (k.decode("latin-1") if isinstance(k, bytes) else str(k)).lower()
+            value = v.decode("latin-1") if isinstance(v, bytes) else str(v)
+            headers[key] = REDACTED if key in SECRET_KEYS or key == "set-cookie" else value
+        content: Any
+        if not isinstance(body, bytes):
+            return headers, redact(body()), False
+        try:
+            content = redact(orjson.loads(body)) if body else None
+        except orjson.JSONDecodeError:
+            content = body.decode("utf-8", "replace")
+        return headers, content, size >= RESPONSE_BODY_CAP
+
     def clear(self) -> int:
         n = len(self._entries)
+        self._responses.clear()
+        self._response_bytes = 0
         self._entries.clear()
         self.outcomes.clear()
         self.dropped = 0

@@ -19,6 +19,7 @@ from emulator.opensearch_flow.sorter import validate_workflow
 from emulator.opensearch_flow.steps import DENY_LISTED, STEPS, step_json
 from emulator.opensearch_flow.template import parse_template, render_template
 from emulator.opensearch_flow.use_cases import find_use_case, parse_overrides, render_use_case
+from emulator.opensearch_flow.trace import FlowTrace
 
 UPDATE_FIELDS = ("name", "description", "use_case", "version", "ui_metadata")
 MALFORMED = object()  # a body that could not be decoded as JSON/YAML
@@ -54,6 +55,7 @@ class FlowBackend:
         self.runs: dict[str, ProvisionRun] = {}
         self.run_tenants: dict[str, str | None] = {}  # workflow id -> x-tenant-id of the running provision
         self.deprovisions: dict[str | None, int] = {}
+        self.trace = FlowTrace(lambda: tenant.clock.now_ms())  # node states and deprovision timelines
         # §2: before 3.0 provision answered 200 and create/update with provision 201
         self.legacy_2x = not self.release.accepted_202
 

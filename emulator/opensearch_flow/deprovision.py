@@ -30,10 +30,22 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 async def deprovision_workflow(backend: FlowBackend, workflow_id: str, allow_delete: set[str]) -> dict[str, Any]:
-    tenant = backend.tenant
     state = backend.state.get(workflow_id)
     if state is None:
         raise errors.deprovision_state_not_found(workflow_id)
+    call = backend.trace.deprovision_started(workflow_id, allow_delete)
+    try:
+        result = await _deprovision(backend, workflow_id, state, allow_delete, call)
+    except FlowError as exc:
+        backend.trace.deprovision_ended(call, exc.status, exc.message)
+        raise
+    backend.trace.deprovision_ended(call, 200)
+    return result
+
+
+async def _deprovision(backend: FlowBackend, workflow_id: str, state: dict[str, Any], allow_delete: set[str],
+                       call: dict[str, Any]) -> dict[str, Any]:
+    tenant, trace = backend.tenant, backend.trace
     to_delete: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     for entry in state.get("resources_created") or []:
@@ -49,20 +61,30 @@ async def deprovision_workflow(backend: FlowBackend, workflow_id: str, allow_del
             skipped.append(entry)
         else:
             to_delete.append(entry)
+    if skipped:
+        trace.event(call, "skipped", resources=[_label(e) for e in skipped], reason="requires allow_delete")
     remaining = list(reversed(to_delete))
+    passes = 0
     while remaining:
+        passes += 1
+        trace.event(call, "pass", n=passes, resources=[_label(e) for e in remaining])
         progressed = False
         failed: list[dict[str, Any]] = []
         for entry in remaining:
-            if await _undo(backend, workflow_id, entry):
+            error, fault = await _undo(backend, workflow_id, entry)
+            trace.event(call, "attempt", n=passes, resource=_label(entry), node_id=entry["workflow_step_id"],
+                        outcome="refused" if error else "deleted", error=error, fault=fault)
+            if error is None:
                 backend.remove_resource(workflow_id, entry)
                 progressed = True
+                trace.event(call, "pause", seconds=SUCCESS_PAUSE_S, reason="after a deletion")
                 await tenant.clock.sleep(SUCCESS_PAUSE_S)
             else:
                 failed.append(entry)
         remaining = failed
         if not remaining or not progressed:
             break
+        trace.event(call, "pause", seconds=PASS_PAUSE_S, reason="between passes")
         await tenant.clock.sleep(PASS_PAUSE_S)
     if not remaining and not skipped:
         if backend.templates.get(workflow_id) is not None:
@@ -76,8 +98,9 @@ async def deprovision_workflow(backend: FlowBackend, workflow_id: str, allow_del
     raise errors.deprovision_failed(_dedupe([_label(e) for e in remaining]), _dedupe([_label(e) for e in skipped]))
 
 
-async def _undo(backend: FlowBackend, workflow_id: str, entry: dict[str, Any]) -> bool:
-    """One deletion attempt; False keeps the entry for the next pass (§8 step 4)."""
+async def _undo(backend: FlowBackend, workflow_id: str, entry: dict[str, Any]) -> tuple[str | None, str | None]:
+    """One deletion attempt: (None, None) when deleted, else (why, the fault rule if one fired); a
+    refused entry is kept for the next pass (§8 step 4)."""
     tenant = backend.tenant
     spec = deprovision_step_for(entry["workflow_step_name"])
     assert spec is not None
@@ -88,12 +111,13 @@ async def _undo(backend: FlowBackend, workflow_id: str, entry: dict[str, Any]) -
     if delay > 0:
         await tenant.clock.sleep(delay)
     if effect is not None:
-        return False
+        return str(effect.get("message") or f"step_error injected by fault rule {effect.get('rule')}"), \
+            effect.get("rule")
     ctx = StepContext(cluster=backend.cluster, new_id=tenant.ids.opensearch_id,
                       inputs={entry["resource_type"]: entry["resource_id"]}, node_id=entry["workflow_step_id"],
                       workflow_id=workflow_id)
     try:
         STEPS[spec.name].run(ctx)
-    except (ClusterError, FlowError):
-        return False
-    return True
+    except (ClusterError, FlowError) as exc:
+        return exc.message, None
+    return None, None

@@ -19,6 +19,7 @@ from emulator.opensearch_flow.errors import FlowError, rest_status_name
 from emulator.opensearch_flow.models import Progress, State, resource_entry
 from emulator.opensearch_flow.sorter import parse_time_value, predecessors
 from emulator.opensearch_flow.steps import REGISTERS_MODEL, STEPS, StepContext, StepSpec
+from emulator.opensearch_flow.trace import CANCELLED, COMPLETED, FAILED, NOT_RUN, REUSED, RUNNING
 
 if TYPE_CHECKING:
     from emulator.opensearch_flow.backend import FlowBackend
@@ -134,6 +135,8 @@ class ProvisionRun:
             fut: asyncio.Future[dict[str, Any]] = loop.create_future()
             fut.add_done_callback(lambda f: None if f.cancelled() else f.exception())
             futures[node["id"]] = fut
+        trace = self.backend.trace
+        trace.provision_started(self.workflow_id, [n["id"] for n in self.order], self.reprovision)
         for node in self.order:
             self.tenant.spawn(self._node(node, futures))
         outcome = Outcome(True)
@@ -155,25 +158,36 @@ class ProvisionRun:
             self.backend.state.update(self.workflow_id, {"state": State.FAILED.value,
                                                          "provisioning_progress": Progress.FAILED.value,
                                                          "error": outcome.error, "provision_end_time": now})
+        trace.provision_ended(self.workflow_id)
         if not self.done.done():
             self.done.set_result(outcome)
         return outcome
 
     async def _node(self, node: dict[str, Any], futures: dict[str, asyncio.Future[dict[str, Any]]]) -> None:
         fut = futures[node["id"]]
+        trace, nid = self.backend.trace, node["id"]
+        started = False
         try:
-            for p in self.preds[node["id"]]:
+            for p in self.preds[nid]:
                 # a node whose predecessor failed fails with the same exception (§7)
                 self.outputs[p] = await asyncio.shield(futures[p])
+            started = True
+            trace.node(self.workflow_id, nid, REUSED if nid in self.replay else RUNNING)
             result = await self._execute(node)
         except asyncio.CancelledError:
+            trace.node(self.workflow_id, nid, CANCELLED)
             if not fut.done():
                 fut.cancel()
             raise
         except Exception as exc:  # noqa: BLE001
+            text = state_error_text(nid, exc, self.reprovision)[0]
+            trace.node(self.workflow_id, nid, FAILED if started else NOT_RUN,
+                       error=text if started else f"a predecessor failed: {text}")
             if not fut.done():
                 fut.set_exception(exc)
             return
+        if nid not in self.replay:
+            trace.node(self.workflow_id, nid, COMPLETED)
         self.outputs[node["id"]] = result
         if not fut.done():
             fut.set_result(result)
@@ -214,6 +228,7 @@ class ProvisionRun:
         if delay > 0:
             await self.tenant.clock.sleep(delay)
         if effect is not None:
+            self.backend.trace.node(self.workflow_id, node["id"], None, fault=effect.get("rule"))
             raise errors.step_exception(int(effect.get("status", 500)), str(effect.get("message") or spec.failure))
         ctx = StepContext(cluster=self.backend.cluster, new_id=self.tenant.ids.opensearch_id, inputs=inputs,
                           node_id=node["id"], workflow_id=self.workflow_id,

@@ -1,0 +1,62 @@
+"""The dashboard's read-only view of a tenant's Flow workflows: each template's provision graph laid
+out left to right, its state document, the node states of its latest run and its deprovision timelines.
+
+Served under the control plane (`GET /_emulator/flow/workflows`), so it follows its rules (tenant
+by header or `?tenant=`, never journaled or faulted). Templates are shown as the plugin renders
+them, with `credential` maps redacted.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.routing import Route
+
+from emulator.core.admin import admin_route, tenant_of
+from emulator.core.graph import layers
+from emulator.core.journal import redact
+from emulator.opensearch_flow.backend import FlowBackend
+from emulator.opensearch_flow.template import render_template
+
+SHOWN_CAP = 200  # newest workflows shown
+
+
+def graph(workflow: dict[str, Any]) -> dict[str, Any]:
+    """Nodes with their column (`layer`, by topological order) and row, and the edges."""
+    nodes = [n for n in workflow.get("nodes") or [] if isinstance(n, dict) and isinstance(n.get("id"), str)]
+    edges = [(str(e.get("source")), str(e.get("dest"))) for e in workflow.get("edges") or [] if isinstance(e, dict)]
+    cols = layers([n["id"] for n in nodes], edges)
+    rows: dict[int, int] = {}
+    out = []
+    for n in nodes:
+        col = cols.get(n["id"], 0)
+        out.append({"id": n["id"], "type": n.get("type"), "layer": col, "row": rows.get(col, 0),
+                    "user_inputs": redact(n.get("user_inputs") or {}),
+                    "previous_node_inputs": n.get("previous_node_inputs") or {}})
+        rows[col] = rows.get(col, 0) + 1
+    return {"nodes": out, "edges": [{"source": s, "dest": d} for s, d in edges]}
+
+
+def workflow_view(backend: FlowBackend, workflow_id: str) -> dict[str, Any]:
+    template = backend.templates.get(workflow_id)
+    state = backend.state.get(workflow_id) or {}
+    rendered = render_template(template) if template is not None else {}
+    provision = (rendered.get("workflows") or {}).get("provision") or {}
+    resources = state.get("resources_created") or []
+    return {"workflow_id": workflow_id, "name": rendered.get("name"), "use_case": rendered.get("use_case"),
+            "template_exists": template is not None,
+            "state": {k: state.get(k) for k in ("state", "provisioning_progress", "error", "provision_start_time",
+                                                 "provision_end_time")},
+            "resources_created": resources, "graph": graph(provision),
+            "workflows": sorted(rendered.get("workflows") or {}), **backend.trace.dump(workflow_id)}
+
+
+def routes() -> list[Route]:
+    async def list_flow_workflows(request: Request) -> Any:
+        tenant = tenant_of(request)
+        backend: FlowBackend = tenant.backend("flow")
+        ids = list(dict.fromkeys([*backend.templates.docs, *backend.state.docs]))[-SHOWN_CAP:]
+        return {"tenant": tenant.name, "now_ms": tenant.clock.now_ms(),
+                "workflows": [workflow_view(backend, wid) for wid in reversed(ids)]}
+
+    return [admin_route("/flow/workflows", "GET", "list_flow_workflows", list_flow_workflows)]

@@ -1,0 +1,1 @@
+"""The live dashboard served at /_emulator/ui (static files in `static/`, no build step)."""
