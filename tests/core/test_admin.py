@@ -98,7 +98,7 @@ def test_set_clock_switches_modes_and_advance_is_manual_only(client: TestClient)
     assert r.status_code == 409 and "switch it to manual" in r.json()["error"]
     assert client.put("/_emulator/clock", json={"mode": "real"}, headers=T1).json()["mode"] == "real"
     manual = client.put("/_emulator/clock", json={"mode": "manual", "now_ms": 1_000_000}, headers=T1).json()
-    assert manual == {"mode": "manual", "now_ms": 1_000_000, "pending_sleepers": 0}
+    assert manual == {"mode": "manual", "now_ms": 1_000_000, "pending_sleepers": 0, "next_timers_ms": []}
 
 
 @pytest.mark.parametrize("body, status, message", [
