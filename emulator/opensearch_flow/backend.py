@@ -18,8 +18,8 @@ from emulator.opensearch_flow.reprovision import plan_reprovision
 from emulator.opensearch_flow.sorter import validate_workflow
 from emulator.opensearch_flow.steps import DENY_LISTED, STEPS, step_json
 from emulator.opensearch_flow.template import parse_template, render_template
-from emulator.opensearch_flow.use_cases import find_use_case, parse_overrides, render_use_case
 from emulator.opensearch_flow.trace import FlowTrace
+from emulator.opensearch_flow.use_cases import find_use_case, parse_overrides, render_use_case
 
 UPDATE_FIELDS = ("name", "description", "use_case", "version", "ui_metadata")
 MALFORMED = object()  # a body that could not be decoded as JSON/YAML

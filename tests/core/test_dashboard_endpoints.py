@@ -121,3 +121,12 @@ def test_layers_put_each_node_after_its_deepest_predecessor() -> None:
     assert layers(["a", "b", "c", "d"], [("a", "b"), ("b", "c"), ("a", "c"), ("x", "d")]) == {
         "a": 0, "b": 1, "c": 2, "d": 0}
     assert layers(["a", "b"], [("a", "b"), ("b", "a")]) == {"a": 0, "b": 1}  # a cycle: list order
+
+
+def test_dashboard_polling_stays_out_of_the_control_journal(client: TestClient) -> None:
+    for path in ("/_emulator/ui", "/_emulator/ui/app.js", "/_emulator/flow/workflows", "/_emulator/clarifai/workflows",
+                 "/_emulator/tenants", "/_emulator/clock", "/_emulator/faults", "/_emulator/coverage"):
+        assert client.get(path).status_code == 200, path
+    client.post("/_emulator/clock/advance", json={"seconds": 1})
+    ops = [e["operation"] for e in client.get("/_emulator/control/journal").json()["entries"]]
+    assert ops == ["advance_clock"]
