@@ -1,0 +1,123 @@
+"""Predict's answer, byte for byte, against the straightforward implementation (predict_reference.py).
+
+Generated workflows (classifiers, a detector feeding a classifier, text models, an embedder,
+suppressed nodes, registered models), inputs (unique image URLs, valid and broken, base64 images
+and non-images, texts, empty data, own ids) and output configs go through the live app over REST
+and through the backend as the gRPC door calls it. The expected answer is rendered by one
+`orjson.dumps` of the reference's dicts, with the ids the tenant's seeded factory draws next and
+the manual clock's time: every byte, ids and times included, must be the same (issue 17).
+"""
+from __future__ import annotations
+
+import base64
+import random
+from typing import Any
+
+import orjson
+import predict_reference as ref
+from clarifai_rest_support import DETECTOR, EMBEDDER, FOOD, GENERAL, SENTIMENT, backend, node, workflow
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from emulator.clarifai import errors, wire
+from emulator.clarifai.backend import CallContext
+from emulator.core.ids import IdFactory
+
+W = "/v2/users/me/apps/main/workflows"
+AUTH = {"Authorization": "Key differential-pat", "Content-Type": "application/json"}
+MINE = ("my-tagger", "v1")
+WORKFLOWS = [
+    workflow("two", node("food", FOOD), node("general", GENERAL)),
+    workflow("regions", node("detect", DETECTOR), node("classify", GENERAL, ("detect",))),
+    workflow("words", node("sentiment", SENTIMENT)),
+    workflow("embed", node("e", EMBEDDER), node("s", SENTIMENT)),
+    workflow("hidden", node("food", FOOD, suppress_output=True), node("general", GENERAL, ("food",))),
+    workflow("mixed", node("general", GENERAL), node("sentiment", SENTIMENT)),
+    workflow("mine", node("m", MINE)),
+]
+WORDS = ["train", "pasta", "City", "people", "beach", "cake", "positive", "awful", "lovely", "cat", "x"]
+JPEG, PNG = b"\xff\xd8\xff\xe0", b"\x89PNG\r\n\x1a\n"
+
+urls = st.tuples(st.sampled_from(["https://", "http://", "HTTPS://", "ftp://", "", "https:///", "http://["]),
+                 st.sampled_from(["samples.clarifai.com/", "a.io/", "x/", "[::1]/", "h\u00e9.fr/"]),
+                 st.lists(st.sampled_from(WORDS), max_size=3), st.integers(0, 10**12)).map(
+    lambda t: f"{t[0]}{t[1]}{'-'.join(t[2])}?u={t[3]}")
+images = st.tuples(st.sampled_from([JPEG, PNG, b"GIF89a", b"", b"not an image"]), st.binary(max_size=300)).map(
+    lambda t: base64.b64encode(t[0] + t[1]).decode())
+datas = st.one_of(
+    urls.map(lambda u: {"image": {"url": u}}),
+    images.map(lambda b: {"image": {"base64": b}}),
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=5).map(lambda w: {"text": {"raw": " ".join(w)}}),
+    urls.map(lambda u: {"text": {"url": u}}),
+    st.just({}),
+)
+inputs = st.lists(st.tuples(datas, st.none() | st.from_regex(r"[a-z0-9-]{1,12}", fullmatch=True)).map(
+    lambda t: {"data": t[0], **({"id": t[1]} if t[1] else {})}), min_size=1, max_size=4)
+configs = st.none() | st.fixed_dictionaries({}, optional={
+    "max_concepts": st.integers(-2, 25), "min_value": st.floats(0, 1, width=32),
+    "select_concepts": st.lists(st.sampled_from([{"name": "train"}, {"name": "Pasta"}, {"id": "ai_x"}, {"name": "cat"},
+                                                 {"id": "c-dog"}]), max_size=3)})
+
+
+def _expected(b: Any, wf_id: str, request: dict[str, Any], ids: IdFactory, now: float) -> bytes:
+    """The whole answer as the reference makes it (request: as the gateway transcodes it)."""
+    wf = b.store.app(ref_user(b), "main")[wf_id]
+    v = wf.latest
+    req_id = ids.hex32()
+    results, outcomes = ref.results(b, v.nodes, request["inputs"], request.get("output_config") or {}, ids.hex32,
+                                    wire.timestamp(now, nanos=True))
+    spec = (errors.SUCCESS if set(outcomes) == {0} else errors.FAILURE if set(outcomes) == {2}
+            else errors.MIXED_STATUS)
+    body = {"status": wire.status(spec.code, spec.description, "", req_id),
+            "workflow": {"id": wf.id, "app_id": wf.app_id, "user_id": wf.user_id,
+                         "created_at": wire.timestamp(wf.created_at), "modified_at": wire.timestamp(wf.modified_at),
+                         "version": {"id": v.id, "workflow_id": wf.id}, "metadata": {},
+                         "visibility": {"gettable": wf.visibility}, "use_cases": [], "check_consents": []},
+            "results": results}
+    return orjson.dumps(body)
+
+
+def ref_user(b: Any) -> str:
+    return str(b.settings.clarifai_default_user_id)
+
+
+def _replay(ids: IdFactory) -> IdFactory:
+    """A factory that draws what `ids` will draw next."""
+    twin = IdFactory()
+    twin._rng = random.Random()
+    twin._rng.setstate(ids._rng.getstate())
+    return twin
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(wf=st.sampled_from([w["id"] for w in WORKFLOWS]), inputs=inputs, config=configs)
+def test_post_workflow_results_answers_what_the_reference_implementation_answers(
+        client: TestClient, wf: str, inputs: list[dict[str, Any]], config: dict[str, Any] | None) -> None:
+    b = backend(client)
+    if "two" not in b.store.app(ref_user(b), "main"):
+        r = client.post("/_emulator/clarifai/models", json={
+            "id": MINE[0], "model_type_id": "visual-classifier", "model_version": {"id": MINE[1]},
+            "concepts": ["cat", {"id": "c-dog", "name": "dog"}, "Train", "caf\u00e9 \"quoted\""]})
+        assert r.status_code == 201, r.text
+        assert client.post(W, json={"workflows": WORKFLOWS}, headers=AUTH).status_code == 200
+    body: dict[str, Any] = {"inputs": inputs}
+    if config is not None:
+        body["output_config"] = config
+    request = wire.request_via_proto("PostWorkflowResults", body)  # what the gateway hands the service
+    tenant = client.app.state.emulator.tenant(None)  # type: ignore[attr-defined]
+    now = tenant.clock.now()
+
+    expected = _expected(b, wf, request, _replay(tenant.ids), now)
+    r = client.post(f"{W}/{wf}/results", content=orjson.dumps(body), headers=AUTH)
+    assert r.content == expected
+    assert r.status_code == {10000: 200, 10010: 207, 10020: 400}[orjson.loads(expected)["status"]["code"]]
+
+    # the gRPC door: the same backend call with plain dicts instead of pre-serialised parts
+    expected = _expected(b, wf, request, _replay(tenant.ids), now)
+    ctx = CallContext(tenant, AUTH["Authorization"], None, "grpc")
+    answer, _ = client.portal.call(b.call, "PostWorkflowResults",  # type: ignore[union-attr]
+                                   {**request, "workflow_id": wf, "user_app_id": {"user_id": "me", "app_id": "main"}},
+                                   ctx)
+    assert orjson.dumps(answer) == expected
