@@ -52,6 +52,11 @@ class Settings:
     # a model idle longer than this is cold again (its next prediction starts a cold start)
     clarifai_cold_start_idle_s: float = 300.0
     clarifai_status_overrides: dict[str, Any] = field(default_factory=dict)
+    # request limits of the real API (docs: images up to 20 MB, batches up to 128 MB): the decoded
+    # bytes of one image (a larger one fails on its own, 30105), and a whole predict request as sent
+    # (REST body or gRPC message: 40033 / HTTP 413); 0 = no per-image limit
+    clarifai_max_image_bytes: int = 20 * 1024 * 1024
+    clarifai_max_request_bytes: int = 128 * 1024 * 1024
     # serve a repeated REST predict from the response the full path gave it, with fresh ids and
     # times (clarifai/predict_lane.py); off = every request takes the full path
     clarifai_predict_lane: bool = True

@@ -39,6 +39,7 @@ _TABLE: tuple[StatusSpec, ...] = (
     StatusSpec(11103, "CONN_METHOD_NOT_ALLOWED", "Method not allowed", 400),
     StatusSpec(21100, "MODEL_TRAINED", "Model is trained and ready", 200),
     StatusSpec(21200, "MODEL_DOES_NOT_EXIST", "Model does not exist", 404),
+    StatusSpec(21202, "MODEL_INVALID_ARGUMENT", "Invalid model argument", 400),
     StatusSpec(21313, "MODEL_PREDICTION_FAILED", "Model prediction failed", 500),
     StatusSpec(21351, "MODEL_DEPLOYING", "Model is deploying", 503),
     StatusSpec(21353, "MODEL_NOT_DEPLOYED", "Model is not deployed", 503),
@@ -52,6 +53,7 @@ _TABLE: tuple[StatusSpec, ...] = (
     StatusSpec(22999, "WORKFLOW_INVALID_REQUEST", "Invalid request", 400),
     StatusSpec(30101, "INPUT_UNSUPPORTED_FORMAT", "Input image format unsupported", 400),
     StatusSpec(30104, "INPUT_INVALID_ARGUMENT", "Input invalid argument", 400),
+    StatusSpec(30105, "INPUT_OVER_LIMIT", "Input image is larger than the allowed limit", 400),
     StatusSpec(30106, "INPUT_INVALID_URL", "Input image URL invalid", 400),
     StatusSpec(30300, "ALL_INPUT_INVALID_BYTES", "Input image decoding failed", 400),
     StatusSpec(40001, "PREDICT_INVALID_REQUEST", "Invalid request", 400),
@@ -180,6 +182,17 @@ def too_many_inputs(count: int, limit: int) -> ClarifaiError:
     # §5: the code for more than 32 inputs is unverified; 22104 / 400 recommended
     return ClarifaiError(22104, f"Too many inputs: {count} inputs were sent, the limit is {limit} "
                                 "inputs per workflow predict request", "too_many_inputs")
+
+
+def model_invalid_argument(details: str) -> ClarifaiError:
+    # the docs' "invalid model argument error" (Prediction Parameters: select_concepts), MODEL_INVALID_ARGUMENT
+    return ClarifaiError(21202, details, "model_invalid_argument")
+
+
+def too_many_model_inputs(count: int, limit: int) -> ClarifaiError:
+    # the docs: "You can send up to 128 images in one API call"; the code beyond it is unverified
+    return ClarifaiError(40001, f"Too many inputs: {count} inputs were sent, the limit is {limit} "
+                                "inputs per model predict request", "too_many_model_inputs")
 
 
 def model_not_ready(code: int, model_id: str) -> ClarifaiError:

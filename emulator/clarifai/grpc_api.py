@@ -115,9 +115,9 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
                                                          f"invalid {FAULT_HEADER} header: {exc}"), 400
                     return response
             size = request.ByteSize()
-            if size > tenant.settings.max_body_bytes:
+            if size > tenant.settings.clarifai_max_request_bytes:
                 # the same in-band 40033 REST answers for an oversized body (errors.request_too_large)
-                too_large = errors.request_too_large(size, tenant.settings.max_body_bytes)
+                too_large = errors.request_too_large(size, tenant.settings.clarifai_max_request_bytes)
                 code, description, details, status = too_large.resolved(tenant.settings.clarifai_status_overrides)
                 response = self._status_only(response_cls, tenant, metadata, code, details, description)
                 return response

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from emulator.clarifai import outputs_video
 from emulator.clarifai.catalog import ModelDef
 from emulator.clarifai.inputs import InputContent
 
@@ -32,13 +33,22 @@ _TWO_TO_MINUS_64 = 2.0**-64
 class OutputConfig:
     min_value: float = 0.0
     max_concepts: int = DEFAULT_MAX_CONCEPTS
-    select: frozenset[str] = frozenset()
+    # (id, name) pairs; matching is exact and case-sensitive (docs, Prediction Parameters: "The concept
+    # names and ids are case sensitive; and so, these must be exact matches"); see concept_select.py
+    select: tuple[tuple[str, str], ...] = ()
+    sample_ms: int = 0  # video: 1 frame per N milliseconds (0 = the default 1000)
 
     @classmethod
     def from_request(cls, d: dict[str, Any]) -> OutputConfig:
-        select = frozenset(str(c.get(k)).lower() for c in d.get("select_concepts") or () for k in ("id", "name")
-                           if c.get(k))
-        return cls(float(d.get("min_value") or 0.0), int(d.get("max_concepts") or DEFAULT_MAX_CONCEPTS), select)
+        select = tuple((str(c.get("id") or ""), str(c.get("name") or "")) for c in d.get("select_concepts") or ()
+                       if c.get("id") or c.get("name"))
+        return cls(float(d.get("min_value") or 0.0), int(d.get("max_concepts") or DEFAULT_MAX_CONCEPTS), select,
+                   outputs_video.check_sample_ms(int(d.get("sample_ms") or 0)))
+
+    @functools.cached_property
+    def selected(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(ids, names) of `select`."""
+        return frozenset(i for i, _ in self.select if i), frozenset(n for _, n in self.select if n)
 
 
 def _f32(v: float) -> float:
@@ -107,10 +117,11 @@ class Scorer:
             order = sorted(range(n), key=scores.__getitem__, reverse=True)
         else:
             order = [i for _, _, i in sorted(zip([-x for x in scores], self.names, range(n)))]
-        select, min_value, limit = config.select, config.min_value, config.max_concepts
-        if select or min_value:
+        min_value, limit = config.min_value, config.max_concepts
+        if config.select or min_value:
+            sel = config.selected if config.select else None
             order = [i for i in order
-                     if (not select or self.cids[i].lower() in select or self.lows[i] in select)
+                     if (sel is None or self.cids[i] in sel[0] or self.names[i] in sel[1])
                      and not (min_value and _f32(scores[i]) < min_value)]
         del order[max(limit, 1):]
         return order, [scores[i] for i in order]
@@ -143,6 +154,11 @@ class Scorer:
              as_json: bool) -> tuple[dict[str, Any] | None, bytes | None]:
         """This node's output `data` for one input: (dict or None, JSON or None), the dict always
         when other nodes may read it (regions), the JSON when asked (REST)."""
+        if content.kind == "video":
+            # one `data` per sampled frame, each frame an image of its own (outputs_video.py)
+            frames = outputs_video.frames(content, config.sample_ms,
+                                          lambda frame: self.data(frame, upstream, config, False)[0] or {})
+            return frames, orjson.dumps(frames) if as_json else None
         kind = self.model.model_type_id
         classifier = kind.endswith("classifier")
         if upstream and upstream.get("regions") and classifier:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from emulator.clarifai import errors, wire
+from emulator.clarifai import concept_select, errors, outputs_video, wire
 from emulator.clarifai.catalog import MODEL_TYPES, ModelDef
-from emulator.clarifai.inputs import InputContent, read_input
+from emulator.clarifai.inputs import InputContent, echo_data, read_input
 from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.clarifai.outputs import OutputConfig, Scorer
 from emulator.clarifai.workflows import find
@@ -157,7 +157,9 @@ async def post_workflow_results(backend: ClarifaiBackend, req: dict[str, Any],
     config = OutputConfig.from_request(oc) if oc else DEFAULT_CONFIG
     created = wire.timestamp(scope.now, nanos=True)
     as_json = scope.fragments
-    runs = [_execute(backend, wf, plan, config, i, read_input(inp), as_json) for i, inp in enumerate(inputs)]
+    max_image = s.clarifai_max_image_bytes
+    runs = [_execute(backend, wf, plan, config, i, read_input(inp, max_image), as_json)
+            for i, inp in enumerate(inputs)]
     # every id of the answer in one draw, in the order the inputs use them: the input's own (when it
     # has none), one per shown output, the result's
     fresh = backend.tenant.ids.hex32_many(sum(1 for inp in inputs if not inp.get("id"))
@@ -204,7 +206,8 @@ def _results_json(inputs: list[dict[str, Any]], runs: list[Run], fresh: list[byt
             outputs.append(piece + b',"data":' + shown + b"}" if shown is not None else piece + b"}")
             k += 1
         out.append(b'{"id":"' + fresh[k] + at + _status_json(run.status) + when + b',"input":{"id":' + echo_id
-                   + b',"data":' + orjson.dumps(inp.get("data") or {}) + b'},"outputs":[' + b",".join(outputs)
+                   + b',"data":' + orjson.dumps(echo_data(inp.get("data") or {})) + b'},"outputs":['
+                   + b",".join(outputs)
                    + b"]}")
         k += 1
     return b"[" + b",".join(out) + b"]"
@@ -226,7 +229,7 @@ def _results(inputs: list[dict[str, Any]], runs: list[Run], fresh: list[str], cr
             outputs.append(o)
             k += 1
         out.append({"id": fresh[k], "status": run.status, "created_at": created,
-                    "input": {"id": given, "data": inp.get("data") or {}}, "outputs": outputs})
+                    "input": {"id": given, "data": echo_data(inp.get("data") or {})}, "outputs": outputs})
         k += 1
     return out
 
@@ -239,6 +242,7 @@ def _execute(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: OutputC
     statuses: list[dict[str, Any] | None] = []  # None = success
     datas: list[dict[str, Any] | None] = []
     rendered: list[bytes | None] = []
+    partial: list[str] = []  # select_concepts partly matched (mixed success, concept_select.py)
     for node in plan.nodes:
         st: dict[str, Any] | None = None
         data: dict[str, Any] | None = None
@@ -247,18 +251,27 @@ def _execute(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: OutputC
             st = backend.status_of(content)[0]
         elif node.upstream >= 0 and statuses[node.upstream] is not None:
             st = statuses[node.upstream]  # a failed upstream fails its consumers with its reason
-        elif node.upstream < 0 and node.input_field != content.kind:
+        elif node.upstream < 0 and node.input_field != content.kind and not outputs_video.takes(
+                node.model, node.input_field, content.kind):
             st = backend.status_of(errors.ClarifaiError(
                 30104, f"Model '{node.model.id}' takes {node.input_field} inputs, got {content.kind}",
                 "input_type_mismatch"))[0]
         else:
+            note = None
+            if config.select:
+                try:
+                    note = concept_select.check(node.model, config.select)
+                except errors.ClarifaiError as exc:
+                    st = backend.status_of(exc)[0]
+            if note:
+                partial.append(note)
             effect = faults.clarifai_node(model_id=node.model.id, node_id=node.id, input_index=index,
-                                          workflow_id=wf.id) if active else None
+                                          workflow_id=wf.id) if active and st is None else None
             if effect is not None and effect.get("type") == "node_error":
                 code = int(effect.get("code", errors.BY_NAME["MODEL_PREDICTION_FAILED"].code))
                 st = wire.status(code, str(effect.get("description") or errors.spec(code).description),
                                  str(effect.get("details") or ""))
-            else:
+            elif st is None:
                 data, shown = node.scorer.data(content, datas[node.upstream] if node.upstream >= 0 else None,
                                                config, as_json)
         statuses.append(st)
@@ -270,11 +283,12 @@ def _execute(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: OutputC
     if isinstance(content, errors.ClarifaiError):
         return Run(2, backend.status_of(content)[0], outputs)
     failed = [s for s in statuses if s is not None]
-    if not failed:
+    if not failed and not partial:
         return Run(0, OK, outputs)
     if len(failed) == len(statuses):
         return Run(2, failed[0], outputs)
-    return Run(1, wire.status(errors.MIXED_STATUS.code, errors.MIXED_STATUS.description), outputs)
+    return Run(1, wire.status(errors.MIXED_STATUS.code, errors.MIXED_STATUS.description, "; ".join(partial)),
+               outputs)
 
 
 def _aggregate(runs: list[Run]) -> tuple[dict[str, Any], int]:

@@ -126,9 +126,13 @@ def _handler(rpc: str, method: str) -> Any:
             if method == "GET":
                 raw_req: dict[str, Any] = wire.query_to_json(rpc, request.query_params.multi_items())
             else:
+                limit = tenant.settings.clarifai_max_request_bytes
+                declared = header(request, "content-length")
+                if declared and declared.isdigit() and int(declared) > limit:
+                    raise errors.request_too_large(int(declared), limit)  # refused before reading it
                 raw = await read_body(request)
-                if len(raw) > tenant.settings.max_body_bytes:
-                    raise errors.request_too_large(len(raw), tenant.settings.max_body_bytes)
+                if len(raw) > limit:
+                    raise errors.request_too_large(len(raw), limit)
                 raw_req = wire.parse_body(raw)
             remember_body(request, raw_req, raw)
             req = wire.merge_path(wire.request_from_json(rpc, raw_req), dict(request.path_params))

@@ -27,7 +27,7 @@ def test_models_file_adds_models_to_the_catalogue(api_factory: Callable[..., Api
 
 
 def test_post_workflow_results_oversized_body_is_rejected(api_factory: Callable[..., Api]) -> None:
-    api = api_factory(max_body_bytes=1000)
+    api = api_factory(clarifai_max_request_bytes=1000)
     status, body = api("POST", "/v2/workflows/w/results", {"inputs": [{"data": {"text": {"raw": "x" * 2000}}}]})
     assert status == 413 and body["status"]["code"] == 40033
     assert body["status"]["details"].startswith("Request body of ")

@@ -282,7 +282,7 @@ def test_settings_grpc_disabled_binds_no_port() -> None:
 
 @pytest.fixture(scope="module")
 def small_server() -> Iterator[LiveServer]:
-    server = LiveServer(Settings(max_body_bytes=4096)).start()
+    server = LiveServer(Settings(clarifai_max_request_bytes=4096)).start()
     try:
         yield server
     finally:
