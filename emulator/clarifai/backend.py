@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.clarifai import auth, catalog, errors, models, predict, versions, wire, workflows
+from emulator.clarifai import auth, catalog, errors, model_predict, models, predict, versions, wire, workflows
 from emulator.core.emulator import Tenant
 
 
@@ -69,6 +69,7 @@ RPCS: dict[str, Rpc] = {
     "DeleteWorkflowVersions": Rpc(versions.delete_workflow_versions, _DELETE),
     "PostWorkflowVersionsPublish": Rpc(versions.publish, _WRITE),
     "PostWorkflowVersionsUnPublish": Rpc(versions.unpublish, _WRITE),
+    "PostModelOutputs": Rpc(model_predict.post_model_outputs, ("Apps_Get", "Concepts_Get", "Models_Get", "Predict")),
     "GetModel": Rpc(versions.get_model, ("Apps_Get", "Models_Get")),
     "GetModelType": Rpc(versions.get_model_type, ("Apps_Get", "Models_Get")),
 }

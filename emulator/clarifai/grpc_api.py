@@ -46,7 +46,7 @@ SERVED_RPCS: tuple[str, ...] = (
     "DeleteWorkflow", "DeleteWorkflows", "PostWorkflowResults",
     "ListWorkflowVersions", "GetWorkflowVersion", "PatchWorkflowVersions", "DeleteWorkflowVersions",
     "PostWorkflowVersionsPublish", "PostWorkflowVersionsUnPublish",
-    "GetModel", "GetModelType",
+    "GetModel", "GetModelType", "PostModelOutputs",
 )
 
 # a backend bug still answers in-band (§7), never as a gRPC error

@@ -66,6 +66,10 @@ BINDINGS: tuple[tuple[str, str, str, str], ...] = (
     ("PostWorkflowVersionsUnPublish", "POST", "/v2" + WF + "/unpublish", "_short"),
     ("GetModelType", "GET", U + "/models/types/{model_type_id}", ""),
     ("GetModelType", "GET", "/v2/models/types/{model_type_id}", "_short"),
+    ("PostModelOutputs", "POST", U + "/models/{model_id}/versions/{version_id}/outputs", "_version"),
+    ("PostModelOutputs", "POST", "/v2/models/{model_id}/versions/{version_id}/outputs", "_version_short"),
+    ("PostModelOutputs", "POST", U + "/models/{model_id}/outputs", ""),
+    ("PostModelOutputs", "POST", "/v2/models/{model_id}/outputs", "_short"),
     ("GetModel", "GET", U + "/models/{model_id}", ""),
     ("GetModel", "GET", "/v2/models/{model_id}", "_short"),
 )
