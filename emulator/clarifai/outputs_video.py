@@ -19,19 +19,15 @@ from emulator.clarifai.inputs import InputContent
 DEFAULT_SAMPLE_MS = 1000  # 1 frame per second
 MIN_SAMPLE_MS, MAX_SAMPLE_MS = 100, 60_000
 
-# by model name / slug id (the catalogue's names); a model registered with `"video": true` also counts
-VIDEO_MODEL_NAMES = frozenset({
-    "general-image-recognition", "general", "food-item-recognition", "food", "nsfw-recognition", "nsfw",
-    "travel-image-recognition", "travel", "wedding-image-recognition", "wedding", "apparel-recognition",
-    "apparel", "moderation-recognition", "moderation",
+# by slug id (clarifai/main's catalogue; a legacy hex id resolves to the same model, `ModelDef.real_id`)
+VIDEO_MODELS = frozenset({
+    "general-image-recognition", "food-item-recognition", "nsfw-recognition", "travel-image-recognition",
+    "wedding-image-recognition", "apparel-recognition", "moderation-recognition",
 })
 
 
 def takes_video(model: ModelDef) -> bool:
-    flag = getattr(model, "video", None)
-    if flag is not None:
-        return bool(flag)
-    return model.name in VIDEO_MODEL_NAMES or model.id in VIDEO_MODEL_NAMES
+    return model.real_id in VIDEO_MODELS and model.user_id == "clarifai"
 
 
 def check_sample_ms(value: int) -> int:

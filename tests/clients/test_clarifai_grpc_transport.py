@@ -332,7 +332,8 @@ def test_served_rpcs_journal_operation_names_match_rest_operation_ids() -> None:
         "post_workflows", "list_workflows", "get_workflow", "patch_workflows", "patch_workflow_ids",
         "delete_workflow", "delete_workflows", "post_workflow_results", "list_workflow_versions",
         "get_workflow_version", "patch_workflow_versions", "delete_workflow_versions",
-        "post_workflow_versions_publish", "post_workflow_versions_un_publish", "get_model", "get_model_type"]
+        "post_workflow_versions_publish", "post_workflow_versions_un_publish", "get_model", "get_model_type",
+        "post_model_outputs"]
     app = create_app(Settings(grpc_enabled=False))
     rest_operations = {getattr(r.endpoint, "operation", None) for r in app.routes if isinstance(r, Route)}
     assert {operation_name(r) for r in SERVED_RPCS} <= rest_operations
