@@ -35,6 +35,8 @@ HELP: dict[str, str] = {
     "clarifai_cold_start_s": "seconds a cold Clarifai model answers MODEL_DEPLOYING (0 = always warm)",
     "clarifai_cold_start_idle_s": "idle seconds after which a Clarifai model is cold again",
     "clarifai_status_overrides": "JSON map changing unverified Clarifai status choices",
+    "clarifai_max_image_bytes": "largest decoded image per predict input (bigger fails alone, 30105; 0 = none)",
+    "clarifai_max_request_bytes": "largest Clarifai request, REST body or gRPC message (40033 / HTTP 413)",
     "clarifai_predict_lane": "serve repeated identical predicts from the predict lane",
     "access_log": "log one line per request (tenant, API, operation, status, latency)",
     "access_log_format": "access-log format: text or json (one JSON object per line)",
