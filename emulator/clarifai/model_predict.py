@@ -10,11 +10,12 @@ workflow predict (§5, §7).
 """
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from emulator.clarifai import catalog, concept_select, errors, outputs_video, wire
 from emulator.clarifai.inputs import InputContent, echo_data, read_input
-from emulator.clarifai.outputs import OutputConfig, node_data
+from emulator.clarifai.outputs import OutputConfig, Scorer
 
 if TYPE_CHECKING:
     from emulator.clarifai.backend import ClarifaiBackend, Scope
@@ -28,6 +29,11 @@ def output_config(req: dict[str, Any]) -> OutputConfig:
     merged: dict[str, Any] = dict((model.get("output_info") or {}).get("output_config") or {})
     merged.update(((model.get("model_version") or {}).get("output_info") or {}).get("output_config") or {})
     return OutputConfig.from_request(merged) if merged else OutputConfig()
+
+
+@functools.lru_cache(maxsize=1024)  # a Scorer prepares per-model fragments once (outputs.py)
+def scorer(model: catalog.ModelDef, version_id: str) -> Scorer:
+    return Scorer(model, version_id)
 
 
 def input_field(model: catalog.ModelDef) -> str:
@@ -74,7 +80,7 @@ async def post_model_outputs(backend: ClarifaiBackend, req: dict[str, Any],
                 out["status"] = wire.status(failed, str(effect.get("description") or errors.spec(failed).description),
                                             str(effect.get("details") or ""))
             else:
-                out["data"] = node_data(model, version, content, None, config)
+                out["data"] = scorer(model, version).data(content, None, config, False)[0]
         outcomes.add(0 if out["status"] is OK else 2)
         outputs.append(out)
     if outcomes == {0} and not partial:
