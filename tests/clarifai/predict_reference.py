@@ -54,8 +54,32 @@ def read(inp: dict[str, Any]) -> tuple[str, bytes, str] | errors.ClarifaiError:
                 if not ok:
                     return errors.ClarifaiError(30106, f"Invalid URL: '{value}'", "input_invalid_url")
             return kind, hashlib.blake2b(value.encode(), digest_size=16).digest(), value.lower()
-    return errors.ClarifaiError(30104, "The input has no image or text data (image.url, image.base64, "
-                                       "text.raw or text.url)", "input_no_data")
+    return errors.ClarifaiError(30104, "The input has no image, video, audio or text data (image.url, "
+                                       "image.base64, video.url, video.base64, audio.url, audio.base64, text.raw "
+                                       "or text.url)", "input_no_data")
+
+
+def echo(data: dict[str, Any]) -> dict[str, Any]:
+    """Issue #15: media bytes are echoed as the marker `true` (base64 "dHJ1ZQ==")."""
+    return {k: ({**v, "base64": "dHJ1ZQ=="} if k in ("image", "video", "audio") and v.get("base64") else v)
+            for k, v in data.items()}
+
+
+def select_status(model: ModelDef, config: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """(failed status, partial-match note) of select_concepts for one classifier (exact matching)."""
+    selectors = [(str(c.get("id") or ""), str(c.get("name") or "")) for c in config.get("select_concepts") or ()
+                 if c.get("id") or c.get("name")]
+    if not selectors or not model.model_type_id.endswith("classifier"):
+        return None, ""
+    missing = [(i, n) for i, n in selectors
+               if not ((i and i in [model.cid(c) for c in model.concepts]) or (n and n in model.concepts))]
+    if not missing:
+        return None, ""
+    text = ", ".join(" ".join(f"{k} '{v}'" for k, v in (("id", i), ("name", n)) if v) for i, n in missing)
+    if len(missing) == len(selectors):
+        return wire.status(21202, "Invalid model argument",
+                           f"None of the select_concepts is a concept of model '{model.id}': {text}"), ""
+    return None, f"Some select_concepts are not concepts of model '{model.id}': {text}"
 
 
 def seed_of(model: ModelDef, version: str, digest: bytes, extra: str = "") -> bytes:
@@ -73,12 +97,13 @@ def concepts(model: ModelDef, seed: bytes, words: str, config: dict[str, Any]) -
     top = max(range(len(scored)), key=lambda k: scored[k][0])
     scored[top][0] = max(scored[top][0], 0.9 + 0.1 * u[-1])
     scored.sort(key=lambda s: (-s[0], s[1]))
-    select = {str(c.get(k)).lower() for c in config.get("select_concepts") or () for k in ("id", "name") if c.get(k)}
+    ids = {str(c["id"]) for c in config.get("select_concepts") or () if c.get("id")}
+    names = {str(c["name"]) for c in config.get("select_concepts") or () if c.get("name")}
     min_value = float(config.get("min_value") or 0.0)
     limit = int(config.get("max_concepts") or 20)
     out: list[dict[str, Any]] = []
     for score, name, cid in scored:
-        if select and cid.lower() not in select and name.lower() not in select:
+        if (ids or names) and cid not in ids and name not in names:
             continue
         if f32(score) < min_value:
             continue
@@ -135,8 +160,9 @@ def results(backend: Any, nodes: list[dict[str, Any]], inputs: list[dict[str, An
     ok = wire.ok_status()
     out, outcomes = [], []
     for inp in inputs:
-        echo = {"id": inp.get("id") or next_id(), "data": inp.get("data") or {}}
+        shown = {"id": inp.get("id") or next_id(), "data": echo(inp.get("data") or {})}
         content = read(inp)
+        notes: list[str] = []
         statuses: list[dict[str, Any] | None] = []
         datas: list[dict[str, Any] | None] = []
         for n, (model, version) in zip(nodes, models, strict=True):
@@ -151,7 +177,11 @@ def results(backend: Any, nodes: list[dict[str, Any]], inputs: list[dict[str, An
                     30104, f"Model '{model.id}' takes {MODEL_TYPES[model.model_type_id].input_fields[0]} inputs, "
                            f"got {content[0]}", "input_type_mismatch"))[0]
             else:
-                data = node_data(model, version, content, datas[up] if up >= 0 else None, config)
+                st, note = select_status(model, config)
+                if note:
+                    notes.append(note)
+                if st is None:
+                    data = node_data(model, version, content, datas[up] if up >= 0 else None, config)
             statuses.append(st)
             datas.append(data)
         outputs = []
@@ -165,12 +195,13 @@ def results(backend: Any, nodes: list[dict[str, Any]], inputs: list[dict[str, An
         failed = [s for s in statuses if s is not None]
         if isinstance(content, errors.ClarifaiError):
             outcome, status = 2, backend.status_of(content)[0]
-        elif not failed:
+        elif not failed and not notes:
             outcome, status = 0, ok
         elif len(failed) == len(statuses):
             outcome, status = 2, failed[0]
         else:
-            outcome, status = 1, wire.status(errors.MIXED_STATUS.code, errors.MIXED_STATUS.description)
-        out.append({"id": next_id(), "status": status, "created_at": created, "input": echo, "outputs": outputs})
+            outcome, status = 1, wire.status(errors.MIXED_STATUS.code, errors.MIXED_STATUS.description,
+                                             "; ".join(notes))
+        out.append({"id": next_id(), "status": status, "created_at": created, "input": shown, "outputs": outputs})
         outcomes.append(outcome)
     return out, outcomes
