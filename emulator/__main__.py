@@ -73,6 +73,7 @@ def _contract_test(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from emulator.apis import descriptors
     from emulator.settings_help import epilog
 
     p = _Parser(prog=PROG, description=__doc__)
@@ -107,9 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=CONTRACT_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     c.add_argument("--base-url", default=None,
                    help="server to test, e.g. http://127.0.0.1:9200 (default: an in-process emulator)")
-    c.add_argument("--api", choices=["flow", "clarifai"], required=True,
-                   help="which contract: flow = openapi/opensearch-flow-framework.yaml, "
-                        "clarifai = openapi/clarifai-workflows.yaml")
+    apis = descriptors()
+    c.add_argument("--api", choices=[d.name for d in apis], required=True,
+                   help="which contract: " + ", ".join(f"{d.name} = openapi/{d.contract.file}" for d in apis))
     c.add_argument("--header", action="append", metavar="'Name: value'",
                    help="extra request header, repeatable (e.g. 'Authorization: Key test-pat')")
     c.add_argument("--tenant", default=None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -14,7 +14,10 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from emulator import apis as api_registry
 from emulator.core.access_log import entry_sink, journal_control_plane
+from emulator.core.api import ApiDescriptor
+from emulator.core.api import register as register_api
 from emulator.core.emulator import Emulator
 from emulator.core.http import ApiBinding, ApiMount, DropConnection, JsonResponse
 from emulator.core.routing import IndexedRouter
@@ -23,24 +26,29 @@ from emulator.settings import Settings
 logger = logging.getLogger("emulator")
 
 
-def _mounts(emulator: Emulator) -> list[ApiMount]:
-    from emulator.clarifai.grpc_api import install as install_clarifai_grpc
-    from emulator.clarifai.routes import install as install_clarifai
+def _mounts(emulator: Emulator, descriptors: tuple[ApiDescriptor, ...]) -> list[ApiMount]:
     from emulator.core.access_log import install as install_control_journal
     from emulator.core.admin import install as install_admin
     from emulator.core.contracts import install as install_contracts
-    from emulator.opensearch_flow.routes import install as install_flow
     from emulator.ui.serve import install as install_ui
 
-    # the Clarifai gRPC door (no HTTP routes) comes after the REST install that registers the backend
-    return [install_flow(emulator), install_clarifai(emulator), install_clarifai_grpc(emulator),
-            install_admin(emulator), install_contracts(emulator), install_control_journal(emulator.control_journal),
+    names = [d.name for d in descriptors]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two APIs share a name: {names}")
+    for d in descriptors:
+        register_api(emulator, d)
+    # each API's routes in the given order, then the control plane (which reads the descriptors)
+    return [*(d.install(emulator) for d in descriptors), install_admin(emulator, descriptors),
+            install_contracts(emulator, descriptors), install_control_journal(emulator.control_journal),
             install_ui()]
 
 
-def create_app(settings: Settings | None = None, emulator: Emulator | None = None) -> EmulatorApp:
+def create_app(settings: Settings | None = None, emulator: Emulator | None = None,
+               apis: Iterable[ApiDescriptor | str] | None = None) -> EmulatorApp:
+    """The app serving `apis` (descriptors or API package names; default `emulator.apis.API_PACKAGES`)."""
     emulator = emulator or Emulator(settings or Settings())
-    mounts = _mounts(emulator)
+    descriptors = api_registry.descriptors(apis)
+    mounts = _mounts(emulator, descriptors)
     routes: list[Any] = [r for m in mounts for r in m.routes]
     fmt = emulator.settings.access_log_format if emulator.settings.access_log else None
     if fmt is not None:
@@ -62,7 +70,9 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
                 for hook in m.on_shutdown:
                     await hook()
 
-    return EmulatorApp(emulator, routes, bindings, lifespan=lifespan)
+    app = EmulatorApp(emulator, routes, bindings, lifespan=lifespan)
+    app.state.apis = descriptors
+    return app
 
 
 def _allowed_methods(routes: list[Any], scope: Scope) -> list[str]:

@@ -25,10 +25,10 @@ from google.protobuf import json_format, message_factory
 from google.protobuf.message import DecodeError, Message
 
 from emulator.clarifai import errors, proto_render, wire
-from emulator.clarifai.backend import CallContext, ClarifaiBackend
+from emulator.clarifai.backend import CallContext
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
 from emulator.core.faults import FaultRuleError, fired_log, latency_seconds, parse_header_rules, request_rules
-from emulator.core.http import FAULT_HEADER, ApiMount
+from emulator.core.http import FAULT_HEADER
 from emulator.core.journal import redact, redact_headers
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
             header = metadata.get(FAULT_HEADER)
             if header:
                 try:
-                    token = request_rules.set(parse_header_rules(header))
+                    token = request_rules.set(parse_header_rules(header, tenant.faults.schema))
                 except FaultRuleError as exc:
                     # the REST wrapper answers a bad fault header with 400; over gRPC that is in-band (§7)
                     response, status = self._status_only(response_cls, tenant, metadata, 11102,
@@ -355,12 +355,3 @@ def _bind(server: grpc.aio.Server, address: str, cert_file: str | None, key_file
     with open(cert_file, "rb") as cert, open(key_file, "rb") as key:
         credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
     return int(server.add_secure_port(address, credentials))
-
-
-def install(emulator: Emulator) -> ApiMount:
-    """The gRPC door has no HTTP routes; it only contributes lifecycle hooks to the app."""
-    if API not in emulator.backend_factories:
-        # the gRPC door serves the same backend as REST, also when the REST routes are not mounted
-        emulator.register_backend(API, ClarifaiBackend)
-    server = GrpcServer(emulator)
-    return ApiMount(None, [], on_startup=[server.start], on_shutdown=[server.stop])

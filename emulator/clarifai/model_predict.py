@@ -14,6 +14,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from emulator.clarifai import catalog, concept_select, errors, outputs_video, wire
+from emulator.clarifai.hooks import CLARIFAI_NODE
 from emulator.clarifai.inputs import InputContent, echo_data, read_input
 from emulator.clarifai.outputs import OutputConfig, Scorer
 
@@ -73,8 +74,8 @@ async def post_model_outputs(backend: ClarifaiBackend, req: dict[str, Any],
             out["status"] = backend.status_of(errors.ClarifaiError(
                 30104, f"Model '{model.id}' takes {field} inputs, got {content.kind}", "input_type_mismatch"))[0]
         else:
-            effect = faults.clarifai_node(model_id=model.id, node_id=model.id, input_index=index,
-                                          workflow_id="") if faults.active else None
+            effect = faults.fire(CLARIFAI_NODE, model_id=model.id, node_id=model.id, input_index=index,
+                                 workflow_id="") if faults.active else None
             if effect is not None and effect.get("type") == "node_error":
                 failed = int(effect.get("code", errors.BY_NAME["MODEL_PREDICTION_FAILED"].code))
                 out["status"] = wire.status(failed, str(effect.get("description") or errors.spec(failed).description),

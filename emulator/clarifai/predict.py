@@ -14,6 +14,7 @@ import orjson
 
 from emulator.clarifai import concept_select, errors, outputs_video, wire
 from emulator.clarifai.catalog import MODEL_TYPES, ModelDef
+from emulator.clarifai.hooks import CLARIFAI_NODE
 from emulator.clarifai.inputs import InputContent, echo_data, read_input
 from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.clarifai.outputs import OutputConfig, Scorer
@@ -265,8 +266,8 @@ def _execute(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: OutputC
                     st = backend.status_of(exc)[0]
             if note:
                 partial.append(note)
-            effect = faults.clarifai_node(model_id=node.model.id, node_id=node.id, input_index=index,
-                                          workflow_id=wf.id) if active and st is None else None
+            effect = faults.fire(CLARIFAI_NODE, model_id=node.model.id, node_id=node.id, input_index=index,
+                                 workflow_id=wf.id) if active and st is None else None
             if effect is not None and effect.get("type") == "node_error":
                 code = int(effect.get("code", errors.BY_NAME["MODEL_PREDICTION_FAILED"].code))
                 st = wire.status(code, str(effect.get("description") or errors.spec(code).description),

@@ -154,7 +154,6 @@ def _handler(rpc: str, method: str) -> Any:
 
 
 def install(emulator: Emulator) -> ApiMount:
-    emulator.register_backend("clarifai", ClarifaiBackend)
     # the hot path people load-test: repeated predicts answered from a template (predict_lane.py)
     lane = PredictLane(emulator, snake("PostWorkflowResults"))
     routes: list[Route] = [

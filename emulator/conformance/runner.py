@@ -14,41 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.core.contracts import ALIASES, load_document
+from emulator import apis
+from emulator.core.api import ApiDescriptor
 
-# Statuses that are real service behaviour, not crashes (why: reference sections in parentheses).
-# Flow: an unknown step type is 501 (§5 #7); provisioning a template without a `provision`
-# workflow is the plugin's 500 (§3.4 step 2); synchronous provisioning answers a failed step's status.
-NOT_A_SERVER_ERROR = {
-    "flow": ["2xx", "3xx", "4xx", "501"],
-    "clarifai": ["2xx", "3xx", "4xx"],
-}
-# Clarifai answers a wrong method with 11103 CONN_METHOD_NOT_ALLOWED and HTTP 400, observed on the real
-# service (reference §7), not 405, so schemathesis' `unsupported_method` expectation does not apply.
-DISABLED_CHECKS = {"flow": [], "clarifai": ["unsupported_method"]}
 # Semantic validation (graph checks, unknown ids, state rules) makes schema-valid requests 400/404/409.
+# Each API's own adjustments (statuses that are real service behaviour, per-operation checks) live
+# in its descriptor's `contract_rules` (e.g. opensearch_flow/api.py).
 POSITIVE_DATA_ACCEPTANCE = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "501", "503"]
-
-# Per-operation check adjustments, each with the real-service reason:
-OPERATION_CHECKS: dict[str, list[tuple[list[str], dict[str, Any]]]] = {
-    "flow": [
-        # a template without a `provision` workflow answers the plugin's 500 when provisioned (also via
-        # create ?provision=true), and synchronous provisioning answers a failed step's status (§3.4);
-        # genuine crashes are still caught by the `no_emulator_crash` check
-        (["create_workflow", "update_workflow", "provision_workflow"],
-         {"not_a_server_error": {"expected-statuses": [*NOT_A_SERVER_ERROR["flow"], "500"]},
-          "positive_data_acceptance": {"expected-statuses": [*POSITIVE_DATA_ACCEPTANCE, "500"]}}),
-    ],
-    "clarifai": [
-        # `PATCH .../workflows/ids` is also `.../workflows/{workflow_id}` (GET, DELETE): the Allow header
-        # rightly lists those methods, which schemathesis cannot attribute to the overlapping template
-        (["patch_workflow_ids"], {"allow_header_conformance": {"enabled": False}}),
-        # ListWorkflows' sort_by_* flags are one proto oneof: a request setting several fails to parse
-        # (400) before the key is even looked at, so "no Authorization -> 401" cannot hold for it
-        (["list_workflows", "list_workflows_user", "list_workflows_short"],
-         {"missing_required_header": {"enabled": False}}),
-    ],
-}
 
 
 @dataclass
@@ -98,8 +70,16 @@ class ContractReport:
         return "\n".join(lines)
 
 
+def descriptor(api: str) -> ApiDescriptor:
+    """The API called `api` or whose contract document is `api` (ValueError when there is none)."""
+    d = apis.by_contract(api)
+    if d is None:
+        raise ValueError(f"no API or contract named {api!r}; known: {[x.name for x in apis.descriptors()]}")
+    return d
+
+
 def document_name(api: str) -> str:
-    return ALIASES.get(api, api)
+    return descriptor(api).contract.document
 
 
 def make_config(api: str, *, base_url: str | None = None, headers: dict[str, str] | None = None,
@@ -107,11 +87,11 @@ def make_config(api: str, *, base_url: str | None = None, headers: dict[str, str
                 stateful: bool = False) -> Any:
     from schemathesis import Config
 
-    short = _short(api)
+    rules = descriptor(api).contract_rules
     checks: dict[str, Any] = {
-        "not_a_server_error": {"expected-statuses": NOT_A_SERVER_ERROR[short]},
+        "not_a_server_error": {"expected-statuses": list(rules.not_a_server_error)},
         "positive_data_acceptance": {"expected-statuses": POSITIVE_DATA_ACCEPTANCE},
-        **{name: {"enabled": False} for name in DISABLED_CHECKS[short]},
+        **{name: {"enabled": False} for name in rules.disabled_checks},
         # generous: only a hung request (e.g. a synchronous provision that never finishes) trips it
         "max_response_time": 10.0,
     }
@@ -126,16 +106,12 @@ def make_config(api: str, *, base_url: str | None = None, headers: dict[str, str
                    "stateful": {"enabled": stateful, "inference": {"algorithms": []}}},
         "checks": checks,
         # an operation's `checks` replace the global ones, so each override starts from `checks`
-        "operations": [{"include-operation-id": ops, "checks": {**checks, **override}}
-                       for ops, override in OPERATION_CHECKS[short]],
+        "operations": [{"include-operation-id": list(ops), "checks": {**checks, **override}}
+                       for ops, override in rules.operation_checks],
     }
     if base_url:
         data["base-url"] = base_url
     return Config.from_dict(data)
-
-
-def _short(api: str) -> str:
-    return {"opensearch-flow-framework": "flow", "clarifai-workflows": "clarifai"}.get(api, api)
 
 
 def load_schema(api: str, config: Any, app: Any = None) -> Any:
@@ -143,7 +119,7 @@ def load_schema(api: str, config: Any, app: Any = None) -> Any:
 
     from emulator.conformance import checks  # noqa: F401  (registers no_emulator_crash)
 
-    raw = load_document(document_name(api))
+    raw = apis.load_document(document_name(api))
     schema = schemathesis.openapi.from_dict(raw, config=config)
     if app is not None:
         schema.app = app
@@ -186,7 +162,7 @@ def run_contract(api: str, *, app: Any = None, base_url: str | None = None,
         elif isinstance(event, events.FatalError):
             errors.append(f"fatal: {event.exception!r}")
     target = base_url or "in-process app"
-    return ContractReport(_short(document_name(api)), target, ops, errors, time.perf_counter() - started)
+    return ContractReport(descriptor(api).name, target, ops, errors, time.perf_counter() - started)
 
 
 _CURL_CHARS = int(os.environ.get("CONTRACT_CURL_CHARS", "300"))

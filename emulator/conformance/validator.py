@@ -16,7 +16,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from emulator.core.contracts import DOCUMENTS, load_document
+from emulator import apis
+from emulator.apis import load_document
 
 
 @dataclass(frozen=True)
@@ -35,19 +36,19 @@ class ContractViolation(AssertionError):
 def document_for_path(path: str) -> str | None:
     """Which contract describes a request path. operationIds are unique per contract only: both
     APIs have a `get_workflow` and a `delete_workflow` (team brief's fixed names)."""
-    if path == "/" or path.startswith("/_plugins/_flow_framework"):
-        return "opensearch-flow-framework"
-    if path.startswith("/v2/"):
-        return "clarifai-workflows"
     if path.startswith("/_emulator/"):
         return "emulator-admin"
+    for d in apis.descriptors():
+        if d.owns(path):
+            return d.contract.document
     return None
 
 
 class Contracts:
     """Every operation of the emulator's contracts, indexed by (contract, operationId)."""
 
-    def __init__(self, names: tuple[str, ...] = tuple(DOCUMENTS)) -> None:
+    def __init__(self, names: tuple[str, ...] | None = None) -> None:
+        names = tuple(apis.documents()) if names is None else names
         self.documents: dict[str, dict[str, Any]] = {}
         self.operations: dict[tuple[str, str], Operation] = {}
         resources = []

@@ -1,5 +1,6 @@
 """The control plane under /_emulator/: health, info, reset, seed, clock, faults, journal, state,
-Clarifai model registration/state and consumer coverage (described in openapi/emulator-admin.yaml).
+consumer coverage, and the routes each API adds (its descriptor's `admin_routes`), described in
+openapi/emulator-admin.yaml.
 
 Every call is scoped to the tenant named by `x-emulator-tenant` (or `?tenant=`); no tenant means
 the default tenant, except for reset, where no tenant means every tenant. Route names are the
@@ -22,7 +23,7 @@ from starlette.routing import Route
 
 from emulator.core import coverage as coverage_report
 from emulator.core import seed as seeding
-from emulator.core.admin_clarifai import clarifai_routes
+from emulator.core.api import AdminKit, ApiDescriptor
 from emulator.core.clock import Clock, ManualClock, make_clock
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
 from emulator.core.faults import FaultRuleError
@@ -32,7 +33,6 @@ PREFIX = "/_emulator"
 CLOCK_MODES = ("real", "manual", "scaled")
 RESET_GRACE_S = 1.0  # how long reset waits for cancelled work to unwind
 HEALTH_TENANT = "_emulator-health"
-HEALTH_PROBES = {"flow": "/", "clarifai": "/v2/workflows"}
 
 
 class AdminError(Exception):
@@ -102,29 +102,29 @@ def _version(dist: str) -> str | None:
         return None
 
 
-def install(emulator: Emulator) -> ApiMount:
+def install(emulator: Emulator, apis: tuple[ApiDescriptor, ...] = ()) -> ApiMount:
     started = {"at": 0.0}
 
     async def mark_started() -> None:
         started["at"] = time.time()
 
     async def get_health(request: Request) -> Any:
-        # "ready" = each API answers a real request in its own shape (any status below 500; the
-        # Clarifai probe has no key, so it answers its auth error) and gRPC, if enabled, is bound
+        # "ready" = each API answers its descriptor's probe in its own shape (any status below 500;
+        # a probe without credentials answers the API's auth error) and gRPC, if enabled, is bound
         names = {b.name for b in request.app.state.bindings}
-        apis: dict[str, str] = {}
-        for api, path in HEALTH_PROBES.items():
+        up: dict[str, str] = {}
+        for api in apis:
             ok = False
-            if api in names and started["at"]:
-                status, body = await seeding.asgi_request(request.app, HEALTH_TENANT, "GET", path)
+            if api.name in names and started["at"]:
+                status, body = await seeding.asgi_request(request.app, HEALTH_TENANT, "GET", api.health_probe)
                 ok = status < 500 and isinstance(body, dict)
-            apis[api] = "up" if ok else "down"
+            up[api.name] = "up" if ok else "down"
         emulator.reset(HEALTH_TENANT)
         if emulator.settings.grpc_enabled:
-            apis["grpc"] = "up" if emulator.ports.get("grpc") else "down"
-        if not all(v == "up" for v in apis.values()):
-            raise AdminError(503, f"not ready: {', '.join(k for k, v in apis.items() if v != 'up')}")
-        return {"status": "ready", "apis": apis}
+            up["grpc"] = "up" if emulator.ports.get("grpc") else "down"
+        if not all(v == "up" for v in up.values()):
+            raise AdminError(503, f"not ready: {', '.join(k for k, v in up.items() if v != 'up')}")
+        return {"status": "ready", "apis": up}
 
     async def get_info(request: Request) -> Any:
         s = emulator.settings
@@ -161,25 +161,28 @@ def install(emulator: Emulator) -> ApiMount:
     async def seed(request: Request) -> Any:
         tenant = tenant_of(request)
         doc = await json_body(request, {})
-        s = emulator.settings
-        steps = seeding.plan(doc, s.clarifai_default_user_id, s.clarifai_default_app_id)
+        steps = seeding.plan(doc, apis, emulator.settings)
         results: list[dict[str, Any]] = []
-        ids: dict[str, list[str]] = {"flow_workflows": [], "clarifai_workflows": []}
-        models = (doc.get("clarifai") or {}).get("models") or []
-        registered = [await _register_model(tenant, m) for m in models]
+        sections = {d.seed.key: d.seed for d in apis if d.seed is not None}
+        ids: dict[str, list[str]] = {s.created: [] for s in sections.values()}
+        prepared: dict[str, Any] = {}
+        for key, section in sections.items():
+            if section.prepare is not None:
+                prepared.update(await section.prepare(tenant, doc.get(key) or {}, AdminError))
         for st in steps:
-            status, body = await seeding.asgi_request(request.app, tenant.name, st["method"], st["path"],
-                                                      st.get("body"), st.get("query"), st.get("headers"))
-            results.append({"method": st["method"], "path": st["path"], "status": status, "body": body})
-            cid = seeding.created_id(st["kind"], body) if status < 300 else None
-            if cid:
-                ids["flow_workflows" if st["kind"] == "flow_workflow" else "clarifai_workflows"].append(cid)
+            status, body = await seeding.asgi_request(request.app, tenant.name, st.method, st.path,
+                                                      st.body, st.query, st.headers)
+            results.append({"method": st.method, "path": st.path, "status": status, "body": body})
+            done = sections.get(st.section or "")
+            cid = done.created_id(body) if done is not None and status < 300 else None
+            if done is not None and cid:
+                ids[done.created].append(cid)
         failed = [r for r in results if r["status"] >= 300]
         if failed:
             raise AdminError(422, f"{len(failed)} of {len(results)} seed requests failed: "
                                   + "; ".join(f"{r['method']} {r['path']} -> {r['status']} {r['body']}"
                                               for r in failed))
-        return {"tenant": tenant.name, **ids, "clarifai_models": registered, "results": results}
+        return {"tenant": tenant.name, **ids, **prepared, "results": results}
 
     async def get_clock(request: Request) -> Any:
         return tenant_of(request).clock.describe()
@@ -298,15 +301,12 @@ def install(emulator: Emulator) -> ApiMount:
         admin_route("/journal/{seq}", "GET", "get_journal_entry", get_journal_entry),
         admin_route("/state", "GET", "get_state", get_state),
         admin_route("/coverage", "GET", "get_coverage", get_coverage),
-        *clarifai_routes(admin_route, tenant_of, json_body, AdminError),
     ]
+    kit = AdminKit(admin_route, tenant_of, json_body, AdminError)
+    for api in apis:
+        if api.admin_routes is not None:
+            routes += api.admin_routes(kit)
     return ApiMount(None, routes, on_startup=[mark_started])
-
-
-async def _register_model(tenant: Tenant, spec: Any) -> Any:
-    from emulator.core.admin_clarifai import register_model
-
-    return await register_model(tenant, spec, AdminError)
 
 
 def _release_requests(tenant: Tenant) -> None:

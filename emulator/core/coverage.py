@@ -1,32 +1,29 @@
 """Consumer coverage: what a tenant's client exercised vs what the emulator can produce.
 
-"Can produce" comes from two places, both optional (missing sources are reported, not fatal):
-- the OpenAPI contracts in `openapi/` (operationIds and their documented response statuses);
-- each API's `errors.py` catalogue: every public named constructor is called once with
-  placeholder arguments, which yields its status, API code and message template.
+"Can produce" comes from each API's descriptor (core/api.py), both parts optional (missing
+sources are reported, not fatal):
+- its OpenAPI contract (operationIds and their documented response statuses);
+- its explicit list of error constructors: each is called once with placeholder arguments,
+  which yields its status, API code and message template; plus its status-code table rows.
 "Exercised" comes from the tenant journal's outcome tally (which outlives the ring buffer).
 """
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
-import os
 import re
-from pathlib import Path
+import typing
+from collections.abc import Callable
 from typing import Any
 
-OPENAPI_FILES = {"flow": "opensearch-flow-framework.yaml", "clarifai": "clarifai-workflows.yaml"}
-ERROR_MODULES = {"flow": "emulator.opensearch_flow.errors", "clarifai": "emulator.clarifai.errors"}
+from emulator.core.api import ApiDescriptor
+from emulator.core.contracts import contract_file
+
 # binding suffixes of operationIds that share one logical operation (team naming convention)
 _SUFFIXES = ("_short", "_user", "_version", "_get")
 _METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
-
-
-def openapi_dirs() -> list[Path]:
-    here = Path(__file__).resolve().parent.parent
-    dirs = [Path(os.environ["EMULATOR_OPENAPI_DIR"])] if os.environ.get("EMULATOR_OPENAPI_DIR") else []
-    return dirs + [here.parent / "openapi", here / "openapi"]
+# numbers stand for themselves in a message: sentinels the template recognises and names
+_SENTINEL = 900_000_001
 
 
 def logical_operation(operation_id: str, known: dict[str, str]) -> str:
@@ -55,16 +52,15 @@ def _load_openapi(path: str, mtime: float) -> dict[str, set[int]]:
     return out
 
 
-def contract_operations(api: str) -> tuple[dict[str, set[int]], str | None]:
+def contract_operations(api: ApiDescriptor) -> tuple[dict[str, set[int]], str | None]:
     """operationId -> documented statuses for one API, and the file used (None if absent)."""
-    for d in openapi_dirs():
-        p = d / OPENAPI_FILES[api]
-        if p.is_file():
-            try:
-                return _load_openapi(str(p), p.stat().st_mtime), str(p)
-            except Exception:  # noqa: BLE001 - a half-written spec must not break coverage
-                return {}, None
-    return {}, None
+    p = contract_file(api.contract)
+    if p is None:
+        return {}, None
+    try:
+        return _load_openapi(str(p), p.stat().st_mtime), str(p)
+    except Exception:  # noqa: BLE001 - a half-written spec must not break coverage
+        return {}, None
 
 
 def _message_of(exc: BaseException) -> str:
@@ -75,42 +71,56 @@ def _message_of(exc: BaseException) -> str:
     return str(exc)
 
 
-@functools.lru_cache(maxsize=4)
-def error_catalogue(api: str) -> tuple[dict[str, Any], ...]:
-    """Every error the API's errors.py can build: {constructor, status, code, message, pattern}."""
-    try:
-        module = importlib.import_module(ERROR_MODULES[api])
-    except Exception:  # noqa: BLE001 - an API that is not installed has no catalogue
-        return ()
-    out: list[dict[str, Any]] = []
-    for name, fn in vars(module).items():
-        if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != module.__name__:
-            continue
-        try:
-            params = [p for p in inspect.signature(fn).parameters.values()
-                      if p.default is inspect.Parameter.empty
-                      and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-            exc = fn(*[f"\x00{p.name}\x00" for p in params])
-        except Exception:  # noqa: BLE001, S112 - not a constructor we can call blind
-            continue
-        if not isinstance(exc, BaseException):
-            continue
-        message = _message_of(exc)
-        status = next((v for a in ("status", "status_code", "http_status")
-                       if isinstance(v := getattr(exc, a, None), int)), None)
-        code = getattr(exc, "code", None)
-        pattern = "^" + ".*".join(re.escape(part) for part in re.split(r"\x00\w+\x00", message)) + "$"
-        out.append({"constructor": name, "status": status, "code": code if isinstance(code, int) else None,
-                    "message": re.sub(r"\x00(\w+)\x00", r"<\1>", message), "pattern": pattern})
-    # a status-code table (Clarifai's BY_CODE) names codes no constructor builds with a fixed code
-    table = getattr(module, "BY_CODE", None)
+def _placeholder(name: str, annotation: Any, numbers: dict[str, str]) -> Any:
+    """An argument standing for parameter `name`: text carries `\x00name\x00`, numbers a sentinel."""
+    text = f"\x00{name}\x00"
+    origin = typing.get_origin(annotation) or annotation
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if origin in (int, float) or (args and all(a in (int, float) for a in args)):
+        n = _SENTINEL + len(numbers)
+        numbers[str(n)] = text
+        return n
+    if origin is list:
+        item = typing.get_args(annotation)[0] if typing.get_args(annotation) else str
+        if typing.get_origin(item) is tuple:
+            return [tuple(f"\x00{name}{i}\x00" for i in range(len(typing.get_args(item))))]
+        return [text]
+    if origin is dict:
+        return {}
+    if origin is bool:
+        return False
+    return text
+
+
+def describe_error(fn: Callable[..., Exception]) -> dict[str, Any]:
+    """{constructor, status, code, message, pattern} of one error constructor (raises if it cannot be
+    called with placeholders: an explicitly listed error must describe itself)."""
+    hints = typing.get_type_hints(fn)
+    numbers: dict[str, str] = {}
+    params = [p for p in inspect.signature(fn).parameters.values()
+              if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    exc = fn(*[_placeholder(p.name, hints.get(p.name, str), numbers) for p in params])
+    message = _message_of(exc)
+    for n, text in numbers.items():
+        message = message.replace(n, text)
+    status = next((v for a in ("status", "status_code", "http_status")
+                   if isinstance(v := getattr(exc, a, None), int) and v < _SENTINEL), None)
+    code = getattr(exc, "code", None)
+    code = code if isinstance(code, int) and not isinstance(code, bool) and code < _SENTINEL else None
+    pattern = "^" + ".*".join(re.escape(part) for part in re.split(r"\x00\w+\x00", message)) + "$"
+    return {"constructor": fn.__name__, "status": status, "code": code,
+            "message": re.sub(r"\x00(\w+)\x00", r"<\1>", message), "pattern": pattern}
+
+
+@functools.lru_cache(maxsize=16)
+def error_catalogue(api: ApiDescriptor) -> tuple[dict[str, Any], ...]:
+    """Every error the API can build: its listed constructors, then status-code rows none builds."""
+    out = [describe_error(fn) for fn in api.errors]
     built = {e["code"] for e in out}
-    if isinstance(table, dict):
-        for code, spec in table.items():
-            status = getattr(spec, "http_status", None)
-            if isinstance(code, int) and code not in built and isinstance(status, int) and status >= 300:
-                out.append({"constructor": str(getattr(spec, "name", code)), "status": status, "code": code,
-                            "message": str(getattr(spec, "description", "")), "pattern": "^$"})
+    for row in api.status_codes:
+        if row.code not in built and row.http_status >= 300:
+            out.append({"constructor": row.name, "status": row.http_status, "code": row.code,
+                        "message": row.description, "pattern": "^$"})
     return tuple(out)
 
 
@@ -129,8 +139,9 @@ def coverage(app: Any, tenant: Any) -> dict[str, Any]:
     routes = _route_operations(app)
     outcomes: dict[tuple[str, str, int, str | None, int | None], int] = tenant.journal.outcomes
     report: dict[str, Any] = {"tenant": tenant.name, "apis": {}, "sources": {}}
-    for api in OPENAPI_FILES:
-        spec_ops, spec_file = contract_operations(api)
+    for descriptor in getattr(app.state, "apis", ()):
+        api = descriptor.name
+        spec_ops, spec_file = contract_operations(descriptor)
         known = {oid: op for oid, (a, op) in routes.items() if a == api}
         producible: dict[str, set[int]] = {}
         for oid, codes in spec_ops.items():
@@ -153,13 +164,13 @@ def coverage(app: Any, tenant: Any) -> dict[str, Any]:
             operations.append({"operation": op, "exercised": bool(seen), "calls": sum(seen.values()),
                                "statuses_seen": sorted(seen), "calls_by_status": {str(k): seen[k] for k in sorted(seen)},
                                "statuses_never_seen": sorted(producible.get(op, set()) - set(seen))})
-        catalogue = error_catalogue(api)
+        catalogue = error_catalogue(descriptor)
         errors_seen = [{"status": s, "message": e, "code": c, "count": n} for (s, e, c), n in seen_errors.items()]
         never = []
         for entry in catalogue:
-            hit = any((entry["code"] is not None and entry["code"] == c and api == "clarifai")
-                      or (e is not None and re.match(entry["pattern"], e) is not None)
-                      for (_, e, c) in seen_errors)
+            hit = any((descriptor.match_errors_by_code and entry["code"] is not None and entry["code"] == c)
+                      or (e is not None and entry["status"] in (None, st) and re.match(entry["pattern"], e) is not None)
+                      for (st, e, c) in seen_errors)
             if not hit:
                 never.append({k: entry[k] for k in ("constructor", "status", "code", "message")})
         report["apis"][api] = {

@@ -6,7 +6,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from emulator.core.clock import Clock, make_clock
-from emulator.core.faults import FaultSet
+from emulator.core.faults import FaultSchema, FaultSet
 from emulator.core.ids import IdFactory
 from emulator.core.journal import Entry, Journal
 from emulator.settings import Settings
@@ -28,7 +28,7 @@ class Tenant:
         self.clock: Clock = make_clock(s.clock, s.time_scale)
         seed = None if s.seed is None else f"{s.seed}:{name}"
         self.ids = IdFactory(seed)
-        self.faults = FaultSet(seed)
+        self.faults = FaultSet(seed, emulator.fault_schema)
         self.journal = Journal(s.journal_cap)
         if emulator.entry_sink is not None:
             self.journal.sink = emulator.entry_sink(name)
@@ -74,6 +74,8 @@ class Emulator:
         self.settings = settings or Settings()
         self.tenants: dict[str, Tenant] = {}
         self.backend_factories: dict[str, BackendFactory] = {}
+        # the fault hooks and API names rules may name (core/api.py: register)
+        self.fault_schema = FaultSchema()
         # ports actually bound (port 0 in settings means "any free port")
         self.ports: dict[str, int] = {}
         # control-plane calls (reset, seed, faults, clock...): not any tenant's traffic

@@ -1,20 +1,16 @@
 """Fault rules = match + effect(s) + count, checked at the HTTP level and at domain hooks.
 
 Hooks (the only places rules are consulted):
-- `http(**attrs)`             before a request reaches its handler (api, operation, method, path, tenant)
-- `flow_step(**attrs)`        when a Flow step runs (phase "provision") or a resource is deleted
-                              (phase "deprovision"); attrs: step_type, node_id, resource_type,
-                              resource_id, workflow_id
-- `clarifai_node(**attrs)`    when a Clarifai workflow node predicts one input; attrs: model_id,
-                              node_id, input_index (0-based), workflow_id
+- `http`                 before a request reaches its handler (api, operation, method, path, tenant);
+                         the one hook core owns, applied by the operation wrapper (core/operation.py)
+- the APIs' own hooks    declared by each API descriptor (`FaultHook` below, core/api.py) with their effect
+                         types and match keys, fired by that API's domain code with `FaultSet.fire`
+                         (Flow: `flow_step`, Clarifai: `clarifai_node`)
 A rule targets exactly one hook (`on`), inferred from its effect types when omitted.
 
-Effects (what a fired rule does; the API renders HTTP errors in its own error shape):
-- http:          error {status, message?, code?, retry_after?, headers?} | latency {distribution
-                 fixed|uniform|lognormal, ms | min_ms,max_ms | median_ms,sigma} | drop | empty_body |
-                 truncate {bytes?} | pass
-- flow_step:     step_error {status?, message?} | pass
-- clarifai_node: node_error {code, description?, details?} | pass
+Effects of the http hook (the API renders HTTP errors in its own error shape): error {status,
+message?, code?, retry_after?, headers?} | latency {distribution fixed|uniform|lognormal, ms |
+min_ms,max_ms | median_ms,sigma} | drop | empty_body | truncate {bytes?} | pass.
 `pass` consumes one turn of an ordered effect list without doing anything ("fail twice, then
 succeed" = effects [error, error, pass]); hooks never return a `pass` effect.
 """
@@ -25,20 +21,31 @@ import fnmatch
 import itertools
 import math
 import random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-HTTP_EFFECTS = {"error", "latency", "drop", "empty_body", "truncate", "pass"}
-FLOW_EFFECTS = {"step_error", "pass"}
-CLARIFAI_EFFECTS = {"node_error", "pass"}
-HOOKS = {"http": HTTP_EFFECTS, "flow_step": FLOW_EFFECTS, "clarifai_node": CLARIFAI_EFFECTS}
-MATCH_KEYS = {"api", "operation", "method", "path", "tenant", "step_type", "node_id", "phase",
-              "resource_id", "resource_type", "workflow_id", "model_id", "input_index"}
+
+@dataclass(frozen=True)
+class FaultHook:
+    """A domain place where fault rules are consulted (`FaultSet.fire(hook, **attrs)`).
+
+    `match_keys` are the attributes the hook passes (besides `api`); `check_effect` refuses an
+    effect the API cannot honour (raises `faults.FaultRuleError`)."""
+
+    name: str
+    api: str
+    effects: frozenset[str]
+    match_keys: frozenset[str]
+    check_effect: Callable[[dict[str, Any]], None] | None = None
+
+
+HTTP_EFFECTS = frozenset({"error", "latency", "drop", "empty_body", "truncate", "pass"})
+HTTP = FaultHook("http", "", HTTP_EFFECTS, frozenset({"api", "operation", "method", "path", "tenant"}))
 RULE_KEYS = {"id", "on", "match", "effect", "effects", "count", "times", "probability", "seed"}
 LATENCY_DISTRIBUTIONS = {"fixed", "uniform", "lognormal"}
-APIS = {"flow", "clarifai"}
 FIRED_LOG_CAP = 64
 
 
@@ -104,12 +111,33 @@ class FaultRule:
                 "exhausted": self.exhausted}
 
 
-def _infer_hook(effects: list[dict[str, Any]]) -> str:
-    kinds = {e.get("type") for e in effects} - {"pass"}
-    for hook, allowed in HOOKS.items():
-        if kinds and kinds <= allowed:
-            return hook
-    return "http"
+class FaultSchema:
+    """The hooks rules may target and the API names `match.api` may take: the http hook plus what
+    the registered API descriptors declare (one per emulator, shared by its tenants' rule sets)."""
+
+    def __init__(self, hooks: Iterable[FaultHook] = (), apis: Iterable[str] = ()) -> None:
+        self.hooks: dict[str, FaultHook] = {HTTP.name: HTTP}
+        self.apis: set[str] = set(apis)
+        for h in hooks:
+            self.add_hook(h)
+
+    def add_hook(self, hook: FaultHook) -> None:
+        if hook.name in self.hooks and self.hooks[hook.name] != hook:
+            raise ValueError(f"fault hook {hook.name!r} is declared twice")
+        self.hooks[hook.name] = hook
+        if hook.api:
+            self.apis.add(hook.api)
+
+    @property
+    def match_keys(self) -> frozenset[str]:
+        return frozenset({"api"}).union(*(h.match_keys for h in self.hooks.values()))
+
+    def infer_hook(self, effects: list[dict[str, Any]]) -> str:
+        kinds = {e.get("type") for e in effects} - {"pass"}
+        for name, hook in self.hooks.items():
+            if kinds and kinds <= hook.effects:
+                return name
+        return HTTP.name
 
 
 def _number(effect: dict[str, Any], key: str, *, minimum: float = 0.0) -> None:
@@ -118,18 +146,27 @@ def _number(effect: dict[str, Any], key: str, *, minimum: float = 0.0) -> None:
         raise FaultRuleError(f"effect field `{key}` must be a number >= {minimum:g}")
 
 
-def _check_effect(on: str, e: dict[str, Any]) -> None:
+def check_status(effect: dict[str, Any]) -> None:
+    """An effect's `status` (default 500) must be an HTTP status code (also for API hooks' effects)."""
+    status = effect.get("status", 500)
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        raise FaultRuleError("effect field `status` must be an HTTP status code (100-599)")
+
+
+def _check_effect(hook: FaultHook, e: dict[str, Any]) -> None:
     t = e.get("type")
-    if t not in HOOKS[on]:
-        raise FaultRuleError(f"effect type {t!r} is not valid for hook {on!r}; expected one of {sorted(HOOKS[on])}")
-    if t in ("error", "step_error"):
-        status = e.get("status", 500)
-        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-            raise FaultRuleError("effect field `status` must be an HTTP status code (100-599)")
-    if t == "error" and e.get("code") is not None and not isinstance(e["code"], int):
-        raise FaultRuleError("effect field `code` must be an integer API status code")
-    if t == "node_error" and (isinstance(e.get("code"), bool) or not isinstance(e.get("code"), int)):
-        raise FaultRuleError("a node_error effect needs an integer Clarifai status `code`")
+    if t not in hook.effects:
+        raise FaultRuleError(f"effect type {t!r} is not valid for hook {hook.name!r}; "
+                             f"expected one of {sorted(hook.effects)}")
+    if t == "pass":
+        return
+    if hook.check_effect is not None:
+        hook.check_effect(e)
+        return
+    if t == "error":
+        check_status(e)
+        if e.get("code") is not None and not isinstance(e["code"], int):
+            raise FaultRuleError("effect field `code` must be an integer API status code")
     if t == "latency":
         if e.get("distribution", "fixed") not in LATENCY_DISTRIBUTIONS:
             raise FaultRuleError(f"latency distribution must be one of {sorted(LATENCY_DISTRIBUTIONS)}")
@@ -139,7 +176,11 @@ def _check_effect(on: str, e: dict[str, Any]) -> None:
         _number(e, key)
 
 
-def parse_rule(spec: dict[str, Any], rule_id: str, default_seed: int | str | None = None) -> FaultRule:
+HTTP_ONLY = FaultSchema()
+
+
+def parse_rule(spec: dict[str, Any], rule_id: str, default_seed: int | str | None = None,
+               schema: FaultSchema = HTTP_ONLY) -> FaultRule:
     if not isinstance(spec, dict):
         raise FaultRuleError("a fault rule must be a JSON object")
     unknown = set(spec) - RULE_KEYS
@@ -148,16 +189,18 @@ def parse_rule(spec: dict[str, Any], rule_id: str, default_seed: int | str | Non
     effects = spec.get("effects") or ([spec["effect"]] if "effect" in spec else None)
     if not effects or not isinstance(effects, list) or not all(isinstance(e, dict) for e in effects):
         raise FaultRuleError("a fault rule needs `effect` (object) or `effects` (non-empty list of objects)")
-    on = spec.get("on") or _infer_hook(effects)
-    if on not in HOOKS:
-        raise FaultRuleError(f"`on` must be one of {sorted(HOOKS)}")
+    on = spec.get("on") or schema.infer_hook(effects)
+    hook = schema.hooks.get(on) if isinstance(on, str) else None
+    if hook is None:
+        raise FaultRuleError(f"`on` must be one of {sorted(schema.hooks)}")
     for e in effects:
-        _check_effect(on, e)
+        _check_effect(hook, e)
     match = spec.get("match") or {}
-    if not isinstance(match, dict) or set(match) - MATCH_KEYS:
-        raise FaultRuleError(f"`match` must be an object with keys among {sorted(MATCH_KEYS)}")
-    if "api" in match and match["api"] not in APIS and not isinstance(match["api"], list):
-        raise FaultRuleError(f"`match.api` must be one of {sorted(APIS)} (the admin API is never faulted)")
+    keys = schema.match_keys
+    if not isinstance(match, dict) or set(match) - keys:
+        raise FaultRuleError(f"`match` must be an object with keys among {sorted(keys)}")
+    if "api" in match and match["api"] not in schema.apis and not isinstance(match["api"], list):
+        raise FaultRuleError(f"`match.api` must be one of {sorted(schema.apis)} (the admin API is never faulted)")
     count = spec.get("count", spec.get("times"))
     if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
         raise FaultRuleError("`count` must be a non-negative integer or null (forever)")
@@ -172,7 +215,7 @@ def parse_rule(spec: dict[str, Any], rule_id: str, default_seed: int | str | Non
     return rule
 
 
-def parse_header_rules(text: str) -> tuple[FaultRule, ...]:
+def parse_header_rules(text: str, schema: FaultSchema = HTTP_ONLY) -> tuple[FaultRule, ...]:
     """Rules sent in `x-emulator-fault`: a rule, a list of rules, or a bare effect; each fires once
     unless it says otherwise, and only for the request carrying the header (and work it spawns)."""
     try:
@@ -186,7 +229,7 @@ def parse_header_rules(text: str) -> tuple[FaultRule, ...]:
             s = {"effect": s}
         if not isinstance(s, dict):
             raise FaultRuleError("each rule must be a JSON object")
-        rules.append(parse_rule({"count": 1, **s}, f"header-{i + 1}"))
+        rules.append(parse_rule({"count": 1, **s}, f"header-{i + 1}", schema=schema))
     return tuple(rules)
 
 
@@ -201,18 +244,19 @@ suspended: contextvars.ContextVar[bool] = contextvars.ContextVar("faults_suspend
 
 
 class FaultSet:
-    def __init__(self, seed: int | str | None = None) -> None:
+    def __init__(self, seed: int | str | None = None, schema: FaultSchema = HTTP_ONLY) -> None:
         self._rules: dict[str, FaultRule] = {}
         self._ids = itertools.count(1)
         self._seed = seed
-        self._by_hook: dict[str, list[FaultRule]] = {h: [] for h in HOOKS}
+        self.schema = schema
+        self._by_hook: dict[str, list[FaultRule]] = {}
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
-        rule = parse_rule(spec, f"fault-{next(self._ids)}", self._seed)
+        rule = parse_rule(spec, f"fault-{next(self._ids)}", self._seed, self.schema)
         if rule.id in self._rules:
             raise FaultRuleError(f"a fault rule with id {rule.id!r} already exists")
         self._rules[rule.id] = rule
-        self._by_hook[rule.on].append(rule)
+        self._by_hook.setdefault(rule.on, []).append(rule)
         return rule
 
     def delete(self, rule_id: str) -> bool:
@@ -239,7 +283,7 @@ class FaultSet:
         if suspended.get():
             return None
         # first rule that fires wins: one-off header rules, then the tenant's rules in creation order
-        for rule in itertools.chain(request_rules.get(), self._by_hook[hook]):
+        for rule in itertools.chain(request_rules.get(), self._by_hook.get(hook, ())):
             if rule.on != hook:
                 continue
             eff = rule.try_fire(attrs)
@@ -267,11 +311,9 @@ class FaultSet:
     def http(self, **attrs: Any) -> dict[str, Any] | None:
         return self._fire("http", attrs) if self.active else None
 
-    def flow_step(self, **attrs: Any) -> dict[str, Any] | None:
-        return self._fire("flow_step", {"api": "flow", **attrs}) if self.active else None
-
-    def clarifai_node(self, **attrs: Any) -> dict[str, Any] | None:
-        return self._fire("clarifai_node", {"api": "clarifai", **attrs}) if self.active else None
+    def fire(self, hook: FaultHook, **attrs: Any) -> dict[str, Any] | None:
+        """The effect of the first rule on `hook` that fires for these attributes (an API's domain hook)."""
+        return self._fire(hook.name, {"api": hook.api, **attrs}) if self.active else None
 
 
 def latency_seconds(effect: dict[str, Any], rng: random.Random) -> float:

@@ -154,7 +154,7 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
             one_off = header(request, FAULT_HEADER)
             if one_off:
                 try:
-                    rules = parse_header_rules(one_off)
+                    rules = parse_header_rules(one_off, tenant.faults.schema)
                 except FaultRuleError as exc:
                     raise _HeaderError(f"invalid {FAULT_HEADER} header: {exc}") from None
                 token = request_rules.set(rules)

@@ -6,6 +6,8 @@ layout is. Seed requests are neither journaled nor faulted: they are not the cli
 """
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -13,14 +15,13 @@ import orjson
 from starlette.types import ASGIApp, Message
 
 from emulator.core import faults, journal
+from emulator.core.api import ApiDescriptor, SeedRequest
 from emulator.core.emulator import TENANT_HEADER
-
-FLOW_WORKFLOW_PATH = "/_plugins/_flow_framework/workflow"
-SEED_KEYS = {"flow", "clarifai", "requests"}
+from emulator.settings import Settings
 
 
 class SeedError(ValueError):
-    """A seed document the control plane refuses (reported as 400)."""
+    """A seed document the control plane refuses (reported as 400), also raised by the APIs' planners."""
 
 
 async def asgi_request(app: ASGIApp, tenant: str, method: str, path: str, body: Any = None,
@@ -68,33 +69,20 @@ async def asgi_request(app: ASGIApp, tenant: str, method: str, path: str, body: 
         return status, data.decode("utf-8", "replace")
 
 
-def plan(doc: Any, default_user: str, default_app: str) -> list[dict[str, Any]]:
-    """Turn a seed document into the API requests that build it, in order.
+def plan(doc: Any, apis: Iterable[ApiDescriptor], settings: Settings) -> list[SeedRequest]:
+    """Turn a seed document into the API requests that build it, in order: each API's section
+    (its descriptor's `seed`, e.g. {"flow": {...}, "clarifai": {...}}) then the raw requests
 
-    {"flow": {"workflows": [<template>...], "provision": false},
-     "clarifai": {"user_id": "me", "app_id": "main", "authorization": "Key seed",
-                  "workflows": [<Workflow>...]},
-     "requests": [{"method", "path", "body"?, "query"?, "headers"?}...]}
+    {"requests": [{"method", "path", "body"?, "query"?, "headers"?}...]}
     """
-    if not isinstance(doc, dict) or set(doc) - SEED_KEYS:
-        raise SeedError(f"a seed document is an object with keys among {sorted(SEED_KEYS)}")
-    out: list[dict[str, Any]] = []
-    flow = doc.get("flow") or {}
-    if not isinstance(flow, dict) or not isinstance(flow.get("workflows", []), list):
-        raise SeedError("`flow` must be an object with a `workflows` list of templates")
-    for template in flow.get("workflows", []):
-        query = {"provision": "true"} if flow.get("provision") else None
-        out.append({"method": "POST", "path": FLOW_WORKFLOW_PATH, "body": template, "query": query,
-                    "kind": "flow_workflow"})
-    cl = doc.get("clarifai") or {}
-    if not isinstance(cl, dict) or not isinstance(cl.get("workflows", []), list):
-        raise SeedError("`clarifai` must be an object with a `workflows` list")
-    user, app = cl.get("user_id", default_user), cl.get("app_id", default_app)
-    auth = {"authorization": str(cl.get("authorization", "Key emulator-seed"))}
-    for wf in cl.get("workflows", []):
-        out.append({"method": "POST", "path": f"/v2/users/{user}/apps/{app}/workflows",
-                    "body": {"user_app_id": {"user_id": user, "app_id": app}, "workflows": [wf]},
-                    "headers": auth, "kind": "clarifai_workflow"})
+    sections = {d.seed.key: d.seed for d in apis if d.seed is not None}
+    keys = {*sections, "requests"}
+    if not isinstance(doc, dict) or set(doc) - keys:
+        raise SeedError(f"a seed document is an object with keys among {sorted(keys)}")
+    out: list[SeedRequest] = []
+    for key, section in sections.items():
+        planned = section.plan(doc.get(key) or {}, settings)
+        out.extend(dataclasses.replace(r, section=key) for r in planned)
     reqs = doc.get("requests") or []
     if not isinstance(reqs, list):
         raise SeedError("`requests` must be a list of {method, path, body?, query?, headers?}")
@@ -102,18 +90,6 @@ def plan(doc: Any, default_user: str, default_app: str) -> list[dict[str, Any]]:
         if not isinstance(r, dict) or not isinstance(r.get("path"), str) or not r["path"].startswith("/") \
                 or r["path"].startswith("/_emulator"):
             raise SeedError("each seed request needs `path` (an API path, not /_emulator/...) and `method`")
-        out.append({"method": str(r.get("method", "POST")), "path": r["path"], "body": r.get("body"),
-                    "query": r.get("query"), "headers": r.get("headers"), "kind": "request"})
+        out.append(SeedRequest(str(r.get("method", "POST")), r["path"], r.get("body"), r.get("query"),
+                               r.get("headers")))
     return out
-
-
-def created_id(kind: str, body: Any) -> str | None:
-    if not isinstance(body, dict):
-        return None
-    if kind == "flow_workflow":
-        wid = body.get("workflow_id")
-        return str(wid) if wid else None
-    if kind == "clarifai_workflow":
-        wfs = body.get("workflows") or []
-        return str(wfs[0].get("id")) if wfs and isinstance(wfs[0], dict) else None
-    return None

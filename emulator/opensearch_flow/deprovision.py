@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.opensearch_flow import errors
 from emulator.opensearch_flow.cluster import ClusterError
 from emulator.opensearch_flow.errors import FlowError
+from emulator.opensearch_flow.hooks import FLOW_STEP
 from emulator.opensearch_flow.models import Progress, State, initial_state
 from emulator.opensearch_flow.steps import STEPS, StepContext, deprovision_step_for
 
@@ -104,9 +105,9 @@ async def _undo(backend: FlowBackend, workflow_id: str, entry: dict[str, Any]) -
     tenant = backend.tenant
     spec = deprovision_step_for(entry["workflow_step_name"])
     assert spec is not None
-    effect = tenant.faults.flow_step(phase="deprovision", step_type=entry["workflow_step_name"],
-                                     node_id=entry["workflow_step_id"], resource_type=entry["resource_type"],
-                                     resource_id=entry["resource_id"], workflow_id=workflow_id)
+    effect = tenant.faults.fire(FLOW_STEP, phase="deprovision", step_type=entry["workflow_step_name"],
+                                node_id=entry["workflow_step_id"], resource_type=entry["resource_type"],
+                                resource_id=entry["resource_id"], workflow_id=workflow_id)
     delay = min(spec.latency_s * tenant.settings.step_latency_scale, tenant.settings.request_timeout_s)
     if delay > 0:
         await tenant.clock.sleep(delay)

@@ -6,58 +6,19 @@ render as `{"error": msg}`; errors raised by OpenSearch core render in the neste
 """
 from __future__ import annotations
 
-from http import HTTPStatus
-from typing import Any
+from emulator.opensearch_flow.error_types import (
+    SAFE_CHARS,
+    FlowError,
+    plugin,
+    rest_status_name,
+    step_exception,
+)
 
 TEMPLATES_INDEX = ".plugins-flow-framework-templates"
 STATE_INDEX = ".plugins-flow-framework-state"
 # §3.1 step 2: Java HashSet iteration order of the consumed parameter names (tests check the suffix)
 CREATE_CONSUMED_LIST = ("[use_case, pretty, workflow_id, provision, reprovision, format, error_trace, human, "
                         "update_fields, wait_for_completion_timeout, filter_path, validation]")
-SAFE_CHARS = ".,!?():@-_'/\\\""
-
-
-class FlowError(Exception):
-    """One plugin or core error: HTTP status + message (+ the core exception type for the nested shape)."""
-
-    # raised by a REST handler before it read the request body: OpenSearch's BaseRestHandler then answers
-    # "does not support having a body" instead when a body came (core_errors.body_not_supported)
-    before_body = False
-
-    def __init__(self, status: int, message: str, *, core_type: str | None = None,
-                 exception: str = "FlowFrameworkException", extra: dict[str, Any] | None = None,
-                 caused_by: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.core_type = core_type
-        self.exception = exception
-        self.extra = extra or {}
-        self.caused_by = caused_by  # a plain Java cause: rendered on the top error only, not in root_cause
-
-    def body(self) -> dict[str, Any]:
-        if self.core_type is None:
-            return {"error": self.message}
-        cause = {"type": self.core_type, "reason": self.message, **self.extra}
-        top = {**cause, "caused_by": self.caused_by} if self.caused_by else cause
-        return {"error": {"root_cause": [cause], **top}, "status": self.status}
-
-
-def rest_status_name(status: int) -> str:
-    """Java `RestStatus.name()` for a numeric status (used in state error texts, §7)."""
-    try:
-        return HTTPStatus(status).name
-    except ValueError:
-        return "INTERNAL_SERVER_ERROR"
-
-
-def plugin(status: int, message: str) -> FlowError:
-    return FlowError(status, message)
-
-
-def step_exception(status: int, message: str) -> FlowError:
-    return FlowError(status, message, exception="WorkflowStepException")
-
 
 # --- core (nested shape) ---------------------------------------------------------------------
 
@@ -295,6 +256,8 @@ from emulator.opensearch_flow.template_errors import (
 )
 
 __all__ = [
+    "SAFE_CHARS",
+    "FlowError",
     "cycle_detected",
     "denied_step",
     "deprovision_step_unknown",
@@ -315,12 +278,15 @@ __all__ = [
     "no_tenant_permission",
     "node_requires_id_type",
     "node_unknown_field",
+    "plugin",
     "provision_validation_failed",
     "reprovision_node_deleted",
     "reprovision_requires_done",
     "reprovision_step_not_updatable",
     "reprovision_validation_failed",
     "resource_type_unknown",
+    "rest_status_name",
+    "step_exception",
     "step_not_implemented",
     "template_requires_name",
     "template_unknown_field",

@@ -16,6 +16,7 @@ import orjson
 from emulator.opensearch_flow import errors
 from emulator.opensearch_flow.cluster import ClusterError
 from emulator.opensearch_flow.errors import FlowError, rest_status_name
+from emulator.opensearch_flow.hooks import FLOW_STEP
 from emulator.opensearch_flow.models import Progress, State, resource_entry
 from emulator.opensearch_flow.sorter import parse_time_value, predecessors
 from emulator.opensearch_flow.steps import REGISTERS_MODEL, STEPS, StepContext, StepSpec
@@ -219,9 +220,9 @@ class ProvisionRun:
         raise NodeTimeout()
 
     async def _step(self, spec: StepSpec, node: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
-        effect = self.tenant.faults.flow_step(phase="provision", step_type=spec.name, node_id=node["id"],
-                                              resource_type=spec.resource_type, resource_id=None,
-                                              workflow_id=self.workflow_id)
+        effect = self.tenant.faults.fire(FLOW_STEP, phase="provision", step_type=spec.name, node_id=node["id"],
+                                         resource_type=spec.resource_type, resource_id=None,
+                                         workflow_id=self.workflow_id)
         delay = spec.latency_s * self.tenant.settings.step_latency_scale
         if spec.name == "noop" and inputs.get("delay") is not None:
             delay += parse_time_value(str(inputs["delay"]))

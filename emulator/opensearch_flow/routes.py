@@ -404,7 +404,6 @@ def cluster_info(version: str) -> dict[str, Any]:
 
 
 def install(emulator: Emulator) -> ApiMount:
-    emulator.register_backend("flow", FlowBackend)
     info = cluster_info(emulator.settings.opensearch_version)
 
     async def get_cluster_info(request: Request, tenant: Tenant) -> Response:

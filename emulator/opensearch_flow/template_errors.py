@@ -5,7 +5,7 @@ callers keep writing `errors.<constructor>()`.
 """
 from __future__ import annotations
 
-from emulator.opensearch_flow.errors import SAFE_CHARS, FlowError, plugin, step_exception
+from emulator.opensearch_flow.error_types import SAFE_CHARS, FlowError, plugin, step_exception
 
 # --- template parsing §4.2 -------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from emulator.core import coverage as coverage_mod
+from emulator.core import contracts as contracts_mod
 
 T1 = {"x-emulator-tenant": "t1"}
 T2 = {"x-emulator-tenant": "t2"}
@@ -196,7 +196,7 @@ def test_seed_replays_requests_without_journal_or_faults(client: TestClient) -> 
 
 def test_get_coverage_degrades_without_contract_files(client: TestClient,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(coverage_mod, "openapi_dirs", list)
+    monkeypatch.setattr(contracts_mod, "openapi_dirs", list)
     body = client.get("/_emulator/coverage", headers=T1).json()
     assert body["tenant"] == "t1"
     assert body["sources"]["flow"]["openapi"] is None and body["sources"]["clarifai"]["openapi"] is None

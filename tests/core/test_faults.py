@@ -5,14 +5,25 @@ import random
 
 import pytest
 
+from emulator.apis import descriptors
+from emulator.clarifai.hooks import CLARIFAI_NODE
 from emulator.core.faults import (
     FaultRuleError,
-    FaultSet,
+    FaultSchema,
     latency_seconds,
     parse_header_rules,
     parse_rule,
     request_rules,
 )
+from emulator.core.faults import FaultSet as _FaultSet
+from emulator.opensearch_flow.hooks import FLOW_STEP
+
+# the hooks and API names of the built-in APIs, as a tenant of the app sees them
+SCHEMA = FaultSchema([h for d in descriptors() for h in d.fault_hooks], [d.name for d in descriptors()])
+
+
+def FaultSet(seed: int | str | None = None) -> _FaultSet:
+    return _FaultSet(seed, SCHEMA)
 
 
 def test_add_fault_infers_hook_from_effect_type() -> None:
@@ -92,8 +103,8 @@ def test_flow_step_fault_matches_phase_and_resource_type() -> None:
     fs = FaultSet()
     fs.add({"match": {"phase": "deprovision", "resource_type": "connector_id"},
             "effect": {"type": "step_error", "status": 500, "message": "busy"}, "count": 2})
-    assert fs.flow_step(phase="provision", step_type="create_connector", resource_type="connector_id") is None
-    hits = [fs.flow_step(phase="deprovision", step_type="delete_connector", resource_type="connector_id")
+    assert fs.fire(FLOW_STEP, phase="provision", step_type="create_connector", resource_type="connector_id") is None
+    hits = [fs.fire(FLOW_STEP, phase="deprovision", step_type="delete_connector", resource_type="connector_id")
             for _ in range(3)]
     assert [h and h["message"] for h in hits] == ["busy", "busy", None]
 
@@ -101,9 +112,9 @@ def test_flow_step_fault_matches_phase_and_resource_type() -> None:
 def test_clarifai_node_fault_matches_node_and_input_index() -> None:
     fs = FaultSet()
     fs.add({"match": {"node_id": "2", "input_index": 2}, "effect": {"type": "node_error", "code": 21313}})
-    assert fs.clarifai_node(model_id="m", node_id="2", input_index=1) is None
-    assert fs.clarifai_node(model_id="m", node_id="1", input_index=2) is None
-    hit = fs.clarifai_node(model_id="m", node_id="2", input_index=2)
+    assert fs.fire(CLARIFAI_NODE, model_id="m", node_id="2", input_index=1) is None
+    assert fs.fire(CLARIFAI_NODE, model_id="m", node_id="1", input_index=2) is None
+    hit = fs.fire(CLARIFAI_NODE, model_id="m", node_id="2", input_index=2)
     assert hit is not None and hit["code"] == 21313 and hit["type"] == "node_error"
 
 

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from flow_builders import connector, deploy, model, template
 
+from emulator.core.api import register
 from emulator.core.emulator import Emulator, Tenant
+from emulator.opensearch_flow.api import DESCRIPTOR as FLOW
 from emulator.opensearch_flow.backend import FlowBackend, WriteRequest
 from emulator.opensearch_flow.cluster import Cluster, ClusterError
 from emulator.opensearch_flow.errors import FlowError
@@ -19,7 +21,7 @@ def run(test: Callable[[Tenant, FlowBackend], Awaitable[None]], **settings: Any)
     async def main() -> None:
         emu = Emulator(Settings(**{"clock": "manual", "grpc_enabled": False, "seed": 3, "step_latency_scale": 0,
                                    **settings}))
-        emu.register_backend("flow", FlowBackend)
+        register(emu, FLOW)
         tenant = emu.tenant("unit")
         try:
             await test(tenant, tenant.backend("flow"))

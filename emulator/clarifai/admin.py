@@ -1,66 +1,53 @@
-"""Control-plane routes for Clarifai models: register a model, read and set its serving state
-(DEPLOYING / LOADING / BUSY / READY, reference/clarifai-workflows.md §5 "Retryable dependency
-states"), delegated to the tenant's Clarifai backend.
+"""Clarifai's control-plane routes: register a model, read and set its serving state (DEPLOYING /
+LOADING / BUSY / READY, reference/clarifai-workflows.md §5 "Retryable dependency states"), and the
+seed document's `clarifai.models`; mounted under /_emulator by core through the descriptor.
 
-The backend owns the model catalogue; this module only validates admin input and translates
-"backend cannot do that" into a clear 501 instead of a traceback.
+The backend owns the model catalogue; this module validates admin input and reports the
+backend's `ClarifaiError`s as control-plane errors (404 for an unknown model, else 400).
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.routing import Route
 
+from emulator.clarifai import errors
+from emulator.clarifai.backend import ClarifaiBackend
+from emulator.core.api import AdminKit
 from emulator.core.emulator import Tenant
 
 MODEL_STATES = ("DEPLOYING", "LOADING", "BUSY", "NOT_DEPLOYED", "READY")
 BACKEND_KEY = "clarifai"
 ErrorFactory = Callable[[int, str], Exception]
+_NOT_FOUND_CODES = (errors.BY_NAME["MODEL_DOES_NOT_EXIST"].code, errors.BY_NAME["CONN_DOES_NOT_EXIST"].code)
 
 
-def _backend(tenant: Tenant, method: str, error: ErrorFactory) -> Callable[..., Any]:
-    if BACKEND_KEY not in tenant.emulator.backend_factories:
-        raise error(501, "the Clarifai API is not installed in this emulator")
-    fn = getattr(tenant.backend(BACKEND_KEY), method, None)
-    if fn is None:
-        raise error(501, f"the Clarifai backend does not support `{method}` yet")
-    return fn  # type: ignore[no-any-return]
+def _backend(tenant: Tenant) -> ClarifaiBackend:
+    backend: ClarifaiBackend = tenant.backend(BACKEND_KEY)
+    return backend
 
 
-async def _maybe_await(value: Any) -> Any:
-    if isinstance(value, Awaitable):
-        return await value
-    return value
+def _admin_error(exc: errors.ClarifaiError, error: ErrorFactory) -> Exception:
+    status = 404 if exc.code in _NOT_FOUND_CODES else 400
+    return error(status, f"{exc.code} {exc.description}: {exc}")
 
 
-async def _call(tenant: Tenant, method: str, error: ErrorFactory, *args: Any, **kw: Any) -> Any:
-    fn = _backend(tenant, method, error)
-    try:
-        return await _maybe_await(fn(*args, **kw))
-    except KeyError as exc:
-        raise error(404, f"unknown model {exc.args[0] if exc.args else ''!s}") from None
-    except (ValueError, TypeError) as exc:
-        raise error(400, f"invalid model: {exc}") from None
-    except Exception as exc:
-        code = getattr(exc, "code", None)
-        if code is not None:  # a ClarifaiError: report it as the API would name it
-            status = 404 if code in (21200, 11101) else 400
-            raise error(status, f"{code} {getattr(exc, 'description', '')}: {exc}") from None
-        raise
-
-
-async def register_model(tenant: Tenant, spec: Any, error: ErrorFactory) -> Any:
+async def register_model(tenant: Tenant, spec: Any, error: ErrorFactory) -> dict[str, Any]:
     if not isinstance(spec, dict) or not isinstance(spec.get("id"), str) or not spec["id"]:
         raise error(400, "a model needs a non-empty string `id`")
-    return await _call(tenant, "register_model", error, spec)
+    try:
+        return _backend(tenant).register_model(spec)
+    except errors.ClarifaiError as exc:
+        raise _admin_error(exc, error) from None
+    except (KeyError, ValueError, TypeError) as exc:
+        raise error(400, f"invalid model: {exc}") from None
 
 
 def model_state(tenant: Tenant, model_id: str, error: ErrorFactory) -> dict[str, Any]:
     """The serving state a model answers with now: a forced state until its deadline, else READY."""
-    _backend(tenant, "set_model_state", error)
-    catalog = tenant.backend(BACKEND_KEY).catalog
+    catalog = _backend(tenant).catalog
     if catalog.get(model_id) is None:
         raise error(404, f"unknown model {model_id!r}")
     forced = catalog.dump().get("forced_states", {}).get(model_id)
@@ -72,13 +59,18 @@ def model_state(tenant: Tenant, model_id: str, error: ErrorFactory) -> dict[str,
     return {"model_id": model_id, "state": "READY", "until_ms": None, "now_ms": tenant.clock.now_ms()}
 
 
-def clarifai_routes(admin_route: Callable[..., Route], tenant_of: Callable[[Request], Tenant],
-                    json_body: Callable[..., Awaitable[Any]], error: ErrorFactory) -> list[Route]:
+async def seed_models(tenant: Tenant, section: Any, error: ErrorFactory) -> dict[str, Any]:
+    """The seed document's `clarifai.models`, registered before its workflows are posted."""
+    models = (section.get("models") or []) if isinstance(section, dict) else []
+    return {"clarifai_models": [await register_model(tenant, m, error) for m in models]}
+
+
+def clarifai_routes(kit: AdminKit) -> list[Route]:
+    admin_route, tenant_of, json_body, error = kit.route, kit.tenant_of, kit.json_body, kit.error
+
     async def list_clarifai_models(request: Request) -> Any:
         tenant = tenant_of(request)
-        _backend(tenant, "set_model_state", error)
-        models = tenant.backend(BACKEND_KEY).catalog.all()
-        return {"models": [model_state(tenant, m.id, error) for m in models]}
+        return {"models": [model_state(tenant, m.id, error) for m in _backend(tenant).catalog.all()]}
 
     async def register_clarifai_model(request: Request) -> Any:
         return await register_model(tenant_of(request), await json_body(request), error)
@@ -95,7 +87,10 @@ def clarifai_routes(admin_route: Callable[..., Route], tenant_of: Callable[[Requ
                                     or seconds < 0):
             raise error(400, "`seconds` must be a non-negative number or null (until changed)")
         tenant, model_id = tenant_of(request), request.path_params["model_id"]
-        await _call(tenant, "set_model_state", error, model_id, body["state"], seconds)
+        try:
+            _backend(tenant).set_model_state(model_id, body["state"], seconds)
+        except errors.ClarifaiError as exc:
+            raise _admin_error(exc, error) from None
         return model_state(tenant, model_id, error)
 
     return [
