@@ -5,7 +5,7 @@ from typing import Any
 
 from emulator.core.api import ApiDescriptor, Contract, ContractRules, SeedRequest, SeedSection
 from emulator.core.seed import SeedError
-from emulator.opensearch_flow import errors, template_errors
+from emulator.opensearch_flow import core_errors, errors, template_errors
 from emulator.opensearch_flow.backend import FlowBackend
 from emulator.opensearch_flow.hooks import FLOW_STEP
 from emulator.opensearch_flow.routes import PREFIX, install
@@ -46,6 +46,7 @@ ERRORS = (
     errors.status_not_found, errors.deprovision_state_not_found, errors.deprovision_failed,
     errors.steps_json_failed, errors.failed_to_get_workflow, errors.tenant_provision_throttled,
     errors.tenant_deprovision_throttled,
+    core_errors.content_type_not_supported, core_errors.body_not_supported, core_errors.unexpected_token,
 )
 
 

@@ -106,7 +106,7 @@ def _error_constructors(d: ApiDescriptor) -> dict[str, Any]:
     for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         module = importlib.import_module(info.name)
         for name, fn in vars(module).items():
-            if not inspect.isfunction(fn) or fn.__module__ != module.__name__:
+            if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != module.__name__:
                 continue
             ret = _return_type(fn, vars(module))
             if isinstance(ret, type) and issubclass(ret, error_types):
