@@ -23,7 +23,8 @@ ERRORS = (
     errors.not_implemented, errors.workflow_not_found, errors.workflow_version_not_found,
     errors.workflow_duplicate, errors.invalid_argument, errors.invalid_graph, errors.invalid_request,
     errors.model_not_found, errors.too_many_inputs, errors.model_not_ready, errors.request_too_large,
-    inputs.undecodable, inputs.invalid_url,
+    inputs.undecodable, inputs.invalid_url, inputs.over_limit, errors.model_invalid_argument,
+    errors.too_many_model_inputs,
 )
 
 
