@@ -46,9 +46,17 @@ class ModelType:
 
 @lru_cache(maxsize=65536)  # pure; predict asks once per concept per output (load helper, profile)
 def concept_id(name: str) -> str:
-    # public Clarifai concepts carry opaque ids such as "ai_QD1zClSd"; where the catalogue does not
-    # know the real one, a stable id of the same shape stands in
-    return "ai_" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    # public Clarifai concepts carry opaque ids such as "ai_QD1zClSd" (8 letters and digits); where the
+    # catalogue does not know the real one, a stable id of the same shape stands in (issue #15)
+    n = int.from_bytes(hashlib.sha1(name.encode()).digest()[:8], "big")
+    out = []
+    for _ in range(8):
+        n, r = divmod(n, 62)
+        out.append(_BASE62[r])
+    return "ai_" + "".join(out)
+
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,8 @@ def input_field(model: catalog.ModelDef) -> str:
 
 async def post_model_outputs(backend: ClarifaiBackend, req: dict[str, Any],
                              scope: Scope) -> tuple[dict[str, Any], int]:
-    model, version = backend.catalog.resolve(req.get("model_id", ""), req.get("version_id") or None)
+    model, version = backend.catalog.resolve(req.get("model_id", ""), req.get("version_id") or None,
+                                             (scope.user_id, scope.app_id))
     inputs = req.get("inputs") or []
     if not inputs:
         raise errors.ClarifaiError(40001, "At least one input is required", "predict_no_inputs")

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from emulator.clarifai import outputs_video
+from emulator.clarifai import documented, outputs_video
 from emulator.clarifai.catalog import ModelDef
 from emulator.clarifai.inputs import InputContent
 
@@ -93,6 +93,9 @@ class Scorer:
         self.tail = ',"app_id":' + orjson.dumps(model.app_id).decode() + "},"  # the last comma is cut
         self.n = len(names)
         self.stream = struct.Struct(f">{self.n + 1}Q")
+        # the docs' own answers for their example inputs (documented.py): input -> score per concept
+        self.documented = {key: [values.get(n, -1.0) for n in names]
+                           for key, values in documented.answers(model.real_id, version_id).items()}
 
     def seed(self, content: InputContent, extra: str = "") -> bytes:
         """The keyed hash every value of one output is drawn from (`extra`: the region classified)."""
@@ -105,14 +108,20 @@ class Scorer:
         n = self.n
         raw = self.stream.unpack(hashlib.shake_256(seed + b"concepts").digest(self.stream.size))
         scores = [(x * _TWO_TO_MINUS_64) ** 3 for x in raw[:n]]
-        if words:
-            for i, low in enumerate(self.lows):
-                if low in words:
-                    scores[i] = 0.9 + 0.1 * (raw[i] * _TWO_TO_MINUS_64)
-        # the top concept of a classifier always scores at least 0.9
-        best = max(scores)
-        top = scores.index(best)
-        scores[top] = max(best, 0.9 + 0.1 * (raw[n] * _TWO_TO_MINUS_64))
+        shown = self.documented.get(words) if self.documented and words else None
+        if shown is not None:
+            # a documented example: the docs' values, every other concept below the lowest of them
+            floor = 0.5 * min(v for v in shown if v >= 0)
+            scores = [v if v >= 0 else floor * x for v, x in zip(shown, scores, strict=True)]
+        else:
+            if words:
+                for i, low in enumerate(self.lows):
+                    if low in words:
+                        scores[i] = 0.9 + 0.1 * (raw[i] * _TWO_TO_MINUS_64)
+            # the top concept of a classifier always scores at least 0.9
+            best = max(scores)
+            top = scores.index(best)
+            scores[top] = max(best, 0.9 + 0.1 * (raw[n] * _TWO_TO_MINUS_64))
         if len(set(scores)) == n:  # no ties (the rule): a sort on the floats alone, ten times faster
             order = sorted(range(n), key=scores.__getitem__, reverse=True)
         else:

@@ -165,3 +165,20 @@ def test_post_model_outputs_batch_over_the_limit_refused(limited_server: LiveSer
     assert not response.outputs
     assert stub.call("PostModelOutputs", service_pb2.PostModelOutputsRequest(
         model_id=GENERAL[0], inputs=[image] * 2)).status.code == OK
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_post_workflow_results_seed_metro_north_shows_train_on_top(live_emulator: LiveServer, tenant_id: str,
+                                                                   channel: str) -> None:
+    # seeds/002 "Create" then "Workflow Predict": the General output answers what the docs show
+    import clarifai_examples as ex
+
+    stub = make_stub(channel, live_emulator, tenant_id)
+    assert stub.call("PostWorkflows", ex.create_workflow()).status.code == OK
+    response = stub.call("PostWorkflowResults", ex.predict_url())
+    assert response.status.code == OK, response.status
+    general = response.results[0].outputs[1]
+    assert general.model.id == GENERAL[0]
+    top = general.data.concepts[0]
+    assert (top.id, top.name, round(top.value, 7)) == ("ai_HLmqFqBf", "train", 0.9989112)
+    assert [c.name for c in general.data.concepts[:4]] == ["train", "railway", "transportation system", "station"]
