@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from emulator.opensearch_flow import errors
+from emulator.opensearch_flow.java_collections import hash_order
 
 TEMPLATE_KEYS = ("name", "description", "use_case", "version", "workflows", "ui_metadata")
 # accepted (and ignored or overwritten) because the real parser reads its own output format (§4.2)
@@ -146,7 +147,7 @@ def _user_input(key: str, v: Any) -> Any:
     if isinstance(v, dict):
         if key in JSON_STRING_KEYS:
             try:
-                return orjson.dumps(v).decode()
+                return orjson.dumps(_java_map_order(v)).decode()
             except TypeError:
                 raise errors.failed_to_parse_map(key) from None
         if key == "guardrails":
@@ -190,6 +191,17 @@ def _java_double(x: float) -> str:
     sign, digits, exponent = Decimal(repr(x)).normalize().as_tuple()
     text = "".join(map(str, digits))
     return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}E{int(exponent) + len(text) - 1}"
+
+
+def _java_map_order(v: Any) -> Any:
+    """`parser.map()` builds HashMaps (AbstractXContentParser.readMap) and Jsonb writes them in iteration
+    order (WorkflowNode.java parse, MAP_FIELDS branch): the JSON string's keys come in Java HashMap order."""
+    if isinstance(v, dict):
+        keys = {str(k): k for k in v}
+        return {k: _java_map_order(v[keys[k]]) for k in hash_order(keys)}
+    if isinstance(v, list):
+        return [_java_map_order(x) for x in v]
+    return v
 
 
 def _string_map_value(x: Any) -> str:

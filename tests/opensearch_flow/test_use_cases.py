@@ -190,3 +190,17 @@ def test_provision_workflow_every_use_case(name: str, make_flow: Callable[..., F
     flow.advance(30)
     status = flow.status(r.json()["workflow_id"])
     assert status["state"] == "COMPLETED", status
+
+
+def test_get_workflow_configurations_string_in_java_map_order(flow: FlowApi) -> None:
+    """`configurations` is `parser.map()` (HashMaps) written by Jsonb: keys in Java HashMap order (jshell-checked)."""
+    got = _get(flow, flow.request("POST", BASE, params={"use_case": "semantic_search"},
+                                  json={"create_ingest_pipeline.model_id": "m-1"}))
+    nodes = got["workflows"]["provision"]["nodes"]  # type: ignore[index]
+    assert nodes[0]["user_inputs"]["configurations"] == (
+        '{"description":"A text embedding pipeline","processors":[{"text_embedding":{"field_map":'
+        '{"passage_text":"passage_embedding"},"model_id":"m-1"}}]}')
+    assert nodes[1]["user_inputs"]["configurations"] == (
+        '{"settings":{"index.knn":true,"number_of_shards":"2","default_pipeline":"nlp-ingest-pipeline"},'
+        '"mappings":{"properties":{"passage_text":{"type":"text"},"passage_embedding":{"method":{"engine":"lucene",'
+        '"space_type":"l2","name":"hnsw","parameters":{}},"type":"knn_vector","dimension":"1024"}}}}')
