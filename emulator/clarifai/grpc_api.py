@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
 from functools import cache, partial
 from typing import Any
@@ -27,9 +26,8 @@ from google.protobuf.message import DecodeError, Message
 from emulator.clarifai import errors, proto_render, wire
 from emulator.clarifai.backend import CallContext
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
-from emulator.core.faults import FaultRuleError, fired_log, latency_seconds, parse_header_rules, request_rules
-from emulator.core.http import FAULT_HEADER
 from emulator.core.journal import redact, redact_headers
+from emulator.core.operation import FAULT_HEADER, BadFaultHeader, Operation
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +70,6 @@ def rpc_path(rpc: str) -> str:
     return f"/{SERVICE}/{rpc}"
 
 
-def code_for_injected_error(effect: dict[str, Any]) -> int:
-    if effect.get("code") is not None:
-        return int(effect["code"])
-    status = int(effect.get("status", 500))
-    return errors.code_for_http_status(status)
-
-
 class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
     """clarifai-grpc's generated servicer; the served RPCs are attached below, one per SERVED_RPCS."""
 
@@ -87,33 +78,25 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
 
     async def serve(self, rpc: str, request: Message | Undecodable,
                     context: grpc.aio.ServicerContext) -> Message:
-        started = time.perf_counter()
         metadata = _metadata(context)
-        tenant = self.emulator.tenant(metadata.get(TENANT_HEADER))
+        call = Operation(self.emulator.tenant(metadata.get(TENANT_HEADER)), API, operation_name(rpc), "POST",
+                         rpc_path(rpc), "", redact_headers(metadata), "grpc")
+        tenant = call.tenant
         if isinstance(request, Undecodable):
-            tenant.journal.record(
-                time_ms=tenant.clock.now_ms(), api=API, operation=operation_name(rpc), method="POST",
-                path=rpc_path(rpc), query="", status=0, duration_ms=0.0, error="undecodable request",
-                headers=redact_headers(metadata), transport="grpc")
+            call.record(0, error="undecodable request")
             await context.abort(grpc.StatusCode.INTERNAL, f"grpc: error unmarshalling request: {request.error}")
             raise TypeError("unreachable: context.abort() raises")
         response_cls = response_class(rpc)
         request_dict: dict[str, Any] | None = None
-        fired: dict[str, Any] | None = None
         response: Message | None = None
-        token = log_token = None
-        log: list[str] = []
         status = 0  # what the journal shows when the call never answers (drop, abort)
         try:
-            header = metadata.get(FAULT_HEADER)
-            if header:
-                try:
-                    token = request_rules.set(parse_header_rules(header, tenant.faults.schema))
-                except FaultRuleError as exc:
-                    # the REST wrapper answers a bad fault header with 400; over gRPC that is in-band (§7)
-                    response, status = self._status_only(response_cls, tenant, metadata, 11102,
-                                                         f"invalid {FAULT_HEADER} header: {exc}"), 400
-                    return response
+            try:
+                call.arm(metadata.get(FAULT_HEADER))
+            except BadFaultHeader as exc:
+                # the REST door answers a bad fault header with 400; over gRPC that is in-band (§7)
+                response, status = self._status_only(response_cls, tenant, metadata, 11102, str(exc)), 400
+                return response
             size = request.ByteSize()
             if size > tenant.settings.clarifai_max_request_bytes:
                 # the same in-band 40033 REST answers for an oversized body (errors.request_too_large)
@@ -122,43 +105,34 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
                 response = self._status_only(response_cls, tenant, metadata, code, details, description)
                 return response
             request_dict = wire.request_from_message(request)
-            if tenant.faults.active:
-                log_token = fired_log.set(log := [])
-                fired = tenant.faults.http(api=API, operation=operation_name(rpc), method="POST",
-                                           path=rpc_path(rpc), tenant=tenant.name)
-            response, status = await self._run(rpc, request_dict, response_cls, tenant, metadata, fired, context)
+            call.decide()
+            response, status = await self._run(rpc, request_dict, response_cls, call, metadata, context)
             return response
         finally:
-            if log_token is not None:
-                fired_log.reset(log_token)
-            if token is not None:
-                request_rules.reset(token)
-            self._journal(rpc, tenant, metadata, request_dict, status, fired, started, response, log)
+            call.end()
+            self._journal(call, request_dict, status, response)
 
-    async def _run(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message], tenant: Tenant,
-                   metadata: dict[str, str], fired: dict[str, Any] | None,
-                   context: grpc.aio.ServicerContext) -> tuple[Message, int]:
-        kind = fired["type"] if fired else None
-        if kind == "latency":
-            assert fired is not None
-            await tenant.clock.sleep(latency_seconds(fired, tenant.ids.random()))
-        elif kind == "error":
-            assert fired is not None
-            code = code_for_injected_error(fired)
-            message = str(fired.get("message", "Injected fault")) or errors.spec(code).description
-            context.set_trailing_metadata(_retry_after(fired))
-            # as over REST: the rule's message is the description
-            return (self._status_only(response_cls, tenant, metadata, code, "", message),
-                    int(fired.get("status", 500)))
-        elif kind == "drop":
-            await context.abort(grpc.StatusCode.UNAVAILABLE, "Connection dropped (emulator fault)")
-        elif kind == "empty_body":
-            # an empty body decodes to the all-defaults message: no status at all
-            _, status = await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
-            return response_cls(), status
-        elif kind == "truncate":
-            await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
-            await context.abort(grpc.StatusCode.INTERNAL, "Response truncated (emulator fault)")
+    async def _run(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message], call: Operation,
+                   metadata: dict[str, str], context: grpc.aio.ServicerContext) -> tuple[Message, int]:
+        """The gRPC door's rendering of the call's fault decision (core/operation.py)."""
+        fault, tenant = call.fault, call.tenant
+        if fault is not None:
+            if fault.kind == "error":
+                code = fault.code if fault.code is not None else errors.code_for_http_status(fault.status)
+                context.set_trailing_metadata(fault.headers)
+                # as over REST: the rule's message is the description
+                return (self._status_only(response_cls, tenant, metadata, code, "",
+                                          fault.message or errors.spec(code).description), fault.status)
+            if fault.kind == "drop":
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "Connection dropped (emulator fault)")
+            await call.delay()
+            if fault.kind == "empty_body":
+                # an empty body decodes to the all-defaults message: no status at all
+                _, status = await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
+                return response_cls(), status
+            if fault.kind == "truncate":
+                await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
+                await context.abort(grpc.StatusCode.INTERNAL, "Response truncated (emulator fault)")
         return await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
 
     async def _call_backend(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message],
@@ -191,29 +165,18 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         json_format.ParseDict(body, message, ignore_unknown_fields=True)
         return message
 
-    def _journal(self, rpc: str, tenant: Tenant, metadata: dict[str, str], request_dict: dict[str, Any] | None,
-                 status: int, fired: dict[str, Any] | None, started: float, response: Message | None,
-                 log: list[str]) -> None:
+    def _journal(self, call: Operation, request_dict: dict[str, Any] | None, status: int,
+                 response: Message | None) -> None:
         error: str | None = None
         code: int | None = None
         st = getattr(response, "status", None)
-        if fired is not None and fired["type"] == "error":
-            # recorded exactly as the REST wrapper records an injected error (core/http.py)
-            error, code = str(fired.get("message", "Injected fault")), fired.get("code")
-        elif st is not None and st.code != errors.SUCCESS.code:
+        if (call.fault is None or call.fault.kind != "error") and st is not None and st.code != errors.SUCCESS.code:
             error, code = st.description or None, st.code or None
         size = response.ByteSize() if response is not None else None
-        entry = tenant.journal.record(
-            time_ms=tenant.clock.now_ms(), api=API, operation=operation_name(rpc), method="POST",
-            path=rpc_path(rpc), query="", status=status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3), error=error, code=code,
-            fault=fired.get("rule") if fired else (log[0] if log else None),
-            request=redact(request_dict) if request_dict is not None else None,
-            headers=redact_headers(metadata), transport="grpc", response_bytes=size,
-            extra={"faults": list(log)} if log else {})
+        entry = call.record(status, error, code, redact(request_dict) if request_dict is not None else None, size)
         if response is not None:
             # rendered as JSON only if someone opens it in the dashboard (core/journal.py)
-            tenant.journal.keep_response(entry, (), partial(
+            call.tenant.journal.keep_response(entry, (), partial(
                 json_format.MessageToDict, response, preserving_proto_field_name=True), size or 0)
 
 
@@ -223,13 +186,6 @@ def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
         if isinstance(value, str):
             out[key.lower()] = value
     return out
-
-
-def _retry_after(effect: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    headers = {str(k).lower(): str(v) for k, v in (effect.get("headers") or {}).items()}
-    if "retry_after" in effect:
-        headers["retry-after"] = str(effect["retry_after"])
-    return tuple(headers.items())
 
 
 def _served_method(rpc: str) -> Callable[[ClarifaiServicer, Message, Any], Awaitable[Message]]:
@@ -243,12 +199,9 @@ def _served_method(rpc: str) -> Callable[[ClarifaiServicer, Message, Any], Await
 def _unimplemented_method(rpc: str) -> Callable[[ClarifaiServicer, Any, Any], Awaitable[None]]:
     async def method(self: ClarifaiServicer, request: Any, context: grpc.aio.ServicerContext) -> None:
         metadata = _metadata(context)
-        tenant = self.emulator.tenant(metadata.get(TENANT_HEADER))
         # journaled so a consumer-coverage report shows the client needs an RPC the emulator lacks
-        tenant.journal.record(
-            time_ms=tenant.clock.now_ms(), api=API, operation=operation_name(rpc), method="POST",
-            path=rpc_path(rpc), query="", status=501, duration_ms=0.0, error="UNIMPLEMENTED",
-            headers=redact_headers(metadata), transport="grpc")
+        Operation(self.emulator.tenant(metadata.get(TENANT_HEADER)), API, operation_name(rpc), "POST",
+                  rpc_path(rpc), "", redact_headers(metadata), "grpc").record(501, error="UNIMPLEMENTED")
         # the generated base servicer answers UNIMPLEMENTED too, but raises and logs a traceback per call
         await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not implemented!")
 

@@ -39,9 +39,10 @@ from emulator.clarifai import auth, predict, wire
 from emulator.clarifai.backend import ClarifaiBackend
 from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
-from emulator.core.http import FAULT_HEADER, path_query, receive_body, scope_headers, scope_kept_headers
+from emulator.core.http import path_query, receive_body, scope_headers, scope_kept_headers
 from emulator.core.ids import recording
-from emulator.core.journal import Entry, recorded, suppressed
+from emulator.core.journal import Entry, recorded
+from emulator.core.operation import FAULT_HEADER
 
 General = Callable[[Scope, Receive, Send], Awaitable[None]]
 TEMPLATE_CAP = 1024  # templates per tenant
@@ -183,10 +184,12 @@ async def _answer(t: Template, tenant: Tenant, backend: ClarifaiBackend, scope: 
     body = b"".join(out)  # type: ignore[arg-type]  # every None slot is filled
     if len(body) != t.length:  # cannot happen while ids and times keep their widths; stay correct anyway
         raise RuntimeError(f"predict lane: answer of {len(body)} bytes, template says {t.length}")
-    if not suppressed.get():
-        entry = tenant.journal.add(Entry(0, int(now * 1000), "clarifai", t.operation, "POST", t.path, t.status,
-                                         round((time.perf_counter() - started) * 1000, 3), t.query, t.error, t.code,
-                                         None, t.request, scope_kept_headers(scope), t.length))
+    entry = tenant.journal.record(time_ms=int(now * 1000), api="clarifai", operation=t.operation, method="POST",
+                                  path=t.path, status=t.status,
+                                  duration_ms=round((time.perf_counter() - started) * 1000, 3), query=t.query,
+                                  error=t.error, code=t.code, request=t.request,
+                                  headers=scope_kept_headers(scope), response_bytes=t.length)
+    if entry is not None:
         tenant.journal.keep_response(entry, t.start.get("headers"), body)
     await send(t.start)
     await send({"type": "http.response.body", "body": body})

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from emulator.conformance.validator import Contracts, ContractViolation, default_contracts, document_for_path
 from emulator.core.emulator import TENANT_HEADER
-from emulator.core.http import FAULT_HEADER
+from emulator.core.operation import FAULT_HEADER
 
 
 def operation_id_for(app: Any, method: str, path: str) -> str | None:

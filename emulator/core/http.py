@@ -1,11 +1,10 @@
-"""One wrapper around every API operation: tenant, one-off fault header, HTTP faults, journal, errors.
+"""The REST door around every API operation: the call (core/operation.py) adapted to Starlette.
 
 Each API describes itself once with an `ApiBinding` (how it renders its own errors); its route
 table is built with `operation_route(...)`, whose Starlette route name is the OpenAPI operationId.
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,10 +17,8 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope
 
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
-from emulator.core.faults import FaultRuleError, fired_log, latency_seconds, parse_header_rules, request_rules
 from emulator.core.journal import kept_headers, may_hold_secrets, redact
-
-FAULT_HEADER = "x-emulator-fault"
+from emulator.core.operation import FAULT_HEADER, BadFaultHeader, Fault, Operation
 
 Handler = Callable[[Request, Tenant], Awaitable[Response]]
 
@@ -142,66 +139,34 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
     op = operation or name
 
     async def endpoint(request: Request) -> Response:
-        started = time.perf_counter()
+        scope = request.scope
+        headers = scope_headers(scope)
         emu: Emulator = request.app.state.emulator
-        tenant = emu.tenant(header(request, TENANT_HEADER))
-        token = log_token = None
-        log: list[str] | None = None
-        fired: dict[str, Any] | None = None
+        path, query = path_query(scope)
+        call = Operation(emu.tenant(headers.get(TENANT_HEADER)), api.name, op, request.method, path, query,
+                         scope_kept_headers(scope))
         error: str | None = None
         code: int | None = None
         try:
-            one_off = header(request, FAULT_HEADER)
-            if one_off:
-                try:
-                    rules = parse_header_rules(one_off, tenant.faults.schema)
-                except FaultRuleError as exc:
-                    raise _HeaderError(f"invalid {FAULT_HEADER} header: {exc}") from None
-                token = request_rules.set(rules)
-            faults = tenant.faults
-            if faults.active:
-                log = []
-                log_token = fired_log.set(log)
-                fired = faults.http(api=api.name, operation=op, method=request.method,
-                                    path=_path_query(request)[0], tenant=tenant.name)
             try:
-                response = await _run(api, handler, request, tenant, fired)
+                response = await _run(api, handler, request, call, call.begin(headers.get(FAULT_HEADER)))
             except DropConnection:
                 # the client sees no response at all; the journal still shows what happened
-                tenant.journal.record(
-                    time_ms=tenant.clock.now_ms(), api=api.name, operation=op, method=request.method,
-                    path=_path_query(request)[0], query=_path_query(request)[1], status=0,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                    fault=fired.get("rule") if fired else None, request=_request_summary(request),
-                    headers=scope_kept_headers(request.scope))
+                call.record(0, request=_request_summary(request))
                 raise
-        except _HeaderError as exc:
+        except BadFaultHeader as exc:
             response = api.render_status(400, str(exc), None, None, request)
         except api.error_type as exc:
             response = api.render_error(exc, request)
             error, code = api.outcome(exc)
         finally:
-            if log_token is not None:
-                fired_log.reset(log_token)
-            if token is not None:
-                request_rules.reset(token)
-        if error is None and fired is not None and fired["type"] == "error":
-            # an injected error is an outcome the client saw (journal queries, coverage)
-            error, code = str(fired.get("message", "Injected fault")), fired.get("code")
-        req_path, req_query = _path_query(request)
+            call.end()
         if error is None:
-            st = request.scope.get("state") or {}
+            st = scope.get("state") or {}
             error, code = st.get("outcome_error"), st.get("outcome_code")
-        duration_ms = round((time.perf_counter() - started) * 1000, 3)
         body = getattr(response, "body", b"") or b""
-        entry = tenant.journal.record(
-            time_ms=tenant.clock.now_ms(), api=api.name, operation=op, method=request.method,
-            path=req_path, query=req_query, status=response.status_code,
-            duration_ms=duration_ms, error=error, code=code,
-            fault=fired.get("rule") if fired else (log[0] if log else None),
-            request=_request_summary(request), headers=scope_kept_headers(request.scope),
-            response_bytes=len(body), extra=_fault_extra(request, log, duration_ms) if log else {})
-        tenant.journal.keep_response(entry, response.raw_headers, bytes(body))
+        entry = call.record(response.status_code, error, code, _request_summary(request), len(body))
+        call.tenant.journal.keep_response(entry, response.raw_headers, bytes(body))
         return response
 
     endpoint.__name__ = name
@@ -216,10 +181,6 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
     return Route(path, endpoint, methods=[method], name=name)
 
 
-def _path_query(request: Request) -> tuple[str, str]:
-    return path_query(request.scope)
-
-
 def path_query(scope: Scope) -> tuple[str, str]:
     """`request.url.path` and `.query` read straight from the ASGI scope: building Starlette's URL
     object cost more than the journal entry itself. URL escapes `?`, `#` and `\\` in paths and
@@ -232,49 +193,19 @@ def path_query(scope: Scope) -> tuple[str, str]:
     return path, raw_query.decode()
 
 
-class _HeaderError(Exception):
-    pass
-
-
-async def _run(api: ApiBinding, handler: Handler, request: Request, tenant: Tenant,
-               fired: dict[str, Any] | None) -> Response:
-    if fired is None:
-        return await handler(request, tenant)
-    kind = fired["type"]
-    if kind == "latency":
-        seconds = latency_seconds(fired, tenant.ids.random())
-        slept = time.perf_counter()
-        await tenant.clock.sleep(seconds)
-        st = request.scope.setdefault("state", {})
-        st["injected_ms"], st["injected_wall_ms"] = seconds * 1000, (time.perf_counter() - slept) * 1000
-        return await handler(request, tenant)
-    if kind == "error":
-        headers = {str(k): str(v) for k, v in (fired.get("headers") or {}).items()}
-        if "retry_after" in fired:
-            headers["Retry-After"] = str(fired["retry_after"])
-        status = int(fired.get("status", 500))
-        return api.render_status(status, str(fired.get("message", "Injected fault")), fired.get("code"), headers,
-                                 request)
-    if kind == "drop":
+async def _run(api: ApiBinding, handler: Handler, request: Request, call: Operation, fault: Fault | None) -> Response:
+    """The REST door's rendering of the call's fault decision (core/operation.py)."""
+    if fault is None:
+        return await handler(request, call.tenant)
+    if fault.kind == "error":
+        return api.render_status(fault.status, fault.message, fault.code, dict(fault.headers), request)
+    if fault.kind == "drop":
         raise DropConnection()
-    if kind in ("empty_body", "truncate"):
-        response = await handler(request, tenant)
-        body = bytes(response.body)
-        cut = b"" if kind == "empty_body" else body[: int(fired.get("bytes", len(body) // 2))]
-        out = Response(cut, response.status_code, media_type=response.media_type)
-        return out
-    return await handler(request, tenant)
-
-
-def _fault_extra(request: Request, log: list[str], duration_ms: float) -> dict[str, Any]:
-    """The journal's fault facts: every rule that fired, and the latency split (injected latency on
-    the tenant clock vs the rest of the request's wall time)."""
-    st = request.scope.get("state") or {}
-    out: dict[str, Any] = {"faults": list(log)}
-    if "injected_ms" in st:
-        out["injected_ms"] = round(st["injected_ms"], 3)
-        out["emulator_ms"] = round(max(0.0, duration_ms - st["injected_wall_ms"]), 3)
-    return out
+    await call.delay()
+    response = await handler(request, call.tenant)
+    if fault.kind in ("empty_body", "truncate"):
+        return Response(fault.cut(bytes(response.body)), response.status_code, media_type=response.media_type)
+    return response
 
 
 def _request_summary(request: Request) -> Any:

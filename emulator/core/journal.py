@@ -149,10 +149,17 @@ class Journal:
         self._responses: OrderedDict[int, tuple[Any, bytes | Callable[[], Any], int]] = OrderedDict()
         self._response_bytes = 0
 
-    def record(self, **kw: Any) -> Entry | None:
+    def record(self, *, time_ms: int, api: str, operation: str, method: str, path: str, status: int,
+               duration_ms: float, query: str = "", error: str | None = None, code: int | None = None,
+               fault: str | None = None, request: Any = None, headers: dict[str, str] | None = None,
+               response_bytes: int | None = None, transport: str = "rest",
+               extra: dict[str, Any] | None = None) -> Entry | None:
+        """The one way an entry is built (API operations via core/operation.py, the predict lane,
+        the control plane's access log); None while seeding (`suppressed`)."""
         if suppressed.get():
             return None
-        return self.add(Entry(seq=0, **kw))
+        return self.add(Entry(0, time_ms, api, operation, method, path, status, duration_ms, query, error, code,
+                              fault, request, headers, response_bytes, transport, {} if extra is None else extra))
 
     def add(self, e: Entry) -> Entry:
         """Append a built entry (its `seq` is assigned here)."""
