@@ -350,13 +350,13 @@ class FlowBackend:
         self._check_enabled()
         # only the provision workflow's credentials are excluded (credentials.py); others show their ciphertext
         return query.search(self.templates, body, lambda t: render_template(t, strip_credentials=False),
-                            self.settings.request_timeout_s,
-                            self.tenant.clock.now_ms())
+                            self.settings.request_timeout_s, self.tenant.clock.now_ms(),
+                            aggs_answered=not self.release.search_response_reparsed)
 
     def search_workflow_state(self, body: dict[str, Any]) -> dict[str, Any]:
         self._check_enabled()
         return query.search(self.state, body, lambda s: dict(s), self.settings.request_timeout_s,
-                            self.tenant.clock.now_ms())
+                            self.tenant.clock.now_ms(), aggs_answered=not self.release.search_response_reparsed)
 
     def dump(self) -> dict[str, Any]:
         return {"templates": self.templates.dump(), "state": self.state.dump(), "cluster": self.cluster.dump(),

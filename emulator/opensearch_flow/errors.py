@@ -58,6 +58,17 @@ def search_illegal(message: str) -> FlowError:
     return FlowError(400, message, core_type="illegal_argument_exception")
 
 
+def query_shard(message: str) -> FlowError:
+    """A query that parses but cannot run against the index's mapping (a shard-level failure)."""
+    return FlowError(400, message, core_type="query_shard_exception")
+
+
+def search_response_unparsable() -> FlowError:
+    # SearchHandler.doSearch (flow-framework transport/handler/SearchHandler.java:133-142) re-parses the SDK
+    # client's response, serialised without typed keys: any aggregation makes SearchResponse.fromXContent fail
+    return plugin(500, "Failed to parse search response")
+
+
 def index_not_found(index: str) -> FlowError:
     return FlowError(404, f"no such index [{index}]", core_type="index_not_found_exception",
                      extra={"index": index, "resource.id": index, "resource.type": "index_or_alias",

@@ -1,4 +1,11 @@
-"""The search DSL subset clients use against the plugin's two indices, with the standard search response (reference §3.8)."""
+"""The search DSL clients use against the plugin's two indices, over their real mappings, with the standard
+search response (reference §3.8; mappings.py says what is searchable).
+
+Queries compile against the index mapping: a field that is not mapped (`dynamic: false`) or that
+lives in a nested object matches nothing at the top level; a `nested` query reaches the nested
+child documents. Text fields are analyzed, keyword fields match whole values, dates take epoch
+millis or date math.
+"""
 from __future__ import annotations
 
 import contextvars
@@ -7,39 +14,41 @@ import fnmatch
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from emulator.opensearch_flow import date_math, errors, scoring
+from emulator.opensearch_flow import aggs, date_math, errors, scoring
 from emulator.opensearch_flow.credentials import SEARCH_CREDENTIAL_PATH
+from emulator.opensearch_flow.mappings import MAPPINGS, Getter, Mapping, children, getter
 from emulator.opensearch_flow.models import DocIndex
 
-# §3.8 "useful field mappings": analyzed text fields; everything else matches exactly (keyword/date)
-TEXT_FIELDS = frozenset({"name", "description", "error"})
-DATE_FIELDS = frozenset({"created_time", "last_updated_time", "last_provisioned_time", "provision_start_time",
-                         "provision_end_time"})
 TOP_KEYS = frozenset({"query", "size", "from", "sort", "_source", "track_total_hits", "timeout",
-                      "seq_no_primary_term", "version", "track_scores", "explain", "stored_fields"})
+                      "seq_no_primary_term", "version", "track_scores", "explain", "stored_fields", "aggs",
+                      "aggregations"})
 Query = Callable[[dict[str, Any]], bool]
-# `now` of date math in the query being compiled: the tenant's clock (search() sets it)
-_now_ms: contextvars.ContextVar[int] = contextvars.ContextVar("search_now_ms", default=0)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a query compiles against: the index mapping, the nested path it runs in, `now` for date math."""
+
+    mapping: Mapping
+    nested: str | None
+    now_ms: int
+
+    def values(self, path: str) -> Getter | None:
+        return getter(self.mapping, path, self.nested)
+
+    def kind(self, path: str) -> str | None:
+        f = self.mapping.field(path)
+        return f.kind if f is not None and f.nested == self.nested else None
+
+
+_scope: contextvars.ContextVar[Scope] = contextvars.ContextVar("search_scope")
 
 
 def _tokens(v: Any) -> list[str]:
     return re.findall(r"\w+", str(v).lower())
-
-
-def _values(doc: Any, path: str) -> list[Any]:
-    """Every value at a dotted path, flattening arrays (nested resources_created, node lists)."""
-    path = path.removesuffix(".keyword")
-    current = [doc]
-    for part in path.split("."):
-        nxt: list[Any] = []
-        for c in current:
-            if isinstance(c, dict) and part in c:
-                v = c[part]
-                nxt.extend(v if isinstance(v, list) else [v])
-        current = nxt
-    return current
 
 
 def _token(value: Any) -> str:
@@ -47,17 +56,33 @@ def _token(value: Any) -> str:
     return json_like[value] if isinstance(value, bool) else str(value)
 
 
-def _term(path: str, value: Any) -> Query:
-    analyzed = path in TEXT_FIELDS
+def _none(doc: dict[str, Any]) -> bool:
+    return False
 
-    def q(doc: dict[str, Any]) -> bool:
-        for v in _values(doc, path):
-            if analyzed and _token(value) in _tokens(v):
-                return True
-            if not analyzed and _token(v) == _token(value):
-                return True
-        return False
-    return q
+
+def _exact(kind: str, value: Any) -> Callable[[Any], bool]:
+    """Equality with one indexed value of a non-text field (the query value parsed for the field)."""
+    if kind in ("date", "integer"):
+        try:
+            want = date_math.resolve(value, _scope.get().now_ms, False) if kind == "date" else float(_token(value))
+        except (date_math.DateError, ValueError):
+            raise _bad_bound(value) if kind == "date" else errors.search_parse(
+                f"failed to create query: For input string: \"{_token(value)}\"") from None
+        return lambda v: _num(v) == want
+    token = _token(value)
+    return lambda v: _token(v) == token
+
+
+def _term(path: str, value: Any) -> Query:
+    scope = _scope.get()
+    values, kind = scope.values(path), scope.kind(path)
+    if values is None or kind is None:
+        return _none  # unmapped, or in a nested object: Lucene finds no such term in these documents
+    if kind == "text":
+        token = _token(value)
+        return lambda doc: any(token in _tokens(v) for v in values(doc))
+    same = _exact(kind, value)
+    return lambda doc: any(same(v) for v in values(doc))
 
 
 def _match(path: str, spec: Any) -> Query:
@@ -65,14 +90,14 @@ def _match(path: str, spec: Any) -> Query:
         text, operator = spec.get("query"), str(spec.get("operator", "or")).lower()
     else:
         text, operator = spec, "or"
-    if path not in TEXT_FIELDS and not path.endswith(".keyword"):
-        return _term(path, text)  # match on a keyword field is an exact term query
-    if path.endswith(".keyword"):
-        return _term(path, text)
+    scope = _scope.get()
+    values = scope.values(path)
+    if scope.kind(path) != "text" or values is None:
+        return _term(path, text)  # match on a keyword, date or number field is a term query
     wanted = _tokens(text)
 
     def q(doc: dict[str, Any]) -> bool:
-        have = {t for v in _values(doc, path) for t in _tokens(v)}
+        have = {t for v in values(doc) for t in _tokens(v)}
         hits = [t in have for t in wanted]
         return bool(wanted) and (all(hits) if operator == "and" else any(hits))
     return q
@@ -80,22 +105,27 @@ def _match(path: str, spec: Any) -> Query:
 
 def _range(path: str, spec: dict[str, Any]) -> Query:
     bounds = {k: spec[k] for k in ("gt", "gte", "lt", "lte") if k in spec}
-    if path.removesuffix(".keyword") in DATE_FIELDS:
-        # epoch millis, strict_date_optional_time or date math; gt/lte round up (date_math.py)
-        now_ms = _now_ms.get()
-        try:
-            limits = {op: date_math.resolve(b, now_ms, op in ("gt", "lte")) for op, b in bounds.items()}
-        except date_math.DateError as exc:
-            raise _bad_bound(exc) from None
-    else:
-        limits = {}
-        for op, b in bounds.items():
+    scope = _scope.get()
+    values, kind = scope.values(path), scope.kind(path)
+    if values is None or kind is None:
+        return _none
+    limits: dict[str, Any] = {}
+    for op, b in bounds.items():
+        if kind == "date":
+            try:  # epoch millis, a date or date math; gt/lte round up (date_math.py)
+                limits[op] = date_math.resolve(b, scope.now_ms, op in ("gt", "lte"))
+            except date_math.DateError:
+                raise _bad_bound(b) from None
+        elif kind == "integer":
             if (y := _num(b)) is None:
-                raise _bad_bound(b)
+                raise errors.search_parse(f"failed to create query: For input string: \"{_token(b)}\"")
             limits[op] = y
+        else:
+            limits[op] = _token(b)  # keyword and text ranges compare terms as strings
+    numeric = kind in ("date", "integer")
 
     def ok(v: Any) -> bool:
-        x = _num(v)
+        x = _num(v) if numeric else _token(v)
         if x is None:
             return False
         for op, y in limits.items():
@@ -104,7 +134,7 @@ def _range(path: str, spec: dict[str, Any]) -> Query:
                 return False
         return True
 
-    return lambda doc: any(ok(v) for v in _values(doc, path))
+    return lambda doc: any(ok(v) for v in values(doc))
 
 
 def _bad_bound(value: Any) -> Exception:
@@ -119,6 +149,40 @@ def _num(v: Any) -> float | None:
         return float(v)
     except (TypeError, ValueError):
         return None
+
+
+def _exists(path: str) -> Query:
+    scope = _scope.get()
+    kind = scope.mapping.kind_of(path)
+    if kind in ("object", "nested"):
+        # an object field expands to its mapped leaves; a nested one's live in other documents
+        leaves = [g for g in (scope.values(p) for p in scope.mapping.under(path)) if g is not None]
+        return lambda doc: any(g(doc) for g in leaves)
+    values = scope.values(path)
+    if values is None:
+        return _none
+    return lambda doc: bool(values(doc))
+
+
+def _nested(body: Any) -> Query:
+    if not isinstance(body, dict) or not isinstance(body.get("path"), str):
+        raise errors.search_parse("[nested] requires 'path' field")
+    if "query" not in body:
+        raise errors.search_parse("[nested] requires 'query' field")
+    path, scope = body["path"], _scope.get()
+    kind = scope.mapping.kind_of(path)
+    if kind is None:
+        if body.get("ignore_unmapped") is True:
+            return _none
+        raise errors.query_shard(f"[nested] failed to find nested object under path [{path}]")
+    if kind != "nested":
+        raise errors.query_shard(f"[nested] nested object under path [{path}] is not of nested type")
+    token = _scope.set(Scope(scope.mapping, path, scope.now_ms))
+    try:
+        inner = compile_query(body["query"])
+    finally:
+        _scope.reset(token)
+    return lambda doc: any(inner(child) for child in children(doc, path))
 
 
 def _single_field(kind: str, body: Any) -> tuple[str, Any]:
@@ -137,7 +201,7 @@ def compile_query(q: Any) -> Query:
     if kind == "match_all":
         return lambda doc: True
     if kind == "match_none":
-        return lambda doc: False
+        return _none
     if kind in ("match", "match_phrase"):
         return _match(*_single_field(kind, body))
     if kind == "term":
@@ -160,13 +224,14 @@ def compile_query(q: Any) -> Query:
     if kind == "exists":
         if not isinstance(body, dict) or not isinstance(body.get("field"), str):
             raise errors.search_parse("[exists] must be provided with a [field]")
-        path = body["field"]
-        return lambda doc: bool(_values(doc, path))
+        return _exists(body["field"])
     if kind == "range":
         path, spec = _single_field(kind, body)
         if not isinstance(spec, dict):
             raise errors.search_parse("[range] query malformed, no start_object after query name")
         return _range(path, spec)
+    if kind == "nested":
+        return _nested(body)
     if kind == "bool":
         return _bool(body)
     raise errors.search_parse(f"unknown query [{kind}]")
@@ -194,25 +259,39 @@ def _bool(body: Any) -> Query:
     return q
 
 
-def _sort_keys(sort: Any) -> list[tuple[str, bool]]:
+def in_scope(mapping: Mapping, now_ms: int, nested: str | None, build: Callable[[], Any]) -> Any:
+    """Run `build` (a query or aggregation compiler) against a mapping scope."""
+    token = _scope.set(Scope(mapping, nested, now_ms))
+    try:
+        return build()
+    finally:
+        _scope.reset(token)
+
+
+def _sort_keys(sort: Any, scope: Scope) -> list[tuple[str, bool, Getter | None]]:
     items = sort if isinstance(sort, list) else [sort]
-    out: list[tuple[str, bool]] = []
+    out: list[tuple[str, bool, Getter | None]] = []
     for item in items:
         if isinstance(item, str):
-            out.append((item, item == "_score"))
+            field, desc = item, item == "_score"
         elif isinstance(item, dict) and len(item) == 1:
             field, spec = next(iter(item.items()))
             order = spec.get("order", "asc") if isinstance(spec, dict) else spec
-            out.append((field, str(order).lower() == "desc"))
+            desc = str(order).lower() == "desc"
         else:
             raise errors.search_parse("[sort] malformed")
-    for field, _ in out:
-        if field in TEXT_FIELDS:
-            raise errors.search_illegal(
-                "Text fields are not optimised for operations that require per-document field data like "
-                "aggregations and sorting, so these operations are disabled by default. Please use a keyword field "
-                f"instead. Alternatively, set fielddata=true on [{field}] in order to load field data by "
-                "uninverting the inverted index. Note that this can use significant memory.")
+        if field == "_score":
+            out.append((field, desc, None))
+            continue
+        f = scope.mapping.field(field)
+        if f is None:
+            raise errors.query_shard(f"No mapping found for [{field}] in order to sort on")
+        if f.kind == "text":
+            raise errors.search_illegal(aggs.fielddata_disabled(field))
+        if f.nested is not None:
+            raise errors.query_shard("it is mandatory to set the [nested] context on the nested sort field: "
+                                     f"[{field}].")
+        out.append((field, desc, scope.values(field)))
     return out
 
 
@@ -238,33 +317,32 @@ def _filter_source(source: dict[str, Any], includes: list[str], excludes: list[s
     return walk(source, "")  # type: ignore[no-any-return]
 
 
-def _source_spec(spec: Any) -> tuple[bool, list[str], list[str]]:
-    if spec is None or spec is True:
-        return True, [], []
-    if spec is False:
-        return False, [], []
+def _source_spec(spec: Any) -> tuple[list[str], list[str]]:
+    if spec is None or isinstance(spec, bool):
+        return [], []
     if isinstance(spec, str):
-        return True, [spec], []
+        return [spec], []
     if isinstance(spec, list):
-        return True, [str(s) for s in spec], []
+        return [str(s) for s in spec], []
     if isinstance(spec, dict):
         inc: Any = spec.get("includes", spec.get("include")) or []
         exc: Any = spec.get("excludes", spec.get("exclude")) or []
-        return True, [inc] if isinstance(inc, str) else list(inc), [exc] if isinstance(exc, str) else list(exc)
+        return [inc] if isinstance(inc, str) else list(inc), [exc] if isinstance(exc, str) else list(exc)
     raise errors.search_parse("[_source] malformed")
 
 
 def search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], dict[str, Any]],
-           timeout_s: float, now_ms: int | None = None) -> dict[str, Any]:
-    token = _now_ms.set(int(time.time() * 1000) if now_ms is None else now_ms)
+           timeout_s: float, now_ms: int | None = None, *, aggs_answered: bool = True) -> dict[str, Any]:
+    scope = Scope(MAPPINGS[index.name], None, int(time.time() * 1000) if now_ms is None else now_ms)
+    token = _scope.set(scope)
     try:
-        return _search(index, body, render, timeout_s)
+        return _search(index, body, render, scope, aggs_answered)
     finally:
-        _now_ms.reset(token)
+        _scope.reset(token)
 
 
 def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], dict[str, Any]],
-            timeout_s: float) -> dict[str, Any]:
+            scope: Scope, aggs_answered: bool) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise errors.search_parse("request body must be a JSON object")
     for key, value in body.items():
@@ -283,60 +361,101 @@ def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, A
     if not isinstance(size, int) or not isinstance(offset, int) or size < 0 or offset < 0:
         raise errors.search_illegal(f"[size] parameter cannot be negative, found [{size}]" if isinstance(size, int)
                                     and size < 0 else "[from] parameter cannot be negative")
-    sort = _sort_keys(body["sort"]) if "sort" in body else []
+    aggregations = aggs.parse(body, lambda q, nested: in_scope(scope.mapping, scope.now_ms, nested,
+                                                              lambda: compile_query(q)), scope.mapping)
+    sort = _sort_keys(body["sort"], scope) if "sort" in body else []
     if not index.exists:
         raise errors.index_not_found(index.name)
     rendered = [(doc_id, doc, render(doc.source)) for doc_id, doc in index.docs.items()]
     corpus = [{**source, "_id": doc_id} for doc_id, _, source in rendered]
-    score_of = scoring.scorer(query, scoring.Stats(corpus, _values, _tokens, _token, TEXT_FIELDS), compile_query)
+    stats = scoring.Stats(corpus, _field_values(scope), _tokens, _token,
+                          frozenset(k for k, f in scope.mapping.fields.items() if f.kind == "text"))
+    stats.nested = lambda q: _nested_scorer(q, scope, corpus)
+    score_of = scoring.scorer(query, stats, compile_query)
     hits = []
     scores: dict[str, float] = {}
     for (doc_id, doc, source), searchable in zip(rendered, corpus):
         if matcher(searchable):
             hits.append((doc_id, doc, source))
             scores[doc_id] = score_of(searchable)
+    matched = [searchable for (doc_id, _, _), searchable in zip(rendered, corpus) if doc_id in scores]
     if not sort:
         hits.sort(key=lambda h: -scores[h[0]])  # by relevance; a stable sort keeps index order for ties
     else:
-        for field, desc in reversed(sort):
-            if field == "_score":
+        for field, desc, values in reversed(sort):
+            if values is None:
                 hits.sort(key=lambda h: scores[h[0]], reverse=desc)
                 continue
-            present = [h for h in hits if _values(h[2], field)]
-            missing = [h for h in hits if not _values(h[2], field)]
-            present.sort(key=_sort_key(field), reverse=desc)
+            read = values
+            present = [h for h in hits if read(h[2])]
+            missing = [h for h in hits if not read(h[2])]
+            present.sort(key=lambda h: _sort_value(read(h[2])[0]), reverse=desc)
             hits = present + missing  # missing values sort last either way
-    fetch, includes, excludes = _source_spec(body.get("_source"))
-    # §3.8: the plugin always hides `user` and credentials; with an explicit _source also ui_metadata
+    includes, excludes = _source_spec(body.get("_source"))
+    # RestHandlerUtils.getSourceContext (RestHandlerUtils.java:51-62): any `_source` (even false) becomes
+    # FetchSourceContext(true, includes, excludes + user, ui_metadata, credential); none hides user and
+    # the credential only
     excludes = excludes + ["user", SEARCH_CREDENTIAL_PATH]
     if "_source" in body:
         excludes.append("ui_metadata")
-    scored = not sort or any(f == "_score" for f, _ in sort)
+    scored = not sort or any(f == "_score" for f, _, _ in sort)
     out_hits = []
     for doc_id, doc, source in hits[offset: offset + size]:
         hit: dict[str, Any] = {"_index": index.name, "_id": doc_id, "_version": doc.version,
                                "_seq_no": doc.seq_no, "_primary_term": 1,
-                               "_score": _f32(scores[doc_id]) if scored else None}
-        if fetch:
-            hit["_source"] = _filter_source(copy.deepcopy(source), includes, excludes)
+                               "_score": _f32(scores[doc_id]) if scored else None,
+                               "_source": _filter_source(copy.deepcopy(source), includes, excludes)}
         if sort:
-            hit["sort"] = [_sort_value((_values(source, f) or [None])[0]) if f != "_score" else _f32(scores[doc_id])
-                           for f, _ in sort]
+            hit["sort"] = [_sort_value((values(source) or [None])[0]) if values is not None
+                           else _f32(scores[doc_id]) for _, _, values in sort]
         out_hits.append(hit)
-    return {"took": 1, "timed_out": False,
-            "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
-            "hits": {"total": {"value": len(hits), "relation": "eq"},
-                     "max_score": (_f32(max(scores.values())) if hits else None) if scored else None,
-                     "hits": out_hits}}
+    best = (_f32(max(scores.values())) if hits else None) if scored and size > 0 else None
+    out: dict[str, Any] = {"took": 1, "timed_out": False,
+                           "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+                           "hits": {"total": {"value": len(hits), "relation": "eq"}, "max_score": best,
+                                    "hits": out_hits}}
+    if aggregations is not None:
+        if aggregations and not aggs_answered:
+            raise errors.search_response_unparsable()
+        out["aggregations"] = aggs.run(aggregations, matched, scope.mapping)
+    return out
+
+
+def _field_values(scope: Scope) -> Callable[[Any, str], list[Any]]:
+    cache: dict[str, Getter | None] = {}
+
+    def values(doc: Any, path: str) -> list[Any]:
+        if path not in cache:
+            cache[path] = scope.values(path)
+        read = cache[path]
+        return read(doc) if read is not None else []
+    return values
+
+
+def _nested_scorer(q: dict[str, Any], scope: Scope, corpus: list[dict[str, Any]]) -> scoring.Scorer:
+    """`score_mode: avg` (the default): the mean score of the matching child documents, whose statistics
+    are those of all child documents of that path."""
+    path = q["path"]
+    child = Scope(scope.mapping, path, scope.now_ms)
+    token = _scope.set(child)
+    try:
+        inner = compile_query(q["query"])
+        kids = [c for d in corpus for c in children(d, path)]
+        stats = scoring.Stats(kids, _field_values(child), _tokens, _token, frozenset(
+            k for k, f in child.mapping.fields.items() if f.kind == "text"))
+        score = scoring.scorer(q["query"], stats, compile_query)
+    finally:
+        _scope.reset(token)
+
+    def avg(doc: dict[str, Any]) -> float:
+        got = [score(c) for c in children(doc, path) if inner(c)]
+        return sum(got) / len(got) if got else 0.0
+    return avg
 
 
 def _f32(score: float) -> float:
     """Scores are Java floats: 7 significant digits survive."""
     return float(f"{score:.7g}")
-
-
-def _sort_key(field: str) -> Callable[[tuple[str, Any, dict[str, Any]]], Any]:
-    return lambda hit: _sort_value(_values(hit[2], field)[0])
 
 
 def _sort_value(v: Any) -> Any:

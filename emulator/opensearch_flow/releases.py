@@ -35,6 +35,11 @@ FEATURES: dict[str, Version] = {
     "accepted_202": (3, 0, 0),
     # 3.7.0.0 ff:workflow/WorkflowProcessSorter.java:461 validateFieldValues (PR #1368)
     "field_validation": (3, 7, 0),
+    # 2.19.0.0 (PR #980, multi-tenancy): ff:transport/handler/SearchHandler.java:127-148 searches through the
+    # remote-metadata SDK client and re-parses its response (serialised without typed keys), so a search
+    # with aggregations fails with "Failed to parse search response"; before it the node client's response
+    # (aggregations included) went straight back
+    "search_response_reparsed": (2, 19, 0),
 }
 # Step types newer than 2.13 (the WorkflowSteps enum of ff:workflow/WorkflowStepFactory.java at each tag);
 # a release without one answers 501 "not implemented" for it, and before 2.16 had no deny list either
@@ -66,6 +71,7 @@ class Release:
     typeless_mappings: bool
     accepted_202: bool
     field_validation: bool
+    search_response_reparsed: bool
 
     @property
     def text(self) -> str:

@@ -29,6 +29,8 @@ class Stats:
         # the index's field readers (query.py): values at a path, analyzed tokens, a keyword term
         self.docs, self.values, self.tokens, self.token, self.text_fields = docs, values, tokens, token, text_fields
         self._fields: dict[str, tuple[list[list[str]], float]] = {}
+        # how a `nested` query scores (set by query.py, which knows the mapping's nested scopes)
+        self.nested: Callable[[dict[str, Any]], Scorer] | None = None
         self._idf: dict[tuple[str, str, bool], float] = {}
 
     def terms(self, doc: dict[str, Any], field: str) -> list[str]:
@@ -88,6 +90,8 @@ def scorer(q: dict[str, Any], stats: Stats, matcher: Callable[[Any], Callable[[d
         else:
             terms = stats.tokens(text)
         return lambda doc: sum(stats.term_score(doc, path, t) for t in terms)
+    if kind == "nested" and stats.nested is not None:
+        return stats.nested(body)
     if kind == "bool":
         must = [scorer(c, stats, matcher) for c in _list(body, "must")]
         should = [(matcher(c), scorer(c, stats, matcher)) for c in _list(body, "should")]

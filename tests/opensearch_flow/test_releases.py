@@ -28,7 +28,8 @@ def test_release_for_reads_the_feature_table() -> None:
         True, True, True, False)
     assert release_for("3.7.0-SNAPSHOT").field_validation and release_for("3.8.0").field_validation
     assert set(FEATURES) == {"allow_delete", "update_fields", "reprovision", "wait_for_completion_timeout",
-                             "typeless_mappings", "accepted_202", "field_validation"}
+                             "typeless_mappings", "accepted_202", "field_validation", "search_response_reparsed"}
+    assert not release_for("2.18.0").search_response_reparsed and release_for("2.19.0").search_response_reparsed
 
 
 def test_release_checks_live_only_in_the_table() -> None:
