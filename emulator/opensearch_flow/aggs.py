@@ -42,9 +42,15 @@ class Agg:
 
 def parse(body: dict[str, Any], compile_at: CompileAt, mapping: Mapping) -> list[Agg] | None:
     """The request's `aggs` (or `aggregations`), validated against the mapping; None without any."""
-    raw = body.get("aggs", body.get("aggregations"))
-    if raw is None:
+    keys = [k for k in body if k in ("aggs", "aggregations")]
+    if not keys:
         return None
+    raw = body[keys[-1]]  # SearchSourceBuilder.parseXContent keeps the last of the two spellings
+    if not isinstance(raw, dict):
+        # anything but an object under the key is not an aggregations section at all
+        token = ("VALUE_NULL" if raw is None else "START_ARRAY" if isinstance(raw, list) else "VALUE_STRING"
+                 if isinstance(raw, str) else "VALUE_BOOLEAN" if isinstance(raw, bool) else "VALUE_NUMBER")
+        raise errors.search_parse(f"Unknown key for a {token} in [{keys[-1]}].")
     return _parse_level(raw, compile_at, mapping, None)
 
 

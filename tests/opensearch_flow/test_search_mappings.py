@@ -129,6 +129,8 @@ def test_search_workflows_aggregation_request_errors(make_flow: Callable[..., Fl
     assert r.json()["error"] == {"root_cause": [{"type": "parsing_exception",
                                                  "reason": "Unknown aggregation type [histogramz]"}],
                                  "type": "parsing_exception", "reason": "Unknown aggregation type [histogramz]"}
+    r = flow.request("POST", SEARCH, json={"aggregations": None})
+    assert r.json()["error"]["reason"] == "Unknown key for a VALUE_NULL in [aggregations]."
     r = flow.request("POST", SEARCH, json={"aggs": {"uc": {"terms": {"field": "use_case"}}}})
     assert r.json()["aggregations"]["uc"]["buckets"] == [{"key": "TEST", "doc_count": 1}]
 
