@@ -109,7 +109,7 @@ def test_clarifai_node_fault_named_in_request_list(ui: Any, tenant: EmulatorTena
     detail.get_by_text("Fault rule").wait_for()
     text = detail.inner_text()
     assert "detector-down" in text and "node_error" in text and "Mixed Success" in text
-    assert "<redacted>" in text  # the Authorization header
+    assert '"authorization": "<redacted' in text and "ui-test-pat" not in text
     assert "emulator" in detail.locator(".card", has_text="Latency").inner_text()
     ui.shot("clarifai-1-request-with-node-fault")
     page.keyboard.press("Escape")
@@ -164,3 +164,33 @@ def test_clock_advance_button_releases_waiting_deprovision(ui: Any, tenant: Emul
     ui.shot("clock-2-released")
     page.keyboard.press("3")
     page.locator('.deprovision[data-status="200"]').wait_for()
+
+
+def test_tenants_view_adds_deletes_and_clears_fault_rules_then_resets(ui: Any, tenant: EmulatorTenant) -> None:
+    page = ui.open("tenants", tenant.name)
+    rule = page.get_by_label("New fault rule (JSON)")
+    rule.fill('{"id": "info-503", "match": {"operation": "get_cluster_info"}, '
+              '"effect": {"type": "error", "status": 503}}')
+    page.get_by_role("button", name="Add rule").click()
+    row = page.locator('tr[data-fault="info-503"]')
+    row.wait_for()
+    assert httpx.get(tenant.url + "/", headers=tenant.headers).status_code == 503
+    page.locator('tr[data-fault="info-503"] td:nth-child(7)', has_text="1").wait_for()  # fired
+    assert [c.inner_text() for c in row.locator("td").all()[5:7]] == ["1", "1"]  # matched, fired
+    ui.shot("tenants-1-fault-rule-fired")
+    page.get_by_role("button", name="Delete fault info-503").click()
+    row.wait_for(state="detached")
+    assert tenant.faults.list() == []
+    rule.fill('[{"id": "a", "effect": {"type": "drop"}}, {"id": "b", "effect": {"type": "drop"}}]')
+    page.get_by_role("button", name="Add rule").click()
+    page.locator('tr[data-fault="b"]').wait_for()
+    page.get_by_role("button", name="Clear all rules").click()
+    page.get_by_text("No fault rules.").wait_for()
+    rule.fill("{not json")
+    page.get_by_role("button", name="Add rule").click()
+    page.locator("#status.error", has_text="not valid JSON").wait_for()
+    reset = page.get_by_role("button", name=f"Reset tenant {tenant.name}")
+    reset.click()
+    page.get_by_role("button", name="Click again to reset").click()
+    page.locator("#status", has_text=f"tenant {tenant.name} reset").wait_for()
+    assert tenant.journal() == []
