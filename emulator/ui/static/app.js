@@ -29,10 +29,13 @@ function writeFragment() {
   history.replaceState(null, "", location.pathname + "#" + params.toString());
 }
 
-function setStatus(text, error = false) {
+let statusFromRefresh = false; // a failed refresh's error is cleared by the next good one; an action's stays
+
+function setStatus(text, error = false, fromRefresh = false) {
   const el = document.getElementById("status");
   el.textContent = text;
   el.className = error ? "error" : "";
+  statusFromRefresh = fromRefresh;
 }
 
 const ctx = {
@@ -57,10 +60,9 @@ async function refresh() {
   state.busy = true;
   try {
     await state.current.update(ctx);
-    const el = document.getElementById("status");
-    if (el.className === "error") setStatus("");
+    if (statusFromRefresh) setStatus("");
   } catch (err) {
-    setStatus(`${err.status ? err.status + ": " : ""}${err.message || err}`, true);
+    setStatus(`${err.status ? err.status + ": " : ""}${err.message || err}`, true, true);
   } finally {
     state.busy = false;
   }
