@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.clarifai import errors, inputs
+from emulator.clarifai import dashboard, errors, inputs
 from emulator.clarifai.admin import clarifai_routes, seed_models
 from emulator.clarifai.backend import ClarifaiBackend
 from emulator.clarifai.grpc_api import GrpcServer
@@ -68,7 +68,7 @@ DESCRIPTOR = ApiDescriptor(
     match_errors_by_code=True,
     fault_hooks=(CLARIFAI_NODE,),
     seed=SeedSection("clarifai", _seed_plan, "clarifai_workflows", _created_id, seed_models),
-    admin_routes=clarifai_routes,
+    admin_routes=lambda kit: [*clarifai_routes(kit), *dashboard.routes(kit)],
     contract_rules=ContractRules(
         # Clarifai answers a wrong method with 11103 CONN_METHOD_NOT_ALLOWED and HTTP 400, observed on the
         # real service (reference §7), not 405, so schemathesis' `unsupported_method` expectation does not apply

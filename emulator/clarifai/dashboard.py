@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from emulator.clarifai.backend import ClarifaiBackend
 from emulator.clarifai.models import Workflow
-from emulator.core.admin import admin_route, tenant_of
+from emulator.core.api import AdminKit
 from emulator.core.emulator import Tenant
 from emulator.core.graph import layers
 from emulator.core.journal import Entry, Journal
@@ -127,7 +127,9 @@ def workflow_view(backend: ClarifaiBackend, tenant: Tenant, wf: Workflow, entrie
             "predictions": last_predictions(tenant.journal, wf, entries)}
 
 
-def routes() -> list[Route]:
+def routes(kit: AdminKit) -> list[Route]:
+    tenant_of = kit.tenant_of
+
     async def list_clarifai_workflows(request: Request) -> Any:
         tenant = tenant_of(request)
         backend: ClarifaiBackend = tenant.backend("clarifai")
@@ -136,4 +138,4 @@ def routes() -> list[Route]:
         return {"tenant": tenant.name, "now_ms": tenant.clock.now_ms(),
                 "workflows": [workflow_view(backend, tenant, wf, predicts.get(wf.id, [])) for wf in reversed(workflows)]}
 
-    return [admin_route("/clarifai/workflows", "GET", "list_clarifai_workflows", list_clarifai_workflows)]
+    return [kit.route("/clarifai/workflows", "GET", "list_clarifai_workflows", list_clarifai_workflows)]

@@ -161,6 +161,4 @@ def install(emulator: Emulator) -> ApiMount:
                         lane=lane if rpc == "PostWorkflowResults" else None)
         for rpc, method, path, suffix in BINDINGS
     ]
-    from emulator.clarifai.dashboard import routes as dashboard_routes
-
-    return ApiMount(BINDING, [*routes, *dashboard_routes()])
+    return ApiMount(BINDING, routes)

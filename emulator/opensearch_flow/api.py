@@ -5,7 +5,7 @@ from typing import Any
 
 from emulator.core.api import ApiDescriptor, Contract, ContractRules, SeedRequest, SeedSection
 from emulator.core.seed import SeedError
-from emulator.opensearch_flow import core_errors, errors, template_errors
+from emulator.opensearch_flow import core_errors, dashboard, errors, template_errors
 from emulator.opensearch_flow.backend import FlowBackend
 from emulator.opensearch_flow.hooks import FLOW_STEP
 from emulator.opensearch_flow.routes import PREFIX, install
@@ -76,6 +76,7 @@ DESCRIPTOR = ApiDescriptor(
     backends={"flow": FlowBackend},
     fault_hooks=(FLOW_STEP,),
     seed=SeedSection("flow", _seed_plan, "flow_workflows", _created_id),
+    admin_routes=dashboard.routes,  # the dashboard's Flow view (GET /_emulator/flow/workflows)
     contract_rules=ContractRules(
         # an unknown step type is 501 (§5 #7)
         not_a_server_error=("2xx", "3xx", "4xx", "501"),

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import Route
 
-from emulator.core.admin import admin_route, tenant_of
+from emulator.core.api import AdminKit
 from emulator.core.graph import layers
 from emulator.core.journal import redact
 from emulator.opensearch_flow.backend import FlowBackend
@@ -51,7 +51,9 @@ def workflow_view(backend: FlowBackend, workflow_id: str) -> dict[str, Any]:
             "workflows": sorted(rendered.get("workflows") or {}), **backend.trace.dump(workflow_id)}
 
 
-def routes() -> list[Route]:
+def routes(kit: AdminKit) -> list[Route]:
+    tenant_of = kit.tenant_of
+
     async def list_flow_workflows(request: Request) -> Any:
         tenant = tenant_of(request)
         backend: FlowBackend = tenant.backend("flow")
@@ -59,4 +61,4 @@ def routes() -> list[Route]:
         return {"tenant": tenant.name, "now_ms": tenant.clock.now_ms(),
                 "workflows": [workflow_view(backend, wid) for wid in reversed(ids)]}
 
-    return [admin_route("/flow/workflows", "GET", "list_flow_workflows", list_flow_workflows)]
+    return [kit.route("/flow/workflows", "GET", "list_flow_workflows", list_flow_workflows)]

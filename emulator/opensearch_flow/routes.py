@@ -428,6 +428,4 @@ def install(emulator: Emulator) -> ApiMount:
                         "deprovision_workflow"),
         operation_route(b, f"{WORKFLOW}/{{workflow_id}}/_status", "GET", get_workflow_status, "get_workflow_status"),
     ]
-    from emulator.opensearch_flow.dashboard import routes as dashboard_routes
-
-    return ApiMount(BINDING, [*routes, *dashboard_routes()])
+    return ApiMount(BINDING, routes)
