@@ -12,7 +12,6 @@ every answer is checked against, byte for byte (tests/clarifai/test_predict_diff
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import struct
@@ -65,11 +64,6 @@ def _value_json(v: float) -> bytes:
     return s.encode()
 
 
-@functools.cache
-def _formats(k: int) -> str:
-    return ",".join(["%.7g"] * k)
-
-
 def _units(seed: bytes, n: int, salt: bytes = b"") -> list[float]:
     """`n` uniform values in [0, 1) drawn from (seed, salt): one SHAKE-256 stream, not a hash each."""
     data = hashlib.shake_256(seed + salt).digest(8 * n)
@@ -91,6 +85,7 @@ class Scorer:
         self.heads = tuple('{"id":' + orjson.dumps(c).decode() + ',"name":' + orjson.dumps(n).decode() + ',"value":'
                            for n, c in zip(names, self.cids, strict=True))
         self.tail = ',"app_id":' + orjson.dumps(model.app_id).decode() + "},"  # the last comma is cut
+        self.templates = tuple(h.replace("%", "%%") + "%.7g" + self.tail.replace("%", "%%") for h in self.heads)
         self.n = len(names)
         self.stream = struct.Struct(f">{self.n + 1}Q")
         # the docs' own answers for their example inputs (documented.py): input -> score per concept
@@ -145,19 +140,18 @@ class Scorer:
                 for i, v in zip(order, values, strict=True)]
 
     def concepts_json(self, seed: bytes, words: str, config: OutputConfig) -> bytes:
-        """`orjson.dumps({"concepts": self.concepts(...)})`, interleaved from the prepared fragments
-        with every value formatted in one call."""
+        """`orjson.dumps({"concepts": self.concepts(...)})`: the prepared concepts' JSON in rank order,
+        every value formatted by one `%` (a `.7g` text is orjson's rendering of the rounded value
+        when it is a plain decimal: values in [1e-4, 0.9999999) always are)."""
         order, values = self.ranked(seed, words, config) if self.n else ([], [])
-        k = len(order)
-        if not k:
+        if not order:
             return b'{"concepts":[]}'
-        text = _formats(k) % tuple(values)
-        shown = ([_value_json(v).decode() for v in values] if "e" in text or text.count(".") != k
-                 else text.split(","))
-        parts = [self.tail] * (3 * k)
-        parts[0::3] = [self.heads[i] for i in order]
-        parts[1::3] = shown
-        return ('{"concepts":[' + "".join(parts)[:-1] + "]}").encode()
+        if min(values) >= 1e-4 and max(values) < 0.9999999:
+            text = "".join(map(self.templates.__getitem__, order)) % tuple(values)
+        else:
+            text = "".join([self.heads[i] + _value_json(v).decode() + self.tail
+                            for i, v in zip(order, values, strict=True)])
+        return ('{"concepts":[' + text[:-1] + "]}").encode()
 
     def data(self, content: InputContent, upstream: dict[str, Any] | None, config: OutputConfig,
              as_json: bool) -> tuple[dict[str, Any] | None, bytes | None]:

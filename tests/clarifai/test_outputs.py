@@ -24,10 +24,13 @@ from emulator.clarifai import outputs, wire
 @example(1.2e-05)
 @example(1e-7)
 @example(0.5)
+@example(1e-4)
+@example(0.99999989)
+@example(9.99999951e-5)
 def test_value_json_is_orjsons_rendering_of_the_rounded_value(v: float) -> None:
     assert outputs._value_json(v) == orjson.dumps(outputs._f32(v))
-    text = outputs._formats(1) % (v,)
-    if "e" not in text and "." in text:  # the batch path of Scorer.concepts_json
+    text = "%.7g" % v  # noqa: UP031  (the operation Scorer.concepts_json uses)
+    if 1e-4 <= v < 0.9999999:  # the one-format path of Scorer.concepts_json
         assert text.encode() == orjson.dumps(outputs._f32(v))
 
 
