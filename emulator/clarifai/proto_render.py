@@ -9,6 +9,7 @@ classifier's concepts included, are set directly. Every other answer goes throug
 """
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from clarifai_grpc.grpc.api import resources_pb2
@@ -93,18 +94,44 @@ def _predict(body: dict[str, Any], message: Any) -> bool:
 
 
 _CONCEPT = frozenset({"id", "name", "value", "app_id"})
+# a concept's fields other than its value, encoded (Concept: id = 1, name = 2, app_id = 6), per
+# concept; Data.concepts is field 3 and Concept.value (field 3) a fixed32 float
+_concept_fields: dict[tuple[str, str, str], tuple[bytes, bytes]] = {}
+CONCEPT_FIELDS_CAP = 65536
+_FLOAT = struct.Struct("<f")
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _text(field: int, value: str) -> bytes:
+    raw = value.encode()
+    return _varint(field << 3 | 2) + _varint(len(raw)) + raw
+
+
+def _concept(c: dict[str, Any]) -> bytes:
+    key = (c["id"], c["name"], c["app_id"])
+    fields = _concept_fields.get(key)
+    if fields is None:
+        if len(_concept_fields) >= CONCEPT_FIELDS_CAP:
+            _concept_fields.clear()
+        fields = _concept_fields[key] = (_text(1, key[0]) + _text(2, key[1]), _text(6, key[2]))
+    body = fields[0] + b"\x1d" + _FLOAT.pack(c["value"]) + fields[1]
+    return b"\x1a" + _varint(len(body)) + body
 
 
 def _data(d: dict[str, Any], into: Any) -> None:
-    """An output's `data`: a classifier's concepts set field by field (every input gives new ones)."""
+    """An output's `data`: a classifier's concepts (new for every input) encoded straight to the wire
+    format and parsed in C, which is what setting them field by field would give, a tenth of the time."""
     concepts = d.get("concepts")
-    if concepts is None or len(d) != 1:
+    if concepts is None or len(d) != 1 or not all(c.keys() == _CONCEPT for c in concepts):
         json_format.ParseDict(d, into, ignore_unknown_fields=True)
         return
     into.SetInParent()
-    add = into.concepts.add
-    for c in concepts:
-        if c.keys() == _CONCEPT:
-            add(id=c["id"], name=c["name"], value=c["value"], app_id=c["app_id"])
-        else:
-            json_format.ParseDict(c, add(), ignore_unknown_fields=True)
+    into.MergeFromString(b"".join([_concept(c) for c in concepts]))

@@ -20,6 +20,8 @@ from clarifai_rest_support import (
     workflow,
 )
 from google.protobuf import json_format
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from emulator.clarifai import proto_render
@@ -66,3 +68,20 @@ def test_shared_message_is_per_object_not_per_value() -> None:
     ma = proto_render.shared_message(a, resources_pb2.Model)
     assert proto_render.shared_message(a, resources_pb2.Model) is ma
     assert proto_render.shared_message(b, resources_pb2.Model) is not ma
+
+_concepts = st.lists(st.fixed_dictionaries({
+    "id": st.text(max_size=12), "name": st.text(max_size=140), "app_id": st.text(max_size=8),
+    "value": st.floats(0, 1) | st.floats(width=32, allow_nan=False, allow_infinity=False)}), max_size=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(concepts=_concepts)
+def test_concepts_encoded_on_the_wire_equal_parse_dict(concepts: list[dict[str, Any]]) -> None:
+    """A classifier's concepts go to the message as encoded bytes (proto_render._data)."""
+    built, parsed = resources_pb2.Data(), resources_pb2.Data()
+    proto_render._data({"concepts": concepts}, built)
+    json_format.ParseDict({"concepts": concepts}, parsed)
+    assert built == parsed and built.SerializeToString() == parsed.SerializeToString()
+    output = resources_pb2.Output()
+    proto_render._data({"concepts": []}, output.data)
+    assert output.HasField("data")
