@@ -12,6 +12,7 @@ every answer is checked against, byte for byte (tests/clarifai/test_predict_diff
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import struct

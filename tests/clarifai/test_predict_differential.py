@@ -56,7 +56,7 @@ inputs = st.lists(st.tuples(datas, st.none() | st.from_regex(r"[a-z0-9-]{1,12}",
     lambda t: {"data": t[0], **({"id": t[1]} if t[1] else {})}), min_size=1, max_size=4)
 configs = st.none() | st.fixed_dictionaries({}, optional={
     "max_concepts": st.integers(0, 25), "min_value": st.floats(0, 1, width=32),
-    "select_concepts": st.lists(st.sampled_from([{"name": "train"}, {"name": "Pasta"}, {"id": "ai_x"}, {"name": "cat"},
+    "select_concepts": st.lists(st.sampled_from([{"name": "train"}, {"name": "pasta"}, {"id": "ai_x"}, {"name": "cat"},
                                                  {"id": "c-dog"}]), max_size=3)})
 
 
