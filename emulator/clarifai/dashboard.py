@@ -23,6 +23,7 @@ from emulator.core.journal import Entry, Journal
 
 SHOWN_CAP = 200  # newest workflows shown
 PREDICTIONS_SHOWN = 5
+VERSIONS_SHOWN = 20  # newest versions, each with its graph
 _PREDICT_OPERATION = "post_workflow_results"
 # REST `/v2[/users/u/apps/a]/workflows/{id}[/versions/{v}]/results`; gRPC entries are named by the RPC
 _RESULTS_PATH = re.compile(r"/workflows/([^/]+)(?:/versions/([^/]+))?/results$")
@@ -122,7 +123,8 @@ def workflow_view(backend: ClarifaiBackend, tenant: Tenant, wf: Workflow, entrie
     return {"id": wf.id, "user_id": wf.user_id, "app_id": wf.app_id, "description": wf.description,
             "latest_version": wf.latest.id, "graph": g,
             "versions": [{"id": v.id, "created_at_ms": int(v.created_at * 1000), "nodes": len(v.nodes),
-                          "description": v.description} for v in reversed(wf.versions.values())],
+                          "description": v.description, "graph": graph(v.nodes)}
+                         for v in list(reversed(wf.versions.values()))[:VERSIONS_SHOWN]],
             "models": model_states(backend, tenant, [n["model_id"] for n in g["nodes"]]),
             "predictions": last_predictions(tenant.journal, wf, entries)}
 

@@ -122,6 +122,19 @@ def test_clarifai_node_fault_named_in_request_list(ui: Any, tenant: EmulatorTena
     assert "READY" in page.locator(".card", has_text="Models").inner_text()
     ui.shot("clarifai-2-workflow-graph")
 
+    # a second version chains a suppressed node after `classify`; the first stays drawable
+    chained = [*nodes, {"id": "again", "model": nodes[0]["model"], "node_inputs": [{"node_id": "classify"}],
+                        "suppress_output": True}]
+    patched = http.patch("/v2/workflows", json={"action": "overwrite", "workflows": [{"id": "ui-wf", "nodes": chained}]})
+    assert patched.status_code == 200, patched.text
+    page.locator('g.node[data-node="again"]').wait_for()
+    assert "suppressed" in page.locator('table.clarifai-nodes tr[data-node="again"]').inner_text()
+    assert page.locator("tr[data-version]").count() == 2
+    page.locator("tr[data-version]").nth(1).get_by_role("button", name="Show graph").click()
+    page.locator('g.node[data-node="again"]').wait_for(state="detached")
+    assert page.locator("g.node").count() == 2
+    ui.shot("clarifai-3-older-version")
+
 
 def test_coverage_lists_never_seen_errors(ui: Any, tenant: EmulatorTenant) -> None:
     client = tenant.opensearch()

@@ -8,7 +8,9 @@ import { drawGraph } from "./graph.js";
 const OK = 10000;
 let els = null;
 let selected = null;
+let selectedVersion = null; // null: the latest version
 let lastKey = "";
+let redraw = () => {};
 
 function lastStatusByNode(wf) {
   const out = {};
@@ -22,9 +24,16 @@ function lastStatusByNode(wf) {
   return out;
 }
 
+function shownVersion(wf) {
+  return wf.versions.find((v) => v.id === selectedVersion) || null;
+}
+
 function graph(wf) {
-  const last = lastStatusByNode(wf);
-  const nodes = wf.graph.nodes.map((n) => {
+  const version = shownVersion(wf);
+  const g = version ? version.graph : wf.graph;
+  // the last predictions' statuses belong to the version they ran on
+  const last = !version || version.id === wf.predictions.find((x) => x.kept)?.version_id ? lastStatusByNode(wf) : {};
+  const nodes = g.nodes.map((n) => {
     const model = wf.models[n.model_id] || { state: "UNKNOWN" };
     const st = last[n.id];
     const failed = st && st.code !== OK;
@@ -35,7 +44,15 @@ function graph(wf) {
         n.suppress_output ? "output suppressed" : null, n.node_inputs.length ? `inputs: ${n.node_inputs.join(", ")}` : "input: the request's data",
         st ? `last prediction: ${st.code} ${st.description}` : null].filter(Boolean).join("\n") };
   });
-  return drawGraph(nodes, wf.graph.edges, { label: `graph of workflow ${wf.id}` });
+  return drawGraph(nodes, g.edges, { label: `graph of workflow ${wf.id}` });
+}
+
+function nodesTable(wf) {
+  const g = (shownVersion(wf) || wf).graph;
+  return table(["node", "model", "model version", "inputs", "output"], g.nodes.map((n) => h("tr", { dataset: { node: n.id } },
+    h("td", { class: "mono" }, n.id), h("td", { class: "mono" }, n.model_id), h("td", { class: "mono" }, n.model_version_id || "latest"),
+    h("td", { class: "mono" }, n.node_inputs.length ? n.node_inputs.join(", ") : "the request's inputs"),
+    h("td", {}, n.suppress_output ? badge("suppressed", "muted") : "returned"))), { class: "clarifai-nodes" });
 }
 
 function predictions(wf) {
@@ -57,14 +74,18 @@ function detail(wf) {
   return [
     h("div", { class: "detail-head" }, h("h2", {}, wf.id, " ", h("span", { class: "muted" }, `${wf.user_id}/${wf.app_id}`))),
     wf.description ? h("p", {}, wf.description) : null,
-    section("Graph", h("div", { class: "graph-wrap" }, graph(wf)),
-      h("p", { class: "muted" }, "Dashed: output suppressed. Colour: model state, red when the last prediction failed at that node.")),
+    section(shownVersion(wf) ? `Graph of version ${shownVersion(wf).id}` : "Graph (latest version)",
+      h("div", { class: "graph-wrap" }, graph(wf)),
+      h("p", { class: "muted" }, "Dashed: output suppressed. Colour: model state, red when the last prediction failed at that node."),
+      nodesTable(wf)),
     section("Models", table(["model", "state", "until"], Object.entries(wf.models).map(([id, m]) => h("tr", {},
       h("td", { class: "mono" }, id), h("td", {}, badge(m.state, "model-" + m.state), m.cold_start ? " (cold start)" : ""),
       h("td", { class: "mono" }, m.until_ms ? isoTime(m.until_ms) : m.state === "READY" ? "" : "until changed"))))),
-    section("Versions", table(["version", "created", "nodes", ""], wf.versions.map((v) => h("tr", {},
+    section("Versions", table(["version", "created", "nodes", "", ""], wf.versions.map((v) => h("tr", { dataset: { version: v.id } },
       h("td", { class: "mono" }, v.id), h("td", { class: "mono" }, isoTime(v.created_at_ms)), h("td", { class: "num" }, v.nodes),
-      h("td", {}, v.id === wf.latest_version ? badge("latest", "s2") : ""))))),
+      h("td", {}, v.id === wf.latest_version ? badge("latest", "s2") : ""),
+      h("td", {}, h("button", { "aria-pressed": (shownVersion(wf)?.id ?? wf.latest_version) === v.id ? "true" : "false",
+        onclick: () => { selectedVersion = v.id === wf.latest_version ? null : v.id; lastKey = ""; redraw(); } }, "Show graph")))))),
     section("Last predictions", predictions(wf)),
   ];
 }
@@ -76,8 +97,9 @@ export const clarifaiView = {
     root.append(h("div", { class: "master" }, els.list, els.detail));
   },
   async update(ctx) {
+    redraw = () => clarifaiView.update(ctx);
     const data = await call("GET", "/clarifai/workflows", { tenant: ctx.tenant });
-    const key = JSON.stringify([data.workflows, selected]);
+    const key = JSON.stringify([data.workflows, selected, selectedVersion]);
     if (key === lastKey) return;
     lastKey = key;
     const wfs = data.workflows;
@@ -86,7 +108,7 @@ export const clarifaiView = {
     const hadFocus = els.list.contains(document.activeElement) ? document.activeElement.dataset.wf : null;
     clear(els.list).append(...wfs.map((w) => h("button", {
       class: "item", dataset: { wf: keyOf(w) }, "aria-current": keyOf(w) === selected ? "true" : "false",
-      onclick: () => { selected = keyOf(w); lastKey = ""; clarifaiView.update(ctx); },
+      onclick: () => { selected = keyOf(w); selectedVersion = null; lastKey = ""; clarifaiView.update(ctx); },
     }, h("span", {}, w.id), h("span", { class: "muted" }, ` ${w.graph.nodes.length} nodes`))));
     if (!wfs.length) els.list.append(h("p", { class: "muted" }, "No Clarifai workflow in this tenant."));
     if (hadFocus) els.list.querySelector(`button[data-wf="${CSS.escape(hadFocus)}"]`)?.focus();

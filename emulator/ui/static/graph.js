@@ -44,7 +44,7 @@ export function drawGraph(nodes, edges, { label = "workflow graph", onSelect = n
     s("title", {}, n.tip || `${n.id}\n${n.subtitle || ""}`),
     s("rect", { width: W, height: H, rx: 7, ry: 7 }),
     s("text", { x: 10, y: 21, class: "node-title" }, clip(n.title, 21)),
-    s("text", { x: 10, y: 40, class: "node-sub" }, clip(n.subtitle || "", 31)));
+    s("text", { x: 10, y: 40, class: "node-sub" }, clip(n.subtitle || "", 28)));
     if (n.mark) g.append(s("text", { x: W - 10, y: 21, class: "node-mark", "text-anchor": "end" }, n.mark));
     if (onSelect) {
       g.addEventListener("click", () => onSelect(n.id));
