@@ -175,9 +175,11 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         size = response.ByteSize() if response is not None else None
         entry = call.record(status, error, code, redact(request_dict) if request_dict is not None else None, size)
         if response is not None:
-            # rendered as JSON only if someone opens it in the dashboard (core/journal.py)
+            # rendered as JSON only if someone opens it in the dashboard (core/journal.py), in REST's
+            # conventions (proto field names, enums as numbers: status codes compare across doors)
             call.tenant.journal.keep_response(entry, (), partial(
-                json_format.MessageToDict, response, preserving_proto_field_name=True), size or 0)
+                json_format.MessageToDict, response, preserving_proto_field_name=True, use_integers_for_enums=True),
+                size or 0)
 
 
 def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
