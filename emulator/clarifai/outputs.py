@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from emulator.clarifai import documented, outputs_video
+from emulator.clarifai import documented, outputs_types, outputs_video
 from emulator.clarifai.catalog import ModelDef
 from emulator.clarifai.inputs import InputContent
 
@@ -181,7 +181,10 @@ class Scorer:
         elif kind.endswith("embedder"):
             d = {"embeddings": embedding(self.model, self.seed(content))}
         else:
-            d = {"concepts": self.concepts(self.seed(content), content.words, config)}
+            # clusters, crops, text, audio by model type (outputs_types.py); concepts otherwise
+            seed = self.seed(content)
+            typed = outputs_types.data(self.model, self.version_id, seed, content.words, upstream)
+            d = typed if typed is not None else {"concepts": self.concepts(seed, content.words, config)}
         return d, orjson.dumps(d) if as_json else None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from emulator.clarifai import errors
+from emulator.clarifai import chaining, errors
 from emulator.clarifai.catalog import ModelCatalog, shared_model_json
 from emulator.core.graph import CycleError, stable_topological_order
 
@@ -45,6 +45,7 @@ def build_nodes(catalog: ModelCatalog, nodes: list[dict[str, Any]]) -> list[dict
         ids.append(nid)
     by_id: dict[str, dict[str, Any]] = {}
     edges: list[tuple[str, str]] = []
+    types: dict[str, str] = {}
     for n in nodes:
         model = n.get("model") or {}
         if not model.get("id"):
@@ -63,6 +64,7 @@ def build_nodes(catalog: ModelCatalog, nodes: list[dict[str, Any]]) -> list[dict
                 continue
             inputs.append({"node_id": src})
             edges.append((src, n["id"]))
+        types[n["id"]] = mdef.model_type_id
         stored: dict[str, Any] = {"id": n["id"], "model": shared_model_json(mdef, version)}
         if inputs:
             stored["node_inputs"] = inputs
@@ -76,4 +78,5 @@ def build_nodes(catalog: ModelCatalog, nodes: list[dict[str, Any]]) -> list[dict
     except CycleError as exc:
         cyc = ", ".join(f"{s}->{d}" for s, d in exc.remaining_edges)
         raise errors.invalid_graph(f"Workflow graph has a cycle: {cyc}") from None
+    chaining.check(order, edges, types)  # after the cycle check: a cycle is the graph's first fault
     return [by_id[i] for i in order]

@@ -18,13 +18,13 @@ def view(client: TestClient) -> dict[str, Any]:
 def test_list_clarifai_workflows_graph_versions_and_states(client: TestClient) -> None:
     api = Api(client)
     wf = workflow("chain", node("general", GENERAL), node("detect", DETECTOR),
-                  node("again", GENERAL, ("general",), suppress_output=True))
+                  node("again", GENERAL, ("detect",), suppress_output=True))
     assert api("POST", "/v2/workflows", {"workflows": [wf]})[0] == 200
     client.put(f"/_emulator/clarifai/models/{DETECTOR[0]}/state", json={"state": "DEPLOYING", "seconds": 30})
     (w,) = view(client)["workflows"]
     cols = {n["id"]: (n["layer"], n["row"], n["suppress_output"]) for n in w["graph"]["nodes"]}
     assert cols == {"general": (0, 0, False), "detect": (0, 1, False), "again": (1, 0, True)}
-    assert w["graph"]["edges"] == [{"source": "general", "dest": "again"}]
+    assert w["graph"]["edges"] == [{"source": "detect", "dest": "again"}]
     assert w["models"][DETECTOR[0]]["state"] == "DEPLOYING" and w["models"][DETECTOR[0]]["until_ms"] is not None
     assert w["models"][GENERAL[0]] == {"state": "READY", "until_ms": None}
     assert [v["id"] for v in w["versions"]] == [w["latest_version"]]
@@ -34,8 +34,8 @@ def test_list_clarifai_workflows_graph_versions_and_states(client: TestClient) -
 
 def test_list_clarifai_workflows_last_predictions_per_node(client: TestClient) -> None:
     api = Api(client)
-    wf = workflow("two", node("general", GENERAL), node("hidden", GENERAL, ("general",), suppress_output=True),
-                  node("detect", DETECTOR))
+    wf = workflow("two", node("general", GENERAL), node("detect", DETECTOR),
+                  node("hidden", GENERAL, ("detect",), suppress_output=True))
     api("POST", "/v2/workflows", {"workflows": [wf]})
     assert api("POST", "/v2/workflows/two/results", {"inputs": [image()]})[0] == 200
     client.post("/_emulator/faults", json={"id": "det", "match": {"node_id": "detect", "input_index": 1},

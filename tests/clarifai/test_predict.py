@@ -49,7 +49,7 @@ def test_post_workflow_results_detector_feeds_classifier_per_region(api: Api) ->
 
 
 def test_post_workflow_results_suppress_output_and_stored_order(api: Api) -> None:
-    make(api, node("first", FOOD), node("hidden", GENERAL, suppress_output=True), node("last", GENERAL, ("hidden",)))
+    make(api, node("first", FOOD), node("hidden", DETECTOR, suppress_output=True), node("last", GENERAL, ("hidden",)))
     _, body = predict(api, image())
     assert [o["model"]["id"] for o in body["results"][0]["outputs"]] == [FOOD[0], GENERAL[0]]
 

@@ -32,7 +32,7 @@ WORKFLOWS = [
     workflow("regions", node("detect", DETECTOR), node("classify", GENERAL, ("detect",))),
     workflow("words", node("sentiment", SENTIMENT)),
     workflow("embed", node("e", EMBEDDER), node("s", SENTIMENT)),
-    workflow("hidden", node("food", FOOD, suppress_output=True), node("general", GENERAL, ("food",))),
+    workflow("hidden", node("detect", DETECTOR, suppress_output=True), node("general", GENERAL, ("detect",))),
     workflow("mixed", node("general", GENERAL), node("sentiment", SENTIMENT)),
     workflow("mine", node("m", MINE)),
 ]

@@ -103,7 +103,7 @@ def scenario() -> list[Step]:
     old_version: dict[str, str] = {}
     steps.append(act(lambda c: old_version.update(id=backend(c).store.app(USER, "main")["two"].latest.id)))
     steps.append(call("PATCH", W, {"action": "overwrite", "workflows": [
-        workflow("two", node("general", GENERAL), node("food", FOOD, ("general",)))]}))
+        workflow("two", node("general", GENERAL), node("food", FOOD))]}))
     steps += predict("two", image())
     steps.append(act(lambda c: steps_pinned(c, old_version["id"])))
     # metadata-only patch: same version, different summary

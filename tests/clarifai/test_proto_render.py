@@ -31,7 +31,7 @@ PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
 WORKFLOWS = [workflow("two", node("food", FOOD), node("general", GENERAL)),
              workflow("regions", node("detect", DETECTOR), node("classify", GENERAL, ("detect",))),
              workflow("words", node("sentiment", SENTIMENT), node("embed", EMBEDDER)),
-             workflow("hidden", node("g", GENERAL, suppress_output=True), node("f", FOOD, ("g",)))]
+             workflow("hidden", node("g", DETECTOR, suppress_output=True), node("f", FOOD, ("g",)))]
 REQUESTS: list[tuple[str, dict[str, Any]]] = [
     ("two", {"inputs": [image()]}),
     ("two", {"inputs": [image(), {"id": "mine", "data": {"image": {"base64": PNG}}}, image("nope")]}),

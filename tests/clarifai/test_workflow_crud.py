@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from clarifai_rest_support import FOOD, GENERAL, Api, advance, node, workflow
+from clarifai_rest_support import DETECTOR, FOOD, GENERAL, Api, advance, node, workflow
 
 W = "/v2/users/me/apps/a1/workflows"
 
@@ -59,7 +59,7 @@ def test_post_workflows_graph_rules(api: Api) -> None:
 
 
 def test_post_workflows_server_fills_fields_and_first_version(api: Api) -> None:
-    _, body = post(api, workflow("w", node("b", FOOD, ("a",)), node("a", GENERAL)))
+    _, body = post(api, workflow("w", node("b", FOOD, ("a",)), node("a", DETECTOR)))
     wf = body["workflows"][0]
     assert [n["id"] for n in wf["nodes"]] == ["a", "b"]  # stored in execution order (§5)
     assert wf["nodes"][1]["node_inputs"] == [{"node_id": "a"}]
@@ -116,7 +116,7 @@ def test_get_workflow_missing_is_not_found(api: Api) -> None:
 
 
 def test_patch_workflows_merge_remove_overwrite(api: Api) -> None:
-    post(api, workflow("w", node("a", GENERAL), description="d0", metadata={"k": {"x": 1}, "drop": 1}))
+    post(api, workflow("w", node("a", DETECTOR), description="d0", metadata={"k": {"x": 1}, "drop": 1}))
     v0 = api("GET", f"{W}/w")[1]["workflow"]["version"]["id"]
     advance(api.client, 2)
     # merge: new node id appended, metadata deep-merged, scalars overwritten -> new version
@@ -183,7 +183,7 @@ def test_delete_workflow_and_delete_workflows_rules(api: Api) -> None:
 
 def test_workflows_sharing_a_model_are_patched_independently(api: Api) -> None:
     """Stored nodes share one Model object per model version; editing one workflow never shows in another."""
-    post(api, workflow("a", node("g", GENERAL), node("f", FOOD, ("g",))), workflow("b", node("g", GENERAL)))
+    post(api, workflow("a", node("g", DETECTOR), node("f", FOOD, ("g",))), workflow("b", node("g", GENERAL)))
     before = api("GET", f"{W}/b")[1]["workflow"]
     for action, item in (("merge", {"id": "a", "metadata": {"x": 1}}),
                          ("overwrite", {"id": "a", "nodes": [node("only", FOOD)]}),
