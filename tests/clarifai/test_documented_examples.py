@@ -42,3 +42,17 @@ def test_documented_examples_name_concepts_of_their_model_and_ids_look_like_clar
     assert documented.answers("general-image-recognition", GENERAL[1])[METRO.lower()]["train"] == 0.9989112
     assert re.fullmatch(r"ai_[0-9A-Za-z]{8}", concept_id("some concept"))
     assert concept_id("some concept") == concept_id("some concept") != concept_id("another")
+
+
+def test_post_model_outputs_docs_text_example(api: Api) -> None:
+    # Clarifai/docs text_via_raw_text: "I love your product very much" on product-review-sentiment-multi
+    status, body = api("POST", "/v2/models/91ff804429654ce25e93e710beea82ea/outputs",
+                       {"inputs": [{"data": {"text": {"raw": "I love your product very much"}}}]})
+    assert status == 200, body
+    got = [(c["id"], c["name"], c["value"]) for c in body["outputs"][0]["data"]["concepts"]]
+    assert got == [("ai_372MvFLZ", "5 stars", 0.866518), ("ai_qbKLQz68", "4 stars", 0.1198528),
+                   ("ai_xhvBFMxc", "3 stars", 0.009703088), ("ai_1l3VDCQM", "1 star", 0.002005926),
+                   ("ai_dRpwfL86", "2 stars", 0.001920198)]
+    _, other = api("POST", "/v2/models/91ff804429654ce25e93e710beea82ea/outputs",
+                   {"inputs": [{"data": {"text": {"raw": "Not what I ordered"}}}]})
+    assert other["outputs"][0]["data"]["concepts"][0]["value"] >= 0.9  # any other text: plausible values
