@@ -19,7 +19,7 @@ from typing import Any
 
 from emulator.opensearch_flow import aggs, date_math, errors, scoring
 from emulator.opensearch_flow.credentials import SEARCH_CREDENTIAL_PATH
-from emulator.opensearch_flow.mappings import MAPPINGS, Getter, Mapping, children, getter
+from emulator.opensearch_flow.mappings import DATE_FORMAT, MAPPINGS, Getter, Mapping, children, getter
 from emulator.opensearch_flow.models import DocIndex
 
 TOP_KEYS = frozenset({"query", "size", "from", "sort", "_source", "track_total_hits", "timeout",
@@ -64,7 +64,7 @@ def _exact(kind: str, value: Any) -> Callable[[Any], bool]:
     """Equality with one indexed value of a non-text field (the query value parsed for the field)."""
     if kind in ("date", "integer"):
         try:
-            want = date_math.resolve(value, _scope.get().now_ms, False) if kind == "date" else float(_token(value))
+            want = _date(value, _scope.get().now_ms, False) if kind == "date" else float(_token(value))
         except (date_math.DateError, ValueError):
             raise _bad_bound(value) if kind == "date" else errors.search_parse(
                 f"failed to create query: For input string: \"{_token(value)}\"") from None
@@ -113,7 +113,7 @@ def _range(path: str, spec: dict[str, Any]) -> Query:
     for op, b in bounds.items():
         if kind == "date":
             try:  # epoch millis, a date or date math; gt/lte round up (date_math.py)
-                limits[op] = date_math.resolve(b, scope.now_ms, op in ("gt", "lte"))
+                limits[op] = _date(b, scope.now_ms, op in ("gt", "lte"))
             except date_math.DateError:
                 raise _bad_bound(b) from None
         elif kind == "integer":
@@ -137,9 +137,27 @@ def _range(path: str, spec: dict[str, Any]) -> Query:
     return lambda doc: any(ok(v) for v in values(doc))
 
 
+# The date fields' mapping format (mappings.DATE_FORMAT): a date must carry a time and a zone; a bare
+# number is epoch millis (never a year)
+_STRICT_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3,9})?(Z|[+-]\d{2}:\d{2}|[+-]\d{4})")
+
+
+def _date(value: Any, now_ms: int, round_up: bool) -> float:
+    """A date query value parsed with the field's own format, `strict_date_time||epoch_millis` (a range
+    without `format` uses the mapping's parser: DateFieldMapper.DateFieldType.rangeQuery), date math on top."""
+    if isinstance(value, str) and not value.strip().startswith("now"):
+        anchor = value.partition("||")[0].strip()
+        if re.fullmatch(r"-?\d+", anchor) and anchor == value.strip():
+            return float(anchor)
+        if not _STRICT_DATE_TIME.fullmatch(anchor):
+            raise _bad_bound(anchor)
+    return date_math.resolve(value, now_ms, round_up)
+
+
 def _bad_bound(value: Any) -> Exception:
-    return errors.search_parse(f"failed to parse date field [{value}] with format "
-                               "[strict_date_optional_time||epoch_millis]")
+    # JavaDateMathParser.parseDateTime wraps the formatter's own message
+    inner = f"failed to parse date field [{value}] with format [{DATE_FORMAT}]"
+    return errors.FlowError(400, f"{inner}: [{inner}]", core_type="parse_exception")
 
 
 def _num(v: Any) -> float | None:

@@ -154,3 +154,16 @@ def test_search_workflows_sort_on_unmapped_or_nested_field(flow: FlowApi) -> Non
     r = flow.request("POST", STATE_SEARCH, json={"sort": "resources_created.resource_id"})
     assert r.json()["error"]["reason"] == ("it is mandatory to set the [nested] context on the nested sort field: "
                                            "[resources_created.resource_id].")
+
+
+def test_search_workflows_date_bounds_use_the_mapping_format(flow: FlowApi) -> None:
+    wid = flow.create_id(template(noop("a")))
+    created = flow.request("GET", f"{BASE}/{wid}").json()["created_time"]
+    iso = dt.datetime.fromtimestamp(created / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert ids(flow, {"query": {"range": {"created_time": {"gte": iso}}}}) == [wid]
+    assert ids(flow, {"query": {"range": {"created_time": {"gte": f"{iso}||-1d", "lte": str(created)}}}}) == [wid]
+    # strict_date_time||epoch_millis: a date without a time is not a date to these fields
+    r = flow.request("POST", SEARCH, json={"query": {"range": {"created_time": {"gte": "1970-01-01"}}}})
+    inner = "failed to parse date field [1970-01-01] with format [strict_date_time||epoch_millis]"
+    assert (r.status_code, r.json()["error"]["root_cause"]) == (400, [{"type": "parse_exception",
+                                                                       "reason": f"{inner}: [{inner}]"}])
