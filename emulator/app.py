@@ -106,6 +106,16 @@ class EmulatorApp(Starlette):
         self.state.emulator = emulator
         self.state.bindings = bindings
         self.add_middleware(_DropConnectionMiddleware)
+        # API operations are dispatched past Starlette's layers only while the app has no middleware
+        # of its users: `add_middleware` turns that off, so a user's middleware wraps every request
+        self.dispatches_direct = True
+
+    def add_middleware(self, middleware_class: Any, *args: Any, **kwargs: Any) -> None:
+        """Starlette's add_middleware; the middleware then wraps API operations too (every request
+        takes Starlette's full stack from then on, the predict lane's shortcut included)."""
+        super().add_middleware(middleware_class, *args, **kwargs)
+        if middleware_class is not _DropConnectionMiddleware:
+            self.dispatches_direct = False
 
     def binding_for(self, path: str) -> ApiBinding | None:
         for b in self.state.bindings:
@@ -134,7 +144,7 @@ class EmulatorApp(Starlette):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         router = self.router
-        if scope["type"] == "http" and isinstance(router, IndexedRouter):
+        if scope["type"] == "http" and self.dispatches_direct and isinstance(router, IndexedRouter):
             hit = router.remembered(scope)
             if hit is not None and getattr(hit[1], "lane", None) is not None:
                 # a lane answers most requests itself: the scope is completed only if it hands over

@@ -90,3 +90,14 @@ def test_import_graph_has_no_cycles() -> None:
 
 def test_import_graph_check_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_package_exports_its_public_surface_lazily() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, emulator; assert 'emulator.app' not in sys.modules; "
+            "from emulator import create_app, Settings, LiveServer, EmulatorTenant, ApiDescriptor; "
+            "assert sorted(emulator.__all__) == sorted(emulator._WHERE); print(create_app.__module__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "emulator.app"

@@ -148,7 +148,7 @@ def install(emulator: Emulator, apis: tuple[ApiDescriptor, ...] = ()) -> ApiMoun
             name = str(body["tenant"])
         victims = [emulator.tenants[n] for n in ([name] if name else list(emulator.tenants))
                    if n in emulator.tenants]
-        tasks = [task for t in victims for task in list(t._tasks)]
+        tasks = [task for t in victims for task in t.tasks()]
         names = emulator.reset(name)
         for t in victims:
             _release_requests(t)
@@ -316,10 +316,7 @@ def _release_requests(tenant: Tenant) -> None:
     old = tenant.clock
     tenant.set_clock(make_clock("scaled", 1e9, old.now()))
     if isinstance(old, ManualClock):
-        for _, _, fut in old._heap:
-            if not fut.done():
-                fut.set_result(None)
-        old._heap.clear()
+        old.release_all()
 
 
 def _migrate_sleepers(tenant: Tenant, old: Clock, new: Clock) -> None:
@@ -327,15 +324,11 @@ def _migrate_sleepers(tenant: Tenant, old: Clock, new: Clock) -> None:
     for the virtual time it still had to wait."""
     if not isinstance(old, ManualClock) or old is new:
         return
-    now = old.now()
-    for deadline, _, fut in list(old._heap):
-        if fut.done():
-            continue
+    for wait, fut in old.hand_over():
 
-        async def rearm(wait: float = deadline - now, fut: asyncio.Future[None] = fut) -> None:
+        async def rearm(wait: float = wait, fut: asyncio.Future[None] = fut) -> None:
             await new.sleep(wait)
             if not fut.done():
                 fut.set_result(None)
 
         tenant.spawn(rearm())
-    old._heap.clear()

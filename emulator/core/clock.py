@@ -9,7 +9,7 @@ import asyncio
 import heapq
 import itertools
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -69,9 +69,8 @@ class ManualClock:
     """Time stands still until `advance()`; sleepers wake in deadline order as time passes them."""
 
     mode = "manual"
-    # loop turns given to woken tasks after each wake-up, so that work they do before their
-    # next sleep (joining node tasks, appending resources) happens "at" that instant
-    SETTLE_TURNS = 25
+    # a safety net only: settling stops as soon as a loop turn runs no task (see `settle`)
+    MAX_SETTLE_TURNS = 10_000
 
     def __init__(self, start: float | None = None) -> None:
         self._now = time.time() if start is None else start
@@ -97,8 +96,23 @@ class ManualClock:
         return sum(1 for _, _, f in self._heap if not f.done())
 
     async def settle(self) -> None:
-        for _ in range(self.SETTLE_TURNS):
+        """Give woken work the loop until none of it can run any more, so that what it does before
+        its next wait (joining node tasks, appending resources) happens "at" this instant.
+
+        A loop turn runs every task that was runnable when it began, and a task that ran has moved
+        the await point of its innermost coroutine; a task that yielded bare (asyncio.sleep(0)) or
+        has not started is runnable. A resolved future wakes its task one turn later, and futures
+        resolved by plain callbacks (gather, wait) one more turn later: so the loop is settled
+        after two turns in a row in which no other task moved or was runnable."""
+        me = asyncio.current_task()
+        before, quiet = _await_points(me), 0
+        for _ in range(self.MAX_SETTLE_TURNS):
             await asyncio.sleep(0)
+            after = _await_points(me)
+            quiet = quiet + 1 if after == before and not any(runnable for *_, runnable in after.values()) else 0
+            if quiet == 2:
+                return
+            before = after
 
     async def advance(self, seconds: float) -> float:
         """Move time forward by `seconds`, waking every sleeper whose deadline is reached."""
@@ -117,6 +131,24 @@ class ManualClock:
         await self.settle()
         return self._now
 
+    def release_all(self) -> int:
+        """Wake every sleeper now, without moving time (a reset tenant's clock: its waiting requests
+        finish against the discarded state instead of hanging); returns how many were woken."""
+        woken = 0
+        for _, _, fut in self._heap:
+            if not fut.done():
+                fut.set_result(None)
+                woken += 1
+        self._heap.clear()
+        return woken
+
+    def hand_over(self) -> list[tuple[float, asyncio.Future[None]]]:
+        """Take the pending sleepers away, as (seconds still to wait, their future), soonest first:
+        a clock that replaces this one wakes them (admin set_clock)."""
+        out = [(deadline - self._now, fut) for deadline, _, fut in sorted(self._heap) if not fut.done()]
+        self._heap.clear()
+        return out
+
     def timers(self, limit: int = 20) -> list[int]:
         """Deadlines (epoch ms) of the earliest pending sleepers, soonest first."""
         return [int(d * 1000) for d, _, f in heapq.nsmallest(limit, self._heap) if not f.done()]
@@ -134,3 +166,25 @@ def make_clock(mode: str, scale: float = 1.0, start: float | None = None) -> Clo
     if mode == "scaled":
         return ScaledClock(scale, start)
     raise ValueError(f"unknown clock mode {mode!r}; expected real, manual or scaled")
+
+
+def _await_points(me: asyncio.Task[Any] | None) -> dict[int, tuple[int, int, int, bool]]:
+    """Where every other task of the loop waits: its innermost coroutine frame's position, the
+    awaited object and whether that is already done (finished tasks drop out)."""
+    out: dict[int, tuple[int, int, int, bool]] = {}
+    for task in asyncio.all_tasks():
+        if task is me or task.done():
+            continue
+        leaf: Any = task.get_coro()
+        while True:
+            inner = getattr(leaf, "cr_await", None) or getattr(leaf, "gi_yieldfrom", None)
+            if inner is None or not (hasattr(inner, "cr_frame") or hasattr(inner, "gi_frame")):
+                break
+            leaf = inner
+        frame = getattr(leaf, "cr_frame", None) or getattr(leaf, "gi_frame", None)
+        waited = getattr(leaf, "cr_await", None) or getattr(leaf, "gi_yieldfrom", None)
+        # nothing awaited: a bare yield (asyncio.sleep(0)) or a task not started yet, both runnable
+        runnable = waited is None
+        out[id(task)] = (id(leaf), frame.f_lasti if frame is not None else -1, id(waited), runnable)
+    return out
+

@@ -48,6 +48,10 @@ class Tenant:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def tasks(self) -> list[asyncio.Task[Any]]:
+        """The background work in flight (what a reset cancels)."""
+        return list(self._tasks)
+
     @property
     def in_flight(self) -> int:
         return len(self._tasks)

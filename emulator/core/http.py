@@ -41,7 +41,6 @@ class ApiBinding:
     outcome: Callable[[Exception], tuple[str | None, int | None]]
     not_found: Callable[[Request], Response] | None = None
     method_not_allowed: Callable[[Request, list[str]], Response] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class JsonResponse(Response):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping, Sequence
 from typing import Any
 
-from starlette._utils import get_route_path
+from starlette.convertors import PathConvertor
 from starlette.routing import BaseRoute, Match, Route, Router
 from starlette.types import Receive, Scope, Send
 
@@ -24,11 +24,24 @@ def _shape(route: BaseRoute) -> tuple[int, Checks] | None:
     """(segment count, literal segments by position) for a plain Route; None = may match anything."""
     if type(route) is not Route:
         return None
-    if any(type(c).__name__ == "PathConvertor" for c in route.param_convertors.values()):
+    if any(isinstance(c, PathConvertor) for c in route.param_convertors.values()):
         return None
     segments = route.path_format.split("/")
     literal = tuple((i, s) for i, s in enumerate(segments) if "{" not in s)
     return len(segments), literal
+
+
+def get_route_path(scope: Scope) -> str:
+    """The path routes match against: `path` minus the `root_path` it is mounted under (what
+    Starlette's routing does, in its private `starlette._utils.get_route_path`; the two are
+    compared by tests/core/test_asgi_contract.py under the installed Starlette)."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if not root_path or not path.startswith(root_path):
+        return path
+    if path == root_path:
+        return ""
+    return path[len(root_path):] if path[len(root_path)] == "/" else path
 
 
 class IndexedRouter(Router):

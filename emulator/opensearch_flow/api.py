@@ -45,7 +45,7 @@ ERRORS = (
     errors.failed_to_get_template, errors.no_provision_workflow, errors.provision_state_not_started,
     errors.duplicate_key, errors.body_fields_must_be_strings, errors.body_parsing_failed,
     errors.status_not_found, errors.deprovision_state_not_found, errors.deprovision_failed,
-    errors.steps_json_failed, errors.failed_to_get_workflow, errors.tenant_provision_throttled,
+    errors.steps_json_failed, errors.tenant_provision_throttled,
     errors.tenant_deprovision_throttled,
     core_errors.content_type_not_supported, core_errors.body_not_supported, core_errors.unexpected_token,
 )

@@ -207,10 +207,6 @@ def steps_json_failed() -> FlowError:
     return plugin(400, "Failed to retrieve workflow step json.")
 
 
-def failed_to_get_workflow(status: int) -> FlowError:
-    return plugin(status, "Failed to get workflow.")
-
-
 def tenant_provision_throttled(limit: int) -> FlowError:
     return plugin(429, f"Exceeded max simultaneous provisioning requests: {limit}")
 

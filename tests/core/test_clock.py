@@ -47,3 +47,34 @@ def test_scaled_clock_runs_faster_than_real_time() -> None:
 def test_make_clock_rejects_unknown_mode() -> None:
     with pytest.raises(ValueError):
         make_clock("sundial")
+
+
+def test_advance_settles_work_longer_than_any_fixed_number_of_loop_turns() -> None:
+    # woken work that needs 200 loop turns (and a gather, whose result comes from a plain callback)
+    # before its next wait has all happened "at" the instant advance() returns
+    from emulator.core.clock import ManualClock
+
+    async def scenario() -> None:
+        clock = ManualClock(start=0.0)
+        done: list[float] = []
+
+        async def child() -> None:
+            for _ in range(100):
+                await asyncio.sleep(0)
+
+        async def worker() -> None:
+            await clock.sleep(5)
+            for _ in range(100):
+                await asyncio.sleep(0)
+            await asyncio.gather(child(), child())
+            done.append(clock.now())
+            await clock.sleep(5)
+            done.append(clock.now())
+
+        task = asyncio.get_running_loop().create_task(worker())
+        await clock.advance(5)
+        assert done == [5.0]
+        await clock.advance(5)
+        assert done == [5.0, 10.0] and task.done()
+
+    asyncio.run(scenario())
