@@ -89,7 +89,7 @@ class ClarifaiBackend:
         self.limiter = auth.RateLimiter()
         self.workflow_states: dict[str, float] = {}  # workflow_state id -> last use (§3: 5 min expiry)
         self.predict_templates: dict[Any, Any] = {}  # predict_lane.Template per identical request
-        self.predict_seen: dict[Any, None] = {}  # requests seen once (predict_lane.py)
+        self.predict_seen: dict[int, None] = {}  # hashes of requests seen once (predict_lane.py)
         self.predict_template_bytes = 0  # the templates' answer sizes, summed (bounded by the lane)
         self.predict_lane_hits = 0  # requests the lane answered from a template
 

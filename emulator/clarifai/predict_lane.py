@@ -107,15 +107,19 @@ class PredictLane:
             return
         replay = _replay(body, receive)
         seen = backend.predict_seen
-        if t is None and key not in seen:
+        # noted by hash, not kept: under all-different traffic (say, a new 30 KB image each time) the
+        # notes would otherwise hold thousands of request bodies; a collision only builds a template
+        # early, which is then used on an exact match of the whole key only
+        noted = hash(key)
+        if t is None and noted not in seen:
             # a template pays off from the third identical request on: the first one only notes the key,
             # so a load of all-different requests does not build templates it never uses
             if len(seen) >= SEEN_CAP:
                 seen.clear()
-            seen[key] = None
+            seen[noted] = None
             await general(scope, replay, send)
             return
-        seen.pop(key, None)
+        seen.pop(noted, None)
         await self._full(key, tenant, backend, scope, replay, send, general)
 
     async def _full(self, key: Any, tenant: Tenant, backend: ClarifaiBackend, scope: Scope, receive: Receive,

@@ -248,6 +248,7 @@ def test_requests_seen_once_build_no_template(client_factory: Callable[..., Test
     for i in range(20):
         call("POST", f"{W}/w/results", {"inputs": [image(METRO + f"?unique-{i}")]})(c)
     assert backend(c).predict_templates == {} and len(backend(c).predict_seen) == 20
+    assert all(type(k) is int for k in backend(c).predict_seen)  # noted by hash: no request bodies kept
 
 
 def test_injected_fault_req_id_is_the_tenants_next_id_with_the_request_prefix(
