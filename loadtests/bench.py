@@ -120,7 +120,12 @@ def throughput(args: argparse.Namespace, server_cpu: int | None, gen_cpu: int | 
                 m = generators.measure("python", srv.port, target, args.connections, args.duration, gen_cpu)
                 out[name]["python_generator"] = {"rps": m.rps, "p50_ms": m.p50_ms, "p99_ms": m.p99_ms}
         if not args.quick:
-            out["rss"] = rss_after_workflows(emu, args.workflows)
+            # in a process of its own: the rows above leave the measured one's heap in any state
+            fresh = start_emulator({"EMULATOR_MAX_WORKFLOWS": "10000"}, cpu=server_cpu)
+            try:
+                out["rss"] = rss_after_workflows(fresh, args.workflows)
+            finally:
+                fresh.stop()
         return out
     finally:
         emu.stop()
