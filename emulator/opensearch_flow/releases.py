@@ -18,6 +18,9 @@ Version = tuple[int, int, int]
 
 # feature -> first release that has it
 FEATURES: dict[str, Version] = {
+    # 2.13.0.0 ff:rest/RestCreateWorkflowAction.java reads `use_case` (ff:common/DefaultUseCases.java appears);
+    # 2.12 reads only workflow_id, validation and provision
+    "use_cases": (2, 13, 0),
     # 2.16.0.0 ff:rest/RestDeprovisionWorkflowAction.java:63 reads `allow_delete`; before it the param is
     # unrecognized and WorkflowResources (2.15.0.0:57-61) never deletes indices or pipelines
     "allow_delete": (2, 16, 0),
@@ -64,6 +67,7 @@ def parse_version(text: str) -> Version:
 @dataclass(frozen=True)
 class Release:
     version: Version
+    use_cases: bool
     allow_delete: bool
     update_fields: bool
     reprovision: bool
@@ -92,7 +96,8 @@ class Release:
             names.append("reprovision")
         if self.update_fields:
             names.append("update_fields")
-        names.append("use_case")
+        if self.use_cases:
+            names.append("use_case")
         if self.wait_for_completion_timeout:
             names.append("wait_for_completion_timeout")
         return tuple(names)

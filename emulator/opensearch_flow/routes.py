@@ -210,7 +210,8 @@ async def _write_request(request: Request, tenant: Tenant, raw: bytes, workflow_
     body = _decode(raw, request)
     return WriteRequest(body=body, raw_body=raw, body_is_yaml="yaml" in request.headers.get("content-type", "").lower(),
                         workflow_id=workflow_id, provision=provision, reprovision=reprovision,
-                        update_fields=update_fields, use_case=request.query_params.get("use_case"),
+                        update_fields=update_fields,
+                        use_case=request.query_params.get("use_case") if release.use_cases else None,
                         validation_all=[v.strip() for v in validation.split(",")] == ["all"],
                         wait_timeout_s=wait, params=params, tenant_id=request.headers.get(TENANT_ID_HEADER))
 

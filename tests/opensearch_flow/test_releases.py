@@ -27,7 +27,7 @@ def test_release_for_reads_the_feature_table() -> None:
     assert (r.wait_for_completion_timeout, r.accepted_202, r.typeless_mappings, r.field_validation) == (
         True, True, True, False)
     assert release_for("3.7.0-SNAPSHOT").field_validation and release_for("3.8.0").field_validation
-    assert set(FEATURES) == {"allow_delete", "update_fields", "reprovision", "wait_for_completion_timeout",
+    assert set(FEATURES) == {"use_cases", "allow_delete", "update_fields", "reprovision", "wait_for_completion_timeout",
                              "typeless_mappings", "accepted_202", "field_validation", "search_response_reparsed"}
     assert not release_for("2.18.0").search_response_reparsed and release_for("2.19.0").search_response_reparsed
 
@@ -65,6 +65,13 @@ def test_deprovision_workflow_allow_delete_since_2_16(make_flow: Callable[..., F
     r = new.deprovision(wid)
     assert (r.status_code, r.json()) == (403, {"error": "These resources require the allow_delete parameter to "
                                                         "deprovision: [index_name my-index]."})
+
+
+def test_create_workflow_use_case_param_since_2_13(make_flow: Callable[..., FlowApi]) -> None:
+    r = make_flow(opensearch_version="2.12.0").request("POST", BASE, params={"use_case": "semantic_search"},
+                                                       json={"create_ingest_pipeline.model_id": "m"})
+    assert (r.status_code, r.json()) == (400, only_parameters(
+        "pretty, workflow_id, provision, format, error_trace, human, filter_path, validation"))
 
 
 def test_update_workflow_update_fields_since_2_16(make_flow: Callable[..., FlowApi]) -> None:

@@ -145,7 +145,6 @@ def test_create_workflow_unknown_use_case(flow: FlowApi) -> None:
 
 
 @pytest.mark.parametrize(("version", "present", "absent"), [
-    ("2.12.0", [], ["semantic_search"]),
     ("2.13.0", ["semantic_search", "conversational_search_with_llm_deploy"], ["semantic_search_with_local_model"]),
     ("2.15.0", ["semantic_search_with_local_model", "conversational-search-with-bedrock-rag-tool"],
      ["agentic_search_with_flow_agent"]),
