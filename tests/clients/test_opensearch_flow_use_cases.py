@@ -24,13 +24,17 @@ def server() -> Iterator[LiveServer]:
 @pytest.fixture
 def client(server: LiveServer) -> OpenSearch:
     tenant = "uc-" + uuid.uuid4().hex[:10]
-    return OpenSearch(hosts=[server.url], max_retries=0, timeout=30, headers={"x-emulator-tenant": tenant})
+    c = OpenSearch(hosts=[server.url], max_retries=0, timeout=30, headers={"x-emulator-tenant": tenant})
+    c.emulator_tenant = tenant  # type: ignore[attr-defined]
+    return c
 
 
 def test_create_workflow_use_case_semantic_search_with_opensearch_py(server: LiveServer, client: OpenSearch) -> None:
     ff = client.plugins.flow_framework
     wid = ff.create(body={"create_ingest_pipeline.model_id": "my-model"},
                     params={"use_case": "semantic_search", "provision": "true"})["workflow_id"]
+    # provisioning runs on the tenant's manual clock: let it finish
+    server.call(server.emulator.tenant(client.emulator_tenant).clock.advance(30))  # type: ignore[attr-defined]
     got = ff.get(workflow_id=wid)
     assert (got["name"], got["use_case"]) == ("semantic_search", "SEMANTIC_SEARCH")
     assert [n["id"] for n in got["workflows"]["provision"]["nodes"]] == ["create_ingest_pipeline", "create_index"]
