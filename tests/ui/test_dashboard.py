@@ -122,8 +122,8 @@ def test_clarifai_node_fault_named_in_request_list(ui: Any, tenant: EmulatorTena
     assert "READY" in page.locator(".card", has_text="Models").inner_text()
     ui.shot("clarifai-2-workflow-graph")
 
-    # a second version chains a suppressed node after `classify`; the first stays drawable
-    chained = [*nodes, {"id": "again", "model": nodes[0]["model"], "node_inputs": [{"node_id": "classify"}],
+    # a second version chains a suppressed classifier after the detector (its crops); the first stays drawable
+    chained = [*nodes, {"id": "again", "model": nodes[0]["model"], "node_inputs": [{"node_id": "detect"}],
                         "suppress_output": True}]
     patched = http.patch("/v2/workflows", json={"action": "overwrite", "workflows": [{"id": "ui-wf", "nodes": chained}]})
     assert patched.status_code == 200, patched.text
