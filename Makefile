@@ -31,7 +31,7 @@ serve: $(SERVE_STAMP)
 	$(BIN)/workflow-emulator serve $(SERVE_ARGS)
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n $(WORKERS) -q -p no:randomly
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup -q -p no:randomly
 
 # the wheel and sdist (both carry the OpenAPI contracts) under dist/
 dist: $(STAMP)
