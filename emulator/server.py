@@ -2,6 +2,7 @@
 listener lines an operator expects at start."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import uvicorn
 
 from emulator.app import EmulatorApp, create_app
+from emulator.core import snapshot, state_file
 from emulator.settings import Settings
 
 logger = logging.getLogger("emulator")
@@ -26,20 +28,44 @@ def listener_lines(app: EmulatorApp, host: str, http_port: int) -> list[str]:
 
 
 class _Server(uvicorn.Server):
-    """Logs one line per listener once both doors are up."""
+    """Logs one line per listener once both doors are up; loads and keeps the state file."""
 
     def __init__(self, config: uvicorn.Config, app: EmulatorApp, host: str) -> None:
         super().__init__(config)
         self._app, self._host = app, host
+        self._saver: asyncio.Task[None] | None = None
+        self.failed = False  # the state file could not be loaded: exit non-zero and leave the file alone
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if self.should_exit or not self.servers:
             return
+        emulator = self._app.state.emulator
+        path = emulator.settings.state_file
+        if path:
+            try:
+                loaded = state_file.load(emulator, path)
+            except snapshot.SnapshotError as exc:
+                logger.error("workflow-emulator: %s", exc)
+                self.failed = self.should_exit = True
+                return
+            logger.info("workflow-emulator: state loaded from %s (%d tenants)", path, len(loaded))
+            if emulator.settings.state_save_interval_s > 0:
+                self._saver = asyncio.create_task(
+                    state_file.save_every(emulator, path, emulator.settings.state_save_interval_s))
         port = self.servers[0].sockets[0].getsockname()[1]
-        self._app.state.emulator.ports.setdefault("http", port)
+        emulator.ports.setdefault("http", port)
         for line in listener_lines(self._app, self._host, port):
             logger.info(line)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        emulator = self._app.state.emulator
+        if self._saver is not None:
+            self._saver.cancel()
+        if emulator.settings.state_file and self.started and not self.failed:
+            n = state_file.save(emulator, emulator.settings.state_file)
+            logger.info("workflow-emulator: state saved to %s (%d tenants)", emulator.settings.state_file, n)
+        await super().shutdown(sockets=sockets)
 
 
 def serve(settings: Settings, log_level: str = "warning") -> int:
@@ -49,4 +75,4 @@ def serve(settings: Settings, log_level: str = "warning") -> int:
                                  access_log=False, loop="auto", http="auto", lifespan="on", proxy_headers=False)
     server = _Server(config, app, settings.host)
     server.run()
-    return 1 if server.started is False and not server.should_exit else 0
+    return 1 if server.failed else 0

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.clarifai import auth, catalog, errors, model_predict, models, predict, versions, wire, workflows
+from emulator.clarifai import auth, catalog, errors, model_predict, models, predict, snapshot, versions, wire, workflows
 from emulator.core.emulator import Tenant
 
 
@@ -77,6 +77,8 @@ RPCS: dict[str, Rpc] = {
 
 class ClarifaiBackend:
     """One tenant's Clarifai world: workflows, model catalogue, keys, rate limiter, predict states."""
+
+    snapshot_parts = snapshot.PARTS
 
     def __init__(self, tenant: Tenant) -> None:
         s = tenant.settings

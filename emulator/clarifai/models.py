@@ -29,7 +29,7 @@ class WorkflowVersion:
     description: str = ""
     license: str = ""
     is_deprecated: bool = False
-    plan: Any = None  # predict.Plan, built on first predict
+    plan: Any = field(default=None, metadata={"transient": True})  # predict.Plan, built on first predict
 
     def to_json(self, with_nodes: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "workflow_id": self.workflow_id,

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from emulator.core import coverage as coverage_report
 from emulator.core import seed as seeding
+from emulator.core import snapshot
 from emulator.core.api import AdminKit, ApiDescriptor
 from emulator.core.clock import Clock, ManualClock, make_clock
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
@@ -159,8 +160,10 @@ def install(emulator: Emulator, apis: tuple[ApiDescriptor, ...] = ()) -> ApiMoun
                 "took_ms": round((time.perf_counter() - t0) * 1000, 3)}
 
     async def seed(request: Request) -> Any:
-        tenant = tenant_of(request)
         doc = await json_body(request, {})
+        if isinstance(doc, dict) and "format" in doc:
+            return await _load_state(request, doc)
+        tenant = tenant_of(request)
         steps = seeding.plan(doc, apis, emulator.settings)
         results: list[dict[str, Any]] = []
         sections = {d.seed.key: d.seed for d in apis if d.seed is not None}
@@ -275,9 +278,25 @@ def install(emulator: Emulator, apis: tuple[ApiDescriptor, ...] = ()) -> ApiMoun
         return {"deleted": tenant_of(request).journal.clear()}
 
     async def get_state(request: Request) -> Any:
+        if request.query_params.get("all", "").lower() == "true":
+            return snapshot.document(list(emulator.tenants.values()), emulator.vault)
         t = tenant_of(request)
+        # the view (what a test author reads) and, under `format` + `tenants`, the document that
+        # POST /_emulator/seed loads back (secrets as fingerprints)
         return {**t.dump(), "faults": [r.to_json() for r in t.faults.list()], "journal_entries": len(t.journal),
-                "in_flight": t.in_flight}
+                "in_flight": t.in_flight, **snapshot.document([t], emulator.vault)}
+
+    async def _load_state(request: Request, doc: dict[str, Any]) -> Any:
+        named = tenant_name(request)
+        tenants = doc.get("tenants")
+        if named and isinstance(tenants, list) and len(tenants) == 1 and isinstance(tenants[0], dict):
+            # one tenant's state loads into the tenant the request addresses (e.g. a test's own)
+            doc = {**doc, "tenants": [{**tenants[0], "tenant": named}]}
+        try:
+            loaded = snapshot.load_document(emulator, doc, emulator.vault)
+        except snapshot.SnapshotError as exc:
+            raise AdminError(400, str(exc)) from None
+        return {"loaded": loaded}
 
     async def get_coverage(request: Request) -> Any:
         return coverage_report.coverage(request.app, tenant_of(request))

@@ -9,6 +9,7 @@ from emulator.core.clock import Clock, make_clock
 from emulator.core.faults import FaultSchema, FaultSet
 from emulator.core.ids import IdFactory
 from emulator.core.journal import Entry, Journal
+from emulator.core.snapshot import Vault
 from emulator.settings import Settings
 
 DEFAULT_TENANT = "default"
@@ -40,6 +41,10 @@ class Tenant:
         if b is None:
             b = self._backends[key] = self.emulator.backend_factories[key](self)
         return b
+
+    def started_backends(self) -> dict[str, Any]:
+        """The API backends this tenant has used so far, by key."""
+        return dict(self._backends)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Start background work owned by this tenant; a reset cancels it."""
@@ -86,6 +91,8 @@ class Emulator:
         self.control_journal = Journal(self.settings.journal_cap)
         # per tenant, where journal entries also go (the access log, core/access_log.py), when it is on
         self.entry_sink: Callable[[str], Callable[[Entry], None]] | None = None
+        # secrets behind the fingerprints of saved state documents (core/snapshot.py): never answered
+        self.vault = Vault()
 
     def register_backend(self, key: str, factory: BackendFactory) -> None:
         self.backend_factories[key] = factory

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.core.emulator import Tenant
-from emulator.opensearch_flow import errors, query
+from emulator.opensearch_flow import errors, query, snapshot
 from emulator.opensearch_flow.cluster import Cluster
 from emulator.opensearch_flow.credentials import CredentialCipher
 from emulator.opensearch_flow.deprovision import deprovision_workflow
@@ -44,6 +44,8 @@ class WriteRequest:
 
 
 class FlowBackend:
+    snapshot_parts = snapshot.PARTS
+
     def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
         self.settings = tenant.settings
@@ -58,6 +60,12 @@ class FlowBackend:
         self.trace = FlowTrace(lambda: tenant.clock.now_ms())  # node states and deprovision timelines
         # §2: before 3.0 provision answered 200 and create/update with provision 201
         self.legacy_2x = not self.release.accepted_202
+
+    def snapshot_extra(self) -> dict[str, Any]:
+        return snapshot.runs_in_flight(self)
+
+    def restore_extra(self, extra: dict[str, Any]) -> None:
+        snapshot.resume_runs(self, extra)
 
     # --- shared -----------------------------------------------------------------------------
     def _check_enabled(self) -> None:
@@ -275,11 +283,14 @@ class FlowBackend:
         body = await self._start(run, wait_timeout_s)
         return body, 200 if self.legacy_2x else 202
 
-    async def _start(self, run: ProvisionRun, wait_timeout_s: float | None) -> dict[str, Any]:
+    def start_run(self, run: ProvisionRun) -> None:
         self.runs[run.workflow_id] = run
         task = self.tenant.spawn(run.run())
         task.add_done_callback(lambda _t: self.runs.pop(run.workflow_id, None) if self.runs.get(
             run.workflow_id) is run else None)
+
+    async def _start(self, run: ProvisionRun, wait_timeout_s: float | None) -> dict[str, Any]:
+        self.start_run(run)
         if wait_timeout_s is None or wait_timeout_s < 0:
             return {"workflow_id": run.workflow_id}
         # synchronous mode (§3.4): the outcome if it arrives in time, else the current snapshot

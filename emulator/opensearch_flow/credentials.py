@@ -30,14 +30,14 @@ class CredentialCipher:
 
     def __init__(self, seed: int | str | None) -> None:
         rng = random.Random(f"flow-master-key:{seed}") if seed is not None else random.SystemRandom()
-        self._key = bytes(rng.getrandbits(8) for _ in range(32))
+        self.key = bytes(rng.getrandbits(8) for _ in range(32))
 
     def encrypt(self, value: str, tenant_id: str | None) -> str:
         if value.startswith("AgV4") and self._owns(value):
             return value  # already at rest (a stored template written back by update_fields)
         msg = f"{tenant_id or ''}\0{value}".encode()
-        digest = hmac.new(self._key, msg, hashlib.sha256).digest()
-        tag = hmac.new(self._key, digest, hashlib.sha256).digest()[:16]
+        digest = hmac.new(self.key, msg, hashlib.sha256).digest()
+        tag = hmac.new(self.key, digest, hashlib.sha256).digest()[:16]
         return base64.b64encode(_ENVELOPE + digest + tag).decode()
 
     def _owns(self, value: str) -> bool:
@@ -48,7 +48,7 @@ class CredentialCipher:
         if len(raw) != len(_ENVELOPE) + 48 or not raw.startswith(_ENVELOPE):
             return False
         digest, tag = raw[3:35], raw[35:]
-        return hmac.compare_digest(hmac.new(self._key, digest, hashlib.sha256).digest()[:16], tag)
+        return hmac.compare_digest(hmac.new(self.key, digest, hashlib.sha256).digest()[:16], tag)
 
     def encrypt_template(self, template: dict[str, Any], tenant_id: str | None = None) -> dict[str, Any]:
         """processTemplateCredentials(template, encrypt): every workflow, every node with a credential map."""

@@ -7,12 +7,21 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
+import os
+import queue
+import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +70,73 @@ def installed_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inst
         else:
             _run(*pip, "--no-deps", "--force-reinstall", wheel)
     yield Installed(venv, wheel, sdist)
+
+
+LISTEN = re.compile(r"(HTTP|gRPC) listening on (?:http://)?127\.0\.0\.1:(\d+)")
+
+
+class Served:
+    def __init__(self, *flags: str, env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "emulator", "serve", "--port", "0", "--grpc-port", "0",
+                                      *flags], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                                     env=None if env is None else {**os.environ, **env})
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+        self.ports: dict[str, int] = {}
+        self.startup: list[str] = []
+        deadline = time.monotonic() + 30
+        while len(self.ports) < 2:
+            line = self.next_line(deadline - time.monotonic())
+            self.startup.append(line)
+            m = LISTEN.search(line)
+            if m:
+                self.ports[m.group(1)] = int(m.group(2))
+
+    def _pump(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.put(line.rstrip("\n"))
+
+    def next_line(self, timeout: float) -> str:
+        return self.lines.get(timeout=max(timeout, 0.01))
+
+    def wait_for(self, pattern: str, timeout: float = 15) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.next_line(deadline - time.monotonic())
+            if pattern in line:
+                return line
+
+    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> int:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(f"http://127.0.0.1:{self.ports['HTTP']}{path}", data=data, method=method,
+                                     headers={"content-type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return int(resp.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., Served]]:
+    """Start `python -m emulator serve --port 0 --grpc-port 0 <flags>` processes; all stopped at the end."""
+    started: list[Served] = []
+
+    def start(*flags: str, env: dict[str, str] | None = None) -> Served:
+        s = Served(*flags, env=env)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()

@@ -5,12 +5,6 @@ from __future__ import annotations
 import json
 import queue
 import re
-import subprocess
-import sys
-import threading
-import time
-import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,64 +16,8 @@ from emulator.settings import Settings
 LISTEN = re.compile(r"(HTTP|gRPC) listening on (?:http://)?127\.0\.0\.1:(\d+)")
 
 
-class Served:
-    def __init__(self, *flags: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "emulator", "serve", "--port", "0", "--grpc-port", "0",
-                                      *flags], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-        self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
-        self.ports: dict[str, int] = {}
-        self.startup: list[str] = []
-        deadline = time.monotonic() + 30
-        while len(self.ports) < 2:
-            line = self.next_line(deadline - time.monotonic())
-            self.startup.append(line)
-            m = LISTEN.search(line)
-            if m:
-                self.ports[m.group(1)] = int(m.group(2))
-
-    def _pump(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.put(line.rstrip("\n"))
-
-    def next_line(self, timeout: float) -> str:
-        return self.lines.get(timeout=max(timeout, 0.01))
-
-    def wait_for(self, pattern: str, timeout: float = 15) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            line = self.next_line(deadline - time.monotonic())
-            if pattern in line:
-                return line
-
-    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> int:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(f"http://127.0.0.1:{self.ports['HTTP']}{path}", data=data, method=method,
-                                     headers={"content-type": "application/json", **(headers or {})})
-        try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                return int(resp.status)
-        except urllib.error.HTTPError as exc:
-            return int(exc.code)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
-@pytest.fixture
-def served_text() -> Iterator[Served]:
-    s = Served("--access-log")
-    yield s
-    s.stop()
-
-
-def test_serve_logs_one_line_per_listener_and_an_access_line_per_request(served_text: Served) -> None:
-    s = served_text
+def test_serve_logs_one_line_per_listener_and_an_access_line_per_request(serve: Any) -> None:
+    s = serve("--access-log")
     assert {"HTTP", "gRPC"} <= set(s.ports)
     assert any("HTTP listening on http://127.0.0.1:" in ln for ln in s.startup)
     assert any("gRPC listening on 127.0.0.1:" in ln for ln in s.startup)
@@ -92,28 +30,24 @@ def test_serve_logs_one_line_per_listener_and_an_access_line_per_request(served_
                         s.wait_for("set_clock"))
 
 
-def test_access_log_as_json_lines() -> None:
-    s = Served("--access-log", "--access-log-format", "json")
-    try:
+def test_access_log_as_json_lines(serve: Any) -> None:
+    s = serve("--access-log", "--access-log-format", "json")
+    if True:
         assert s.request("POST", "/v2/users/me/apps/main/workflows", {"workflows": [{"id": "a b"}]},
                          {"authorization": "Key secret-pat-123", "x-emulator-tenant": "j1"}) == 400
         entry = json.loads(s.wait_for('"post_workflows"'))
         assert entry["tenant"] == "j1" and entry["api"] == "clarifai" and entry["status"] == 400
         assert entry["operation"] == "post_workflows" and entry["duration_ms"] >= 0
         assert "secret-pat-123" not in json.dumps(entry)
-    finally:
-        s.stop()
 
 
-def test_access_log_off_by_default_prints_only_the_listener_lines() -> None:
-    s = Served()
-    try:
+def test_access_log_off_by_default_prints_only_the_listener_lines(serve: Any) -> None:
+    s = serve()
+    if True:
         assert s.request("GET", "/_plugins/_flow_framework/workflow/nope") == 404
         assert s.request("GET", "/_emulator/health") == 200
         with pytest.raises(queue.Empty):
             s.next_line(1.0)
-    finally:
-        s.stop()
 
 
 def test_control_plane_calls_land_in_the_control_journal_not_a_tenant_journal() -> None:
