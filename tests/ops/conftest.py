@@ -53,23 +53,80 @@ def _build(out: Path) -> tuple[Path, Path]:
     return next(out.glob("*.whl")), next(out.glob("*.tar.gz"))
 
 
-@pytest.fixture(scope="session")
-def installed_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
+def _venv_with(extras: str, dist: Path) -> Installed:
     key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:12]
     CACHE.mkdir(parents=True, exist_ok=True)
-    venv = CACHE / f"wheel-{key}"
-    with open(CACHE / f"wheel-{key}.lock", "w") as lock:
+    venv = CACHE / f"wheel-{extras.replace(',', '-')}-{key}"
+    with open(CACHE / f"{venv.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        wheel, sdist = _build(tmp_path_factory.mktemp("dist"))
+        if not any(dist.glob("*.whl")):
+            _build(dist)
+        wheel, sdist = next(dist.glob("*.whl")), next(dist.glob("*.tar.gz"))
         pip = [venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check"]
         if not (venv / ".complete").exists():
             shutil.rmtree(venv, ignore_errors=True)
             _run(sys.executable, "-m", "venv", venv)
-            _run(*pip, f"{wheel}[clients,contracts]")
+            _run(*pip, f"{wheel}[{extras}]")
             (venv / ".complete").touch()
         else:
             _run(*pip, "--no-deps", "--force-reinstall", wheel)
-    yield Installed(venv, wheel, sdist)
+    return Installed(venv, wheel, sdist)
+
+
+@pytest.fixture(scope="session")
+def built_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("dist")
+
+
+@pytest.fixture(scope="session")
+def installed_package(built_dist: Path) -> Installed:
+    """The wheel with [clients,contracts]: serving and contract-testing from an install."""
+    return _venv_with("clients,contracts", built_dist)
+
+
+@pytest.fixture(scope="session")
+def installed_clients(built_dist: Path) -> Installed:
+    """The wheel with only [clients], as the README's pytest plugin section installs it."""
+    return _venv_with("clients", built_dist)
+
+
+README_BLOCK = re.compile(r"(?:<!-- readme-test: (?P<marker>[^>]*?) -->\n)?```(?P<lang>\w+)\n(?P<code>.*?)\n```", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ReadmeBlock:
+    line: int
+    lang: str
+    code: str
+    marker: str  # "skip: <reason>" when the block cannot run in a test
+
+    @property
+    def id(self) -> str:
+        return f"README.md:{self.line}:{self.lang}"
+
+
+def readme_blocks() -> list[ReadmeBlock]:
+    """The README's bash and python blocks, with the `<!-- readme-test: ... -->` marker above each."""
+    text = (ROOT / "README.md").read_text()
+    return [ReadmeBlock(text.count("\n", 0, m.start("code")), m.group("lang"), m.group("code"), m.group("marker") or "")
+            for m in README_BLOCK.finditer(text) if m.group("lang") in ("bash", "python")]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "readme_block" in metafunc.fixturenames:
+        runnable = [b for b in readme_blocks() if not b.marker]
+        metafunc.parametrize("readme_block", runnable, ids=[b.id for b in runnable])
+
+
+@pytest.fixture
+def all_readme_blocks() -> list[ReadmeBlock]:
+    return readme_blocks()
+
+
+@pytest.fixture
+def readme_plugin_examples() -> list[str]:
+    """The README's pytest examples (python blocks defining test functions)."""
+    return [b.code for b in readme_blocks() if b.lang == "python" and "def test_" in b.code]
 
 
 LISTEN = re.compile(r"(HTTP|gRPC) listening on (?:http://)?127\.0\.0\.1:(\d+)")

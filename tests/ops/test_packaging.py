@@ -2,6 +2,7 @@
 top-level openapi/), and an installed wheel serves them and contract-tests from outside any checkout."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import tarfile
@@ -55,3 +56,19 @@ def test_installed_wheel_serves_its_contracts_and_contract_tests_itself(installe
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_readme_pytest_plugin_examples_run_in_a_fresh_project(installed_clients: Any, tmp_path: Path,
+                                                               readme_plugin_examples: list[str]) -> None:
+    """`pip install 'workflow-emulator[clients]'` plus pytest is all a user's project needs for the README's
+    plugin examples: the plugin starts its own emulator (no EMULATOR_URL)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    assert len(readme_plugin_examples) >= 2
+    for i, code in enumerate(readme_plugin_examples):
+        (project / f"test_readme_{i}.py").write_text(code)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EMULATOR_", "PYTEST_", "CLARIFAI_"))}
+    run = subprocess.run([installed_clients.bin / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                         cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert " passed" in run.stdout and "failed" not in run.stdout
