@@ -13,7 +13,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.clarifai import auth, catalog, errors, model_predict, models, predict, snapshot, versions, wire, workflows
+from emulator.clarifai import (
+    auth,
+    catalog,
+    errors,
+    model_predict,
+    models,
+    predict,
+    snapshot,
+    versions,
+    wire,
+    workflows,
+)
 from emulator.core.emulator import Tenant
 
 

@@ -55,6 +55,10 @@ def _answers(c: httpx.Client, tenant: str, wids: list[str]) -> dict[str, Any]:
     out["clarifai versions"] = c.get("/v2/users/me/apps/main/workflows/wf1/versions", headers=hc).json()
     out["faults"] = c.get("/_emulator/faults", headers=h).json()
     clock = c.get("/_emulator/clock", headers=h).json()
+    # the step that was running when the server stopped starts again at load, so its timers restart
+    # from the saved instant: their number is kept, their deadlines move
+    timers = clock.pop("next_timers_ms", None)
+    clock["timers"] = None if timers is None else len(timers)
     out["clock"] = clock if clock["mode"] == "manual" else clock["mode"]
     return _strip(out)
 
@@ -106,7 +110,9 @@ def test_state_file_round_trip_across_a_restart(serve: Any, tmp_path: Path) -> N
     s2 = serve("--state-file", str(state_file))
     with httpx.Client(base_url=f"http://127.0.0.1:{s2.ports['HTTP']}", timeout=30) as c:
         after = {"a": _answers(c, "tenant-a", [wa]), "b": _answers(c, "tenant-b", [wb])}
-        assert after == before
+        for tenant, answers in before.items():
+            for what, body in answers.items():
+                assert after[tenant][what] == body, (tenant, what)
         # the provisioning run resumes: the connector made before the restart is kept, the rest is made now
         c.post("/_emulator/clock/advance", json={"seconds": 5}, headers=a)
         done = c.get(f"{FLOW}/{wa}/_status", params={"all": "true"}, headers=a).json()
