@@ -7,60 +7,58 @@ from the snapshot: only what differs from a fresh catalogue is saved.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.clarifai import auth, catalog
 from emulator.clarifai.model_defs import ModelDef
 from emulator.clarifai.models import Workflow
 from emulator.core.snapshot import Part, to_data
 
-if TYPE_CHECKING:
-    from emulator.clarifai.backend import ClarifaiBackend
 
-
-def _registered(b: ClarifaiBackend) -> dict[str, ModelDef]:
+def _registered(b: Any) -> dict[str, ModelDef]:
     fresh = catalog.ModelCatalog(b.settings.clarifai_models_file)._models
     return {k: m for k, m in b.catalog._models.items() if k not in fresh or to_data(fresh[k]) != to_data(m)}
 
 
-def _set_registered(b: ClarifaiBackend, models: dict[str, ModelDef]) -> None:
+def _set_registered(b: Any, models: dict[str, ModelDef]) -> None:
     b.catalog._models.update(models)
     b.catalog.generation += 1
 
 
-def _model_states(b: ClarifaiBackend) -> dict[str, Any]:
+def _model_states(b: Any) -> dict[str, Any]:
     c = b.catalog
     return {"forced": c._forced, "ready_at": c._ready_at, "last_used": c._last_used}
 
 
-def _set_model_states(b: ClarifaiBackend, v: dict[str, Any]) -> None:
+def _set_model_states(b: Any, v: dict[str, Any]) -> None:
     c = b.catalog
     c._forced = {k: (s, until) for k, (s, until) in v["forced"].items()}
     c._ready_at, c._last_used = dict(v["ready_at"]), dict(v["last_used"])
 
 
-def _keys(b: ClarifaiBackend) -> list[auth.ApiKey]:
+def _keys(b: Any) -> list[auth.ApiKey]:
     return list(b.keys.keys.values())
 
 
-def _set_keys(b: ClarifaiBackend, keys: list[auth.ApiKey]) -> None:
+def _set_keys(b: Any, keys: list[auth.ApiKey]) -> None:
     b.keys.keys = {k.key: k for k in keys}
 
 
-def _apps(b: ClarifaiBackend) -> dict[tuple[str, str], dict[str, Workflow]]:
-    return b.store.apps
+def _apps(b: Any) -> dict[tuple[str, str], dict[str, Workflow]]:
+    apps: dict[tuple[str, str], dict[str, Workflow]] = b.store.apps
+    return apps
 
 
-def _set_apps(b: ClarifaiBackend, apps: dict[tuple[str, str], dict[str, Workflow]]) -> None:
+def _set_apps(b: Any, apps: dict[tuple[str, str], dict[str, Workflow]]) -> None:
     b.store.apps = apps
 
 
-def _set_custom_models(b: ClarifaiBackend, apps: dict[tuple[str, str], dict[str, ModelDef]]) -> None:
+def _set_custom_models(b: Any, apps: dict[tuple[str, str], dict[str, ModelDef]]) -> None:
     b.catalog.apps = apps
     b.catalog.generation += 1
 
 
-def _set_workflow_states(b: ClarifaiBackend, v: dict[str, float]) -> None:
+def _set_workflow_states(b: Any, v: dict[str, float]) -> None:
     b.workflow_states = v
 
 

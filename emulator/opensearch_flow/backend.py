@@ -62,10 +62,19 @@ class FlowBackend:
         self.legacy_2x = not self.release.accepted_202
 
     def snapshot_extra(self) -> dict[str, Any]:
-        return snapshot.runs_in_flight(self)
+        """Runs in flight, with the outputs of the nodes they finished (opensearch_flow/snapshot.py)."""
+        return {"runs": [{"workflow_id": wid, "workflow": run.workflow, "order": run.order, "params": run.params,
+                          "finished": dict(run.outputs), "step_override": run.step_override,
+                          "reprovision": run.reprovision, "tenant_id": self.run_tenants.get(wid)}
+                         for wid, run in self.runs.items()]}
 
     def restore_extra(self, extra: dict[str, Any]) -> None:
-        snapshot.resume_runs(self, extra)
+        """Resume saved runs: finished nodes replay their outputs, the others run again."""
+        for r in extra.get("runs", []):
+            run = ProvisionRun(self, r["workflow_id"], r["workflow"], r["order"], r["params"],
+                               replay=r["finished"], step_override=r["step_override"], reprovision=r["reprovision"])
+            self.run_tenants[run.workflow_id] = r.get("tenant_id")
+            self.start_run(run)
 
     # --- shared -----------------------------------------------------------------------------
     def _check_enabled(self) -> None:

@@ -2,21 +2,17 @@
 credential master key (the plugin keeps it in its config index, so encrypted credentials stay readable),
 and provisioning runs still in flight, which resume where they were.
 
-A run in flight is saved with the outputs of the nodes it finished; on load those nodes are replayed
-(their resources are already in `resources_created`) and the rest run again, as if the step that was
-running when the server stopped had just started.
+A run in flight is saved with the outputs of the nodes it finished (`FlowBackend.snapshot_extra`); on
+load those nodes are replayed (their resources are already in `resources_created`) and the rest run
+again, as if the step that was running when the server stopped had just started.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.core.snapshot import Part
 from emulator.opensearch_flow.cluster import Cluster
 from emulator.opensearch_flow.models import DocIndex
-from emulator.opensearch_flow.provisioning import ProvisionRun
-
-if TYPE_CHECKING:
-    from emulator.opensearch_flow.backend import FlowBackend
 
 
 def _set(attr: str) -> Any:
@@ -25,11 +21,11 @@ def _set(attr: str) -> Any:
     return setter
 
 
-def _master_key(backend: FlowBackend) -> dict[str, str]:
+def _master_key(backend: Any) -> dict[str, str]:
     return {"master_key": backend.cipher.key.hex()}
 
 
-def _set_master_key(backend: FlowBackend, value: dict[str, str]) -> None:
+def _set_master_key(backend: Any, value: dict[str, str]) -> None:
     backend.cipher.key = bytes.fromhex(value["master_key"])
 
 
@@ -39,19 +35,3 @@ PARTS = (
     Part("cluster", Cluster, lambda b: b.cluster, _set("cluster")),
     Part("credentials", dict[str, str], _master_key, _set_master_key, secret_paths=("master_key",)),
 )
-
-
-def runs_in_flight(backend: FlowBackend) -> dict[str, Any]:
-    return {"runs": [{"workflow_id": wid, "workflow": run.workflow, "order": run.order, "params": run.params,
-                      "finished": {n: out for n, out in run.outputs.items()},
-                      "step_override": run.step_override, "reprovision": run.reprovision,
-                      "tenant_id": backend.run_tenants.get(wid)}
-                     for wid, run in backend.runs.items()]}
-
-
-def resume_runs(backend: FlowBackend, extra: dict[str, Any]) -> None:
-    for r in extra.get("runs", []):
-        run = ProvisionRun(backend, r["workflow_id"], r["workflow"], r["order"], r["params"],
-                           replay=r["finished"], step_override=r["step_override"], reprovision=r["reprovision"])
-        backend.run_tenants[run.workflow_id] = r.get("tenant_id")
-        backend.start_run(run)
