@@ -124,3 +124,49 @@ def test_sdk_predicts_video_audio_text_and_chains(live_emulator: LiveServer, tmp
     regions, heads, per_crop = seen["crops"]
     assert regions >= 1 and heads == ["ffd8ff"] * regions and len(per_crop) == regions and all(per_crop)
     assert seen["index"][0] == 1024 and len(seen["index"][1]) == 2
+
+
+_REFUSED_YAML = textwrap.dedent("""
+    workflow:
+      id: classifier-into-text
+      nodes:
+        - id: general
+          model:
+              model_id: general-image-recognition
+              user_id: clarifai
+              app_id: main
+              model_version_id: aa7f35c01e0642fda5cf400f543e7c40
+        - id: sentiment
+          model:
+              model_id: sentiment-analysis-twitter-roberta-base
+              user_id: clarifai
+              app_id: main
+              model_version_id: 2c9bbd5e5f2a4a7ab4d8dbbb4e0e0a1d
+          node_inputs:
+            - node_id: general
+""")
+
+_CREATE_SCRIPT = textwrap.dedent("""
+    import sys
+    from clarifai.client.app import App
+    try:
+        App(app_id=sys.argv[2], user_id=sys.argv[1]).create_workflow(config_filepath=sys.argv[3])
+        print("CREATED")
+    except Exception as exc:
+        print("RAISED " + str(exc).replace(chr(10), " "))
+""")
+
+
+def test_sdk_create_workflow_image_classifier_into_text_model_is_refused(live_emulator: LiveServer,
+                                                                        tmp_path: Path) -> None:
+    config = tmp_path / "workflow.yml"
+    config.write_text(_REFUSED_YAML)
+    app_id = "refuse-" + uuid.uuid4().hex[:8]
+    env = {**os.environ, "CLARIFAI_API_BASE": f"http://127.0.0.1:{live_emulator.grpc_port}", "CLARIFAI_PAT": PAT,
+           "HOME": str(tmp_path), "CLARIFAI_USER_ID": USER_ID}
+    done = subprocess.run([sys.executable, "-c", _CREATE_SCRIPT, USER_ID, app_id, str(config)], check=False,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout.strip().splitlines()[-1]
+    assert out.startswith("RAISED") and "WORKFLOW_INVALID_GRAPH" in out, out
+    assert "takes text but its input node 'general' (visual-classifier) gives concepts" in out.replace("\\'", "'")
