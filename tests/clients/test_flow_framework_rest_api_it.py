@@ -30,6 +30,8 @@ from flow_it_templates import (
 from opensearchpy import OpenSearch
 from opensearchpy.connection import Urllib3HttpConnection
 
+from emulator.opensearch_flow.releases import parse_version
+from emulator.opensearch_flow.use_cases import find_use_case, use_case_names
 from emulator.settings import Settings
 from emulator.testing import LiveServer, while_advancing
 
@@ -399,6 +401,19 @@ def test_default_semantic_search_use_case_with_failure_expected(it: Cluster) -> 
     # the neural-search plugin (create_ingest_pipeline's text_embedding processor type does not exist there);
     # the emulator models no per-plugin ingest processor registry
     it.assert_state(wid, "PROVISIONING", "IN_PROGRESS")
+
+
+def test_all_default_use_cases_creation(it: Cluster) -> None:
+    # FlowFrameworkRestApiIT.testAllDefaultUseCasesCreation: every DefaultUseCases entry of the server's
+    # release, created with its required parameters (empty strings) and validation off
+    release = parse_version(it.server.emulator.settings.opensearch_version)
+    names = use_case_names(release)
+    assert len(names) >= 20
+    for name in names:
+        required = list(find_use_case(name, release)[1].required)
+        wid = str(it.create_use_case(name, required)["workflow_id"])
+        assert it.status == 201, name
+        it.assert_state(wid, "NOT_STARTED", "NOT_STARTED")
 
 
 def test_workflow_crud_tenant_aware_with_multi_tenancy_off(server: LiveServer) -> None:
