@@ -19,6 +19,7 @@ from emulator.core.access_log import entry_sink, journal_control_plane
 from emulator.core.api import ApiDescriptor
 from emulator.core.api import register as register_api
 from emulator.core.emulator import Emulator
+from emulator.core.front_door import FrontDoor, check_startup
 from emulator.core.http import ApiBinding, ApiMount, DropConnection, JsonResponse
 from emulator.core.routing import IndexedRouter
 from emulator.settings import Settings
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
                apis: Iterable[ApiDescriptor | str] | None = None) -> EmulatorApp:
     """The app serving `apis` (descriptors or API package names; default `emulator.apis.API_PACKAGES`)."""
     emulator = emulator or Emulator(settings or Settings())
+    check_startup(emulator.settings)
     descriptors = api_registry.descriptors(apis)
     mounts = _mounts(emulator, descriptors)
     routes: list[Any] = [r for m in mounts for r in m.routes]
@@ -105,6 +107,7 @@ class EmulatorApp(Starlette):
         self.router = IndexedRouter(self.router.routes, lifespan=lifespan)
         self.state.emulator = emulator
         self.state.bindings = bindings
+        self.door = FrontDoor(emulator.settings)
         self.add_middleware(_DropConnectionMiddleware)
         # API operations are dispatched past Starlette's layers only while the app has no middleware
         # of its users: `add_middleware` turns that off, so a user's middleware wraps every request
@@ -142,7 +145,18 @@ class EmulatorApp(Starlette):
             return b.render_status(500, f"Internal emulator error: {type(exc).__name__}", None, None, request)
         return JsonResponse({"error": "internal emulator error", "status": 500}, 500)
 
+    def _door_answer(self, scope: Scope, status: int, message: str, headers: dict[str, str]) -> Response:
+        b = self.binding_for(scope["path"])
+        if b is not None:
+            return b.render_status(status, message, None, headers, None)
+        return JsonResponse({"error": message, "status": status}, status, headers=headers)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            admitted = await self.door.admit(scope, receive, send, self._door_answer)
+            if admitted is None:
+                return
+            receive = admitted
         router = self.router
         if scope["type"] == "http" and self.dispatches_direct and isinstance(router, IndexedRouter):
             hit = router.remembered(scope)

@@ -28,6 +28,23 @@ class Settings:
     time_scale: float = 1.0  # virtual seconds per real second for the scaled clock
     journal_cap: int = 10_000
     max_body_bytes: int = 10 * 1024 * 1024
+    # hardening (DESIGN.md rule 10): every input bounded before work proportional to it
+    journal_max_bytes: int = 32 * 1024 * 1024  # per tenant; the oldest entries go first
+    journal_body_max_bytes: int = 64 * 1024  # a larger request body is journaled as its size only
+    admin_max_body_bytes: int = 1024 * 1024  # control-plane request bodies
+    max_header_bytes: int = 16 * 1024  # request line + headers (OpenSearch http.max_header_size)
+    # tenants kept at once; creating one more evicts the least recently used idle tenant
+    max_tenants: int = 1000
+    # read timeouts: a connection idle before (or slow sending) its request head, and a body slower
+    # than this in total, is closed; keep_alive is the idle time allowed between requests
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
+    keep_alive_timeout_s: float = 5.0
+    # SIGTERM / SIGINT: in-flight requests get this long before they are cancelled
+    shutdown_grace_s: float = 5.0
+    # the control plane's front door (core/front_door.py): required off loopback
+    admin_token: str | None = None
+    allowed_hosts: str = ""  # comma-separated extra Host names the control plane answers to
     # OpenSearch Flow Framework (reference/opensearch-flow-framework.md §1.4)
     opensearch_version: str = "3.7.0"
     flow_enabled: bool = True

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.core.faults import FaultHook, FaultRuleError
+from emulator.core.faults import FaultHook, FaultRuleError, check_fields
 
 
 def _check_node_error(effect: dict[str, Any]) -> None:
+    check_fields(effect, {"type", "code", "description", "details"}, strings=("description", "details"))
     code = effect.get("code")
     if effect.get("type") == "node_error" and (isinstance(code, bool) or not isinstance(code, int)):
         raise FaultRuleError("a node_error effect needs an integer Clarifai status `code`")

@@ -46,6 +46,7 @@ from emulator.core.operation import FAULT_HEADER
 
 General = Callable[[Scope, Receive, Send], Awaitable[None]]
 TEMPLATE_CAP = 1024  # templates per tenant
+LANE_BODY_CAP = 64 * 1024  # request bodies the lane remembers (a 32-input URL predict is ~4 KB)
 SEEN_CAP = 4096  # requests seen once (not yet worth a template) per tenant
 TEMPLATE_BYTES_CAP = 32 * 1024 * 1024  # their answers' bytes per tenant (a 5-node x 32-input answer is ~380 KB)
 _CREATED = -1  # a hole for the `created_at` time (any other hole is the k-th id drawn)
@@ -97,6 +98,10 @@ class PredictLane:
             return
         started = time.perf_counter()
         body = await receive_body(receive)
+        if len(body) > LANE_BODY_CAP:
+            # the lane keys on the body bytes: large (or over-limit) bodies would pin megabytes per key
+            await general(scope, _replay(body, receive), send)
+            return
         backend: ClarifaiBackend = tenant.backend("clarifai")
         authorization = headers.get("authorization")
         key = (scope["path"], scope.get("query_string", b""), body, authorization,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import math
 import time
 from collections.abc import Awaitable, Callable
 from importlib import metadata
@@ -22,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from emulator.core import coverage as coverage_report
+from emulator.core import ranges
 from emulator.core import seed as seeding
 from emulator.core import snapshot
 from emulator.core.api import AdminKit, ApiDescriptor
@@ -32,6 +32,8 @@ from emulator.core.http import ApiMount
 
 PREFIX = "/_emulator"
 CLOCK_MODES = ("real", "manual", "scaled")
+CLOCK_KEYS = frozenset({"mode", "now_ms", "scale"})
+RESET_KEYS = frozenset({"tenant", "all"})
 RESET_GRACE_S = 1.0  # how long reset waits for cancelled work to unwind
 HEALTH_TENANT = "_emulator-health"
 
@@ -60,7 +62,7 @@ def admin_route(path: str, method: str, name: str, handler: AdminHandler, status
             return AdminResponse(await handler(request), status)
         except AdminError as exc:
             return AdminResponse({"error": exc.message, "status": exc.status}, exc.status)
-        except (FaultRuleError, seeding.SeedError) as exc:
+        except (FaultRuleError, seeding.SeedError, ranges.RangeError) as exc:
             return AdminResponse({"error": str(exc), "status": 400}, 400)
 
     endpoint.__name__ = name
@@ -71,6 +73,30 @@ def tenant_name(request: Request) -> str | None:
     return request.query_params.get("tenant") or request.headers.get(TENANT_HEADER) or None
 
 
+def reset_target(named: str | None, body: Any) -> str | None:
+    """The tenant a reset is for, or None for every tenant, which must be asked for explicitly:
+    a reset without a tenant, or with a misspelt body, used to wipe every tenant of a shared
+    emulator."""
+    if not isinstance(body, dict):
+        raise AdminError(400, 'the reset body must be a JSON object: {"tenant": "<name>"} or {"all": true}')
+    ranges.known_keys(body, RESET_KEYS, "reset")
+    wants_all = body.get("all", False)
+    if not isinstance(wants_all, bool):
+        raise AdminError(400, "`all` must be true or false")
+    tenant = body.get("tenant")
+    if tenant is not None and not isinstance(tenant, str):
+        raise AdminError(400, "`tenant` must be a string")
+    if wants_all:  # explicit in the body: wins over a tenant header a client sends on every call
+        if tenant:
+            raise AdminError(400, f"reset names tenant {tenant!r} and asks for all tenants: send one of them")
+        return None
+    name = tenant or named
+    if not name:
+        raise AdminError(400, "reset needs a tenant (the x-emulator-tenant header, ?tenant= or "
+                              '{"tenant": "<name>"}); to reset every tenant send {"all": true}')
+    return name
+
+
 def tenant_of(request: Request) -> Tenant:
     emu: Emulator = request.app.state.emulator
     return emu.tenant(tenant_name(request))
@@ -78,22 +104,15 @@ def tenant_of(request: Request) -> Tenant:
 
 async def json_body(request: Request, default: Any = None) -> Any:
     raw = await request.body()
+    limit = request.app.state.emulator.settings.admin_max_body_bytes
+    if len(raw) > limit:  # the door stops reading at limit + 1 (core/limits.py)
+        raise AdminError(413, f"control-plane request bodies are limited to {limit} bytes")
     if not raw.strip():
         return default
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise AdminError(400, f"request body is not valid JSON: {exc}") from None
-
-
-def _number(value: Any, what: str) -> float:
-    try:
-        n = float(value)
-    except (TypeError, ValueError):
-        raise AdminError(400, f"`{what}` must be a number") from None
-    if math.isnan(n) or n < 0:
-        raise AdminError(400, f"`{what}` must be a non-negative number")
-    return n
 
 
 def _version(dist: str) -> str | None:
@@ -143,10 +162,7 @@ def install(emulator: Emulator, apis: tuple[ApiDescriptor, ...] = ()) -> ApiMoun
 
     async def reset(request: Request) -> Any:
         t0 = time.perf_counter()
-        name = tenant_name(request)
-        body = await json_body(request, {})
-        if isinstance(body, dict) and body.get("tenant"):
-            name = str(body["tenant"])
+        name = reset_target(tenant_name(request), await json_body(request, {}))
         victims = [emulator.tenants[n] for n in ([name] if name else list(emulator.tenants))
                    if n in emulator.tenants]
         tasks = [task for t in victims for task in t.tasks()]
@@ -196,10 +212,10 @@ def install(emulator: Emulator, apis: tuple[ApiDescriptor, ...] = ()) -> ApiMoun
         if not isinstance(body, dict) or body.get("mode") not in CLOCK_MODES:
             raise AdminError(400, f"`mode` must be one of {list(CLOCK_MODES)}")
         old = tenant.clock
-        start = old.now() if body.get("now_ms") is None else _number(body["now_ms"], "now_ms") / 1000.0
-        scale = _number(body.get("scale", emulator.settings.time_scale), "scale")
-        if body["mode"] == "scaled" and scale <= 0:
-            raise AdminError(400, "`scale` must be positive")
+        ranges.known_keys(body, CLOCK_KEYS, "clock")
+        start = old.now() if body.get("now_ms") is None else ranges.instant_ms(body["now_ms"], "now_ms")
+        scale = ranges.number(body.get("scale", emulator.settings.time_scale), "scale",
+                              maximum=ranges.MAX_SCALE, exclusive_minimum=body["mode"] == "scaled")
         new = make_clock(body["mode"], scale, start if body["mode"] != "real" else None)
         tenant.set_clock(new)
         _migrate_sleepers(tenant, old, new)
@@ -209,8 +225,8 @@ def install(emulator: Emulator, apis: tuple[ApiDescriptor, ...] = ()) -> ApiMoun
         tenant = tenant_of(request)
         body = await json_body(request, {})
         raw = body.get("seconds") if isinstance(body, dict) else None
-        seconds = _number(request.query_params.get("seconds", raw), "seconds")
         clock = tenant.clock
+        seconds = ranges.advance_seconds(request.query_params.get("seconds", raw), clock.now())
         if not isinstance(clock, ManualClock):
             raise AdminError(409, f"the clock of tenant {tenant.name!r} is {clock.mode!r}; "
                                   "switch it to manual (PUT /_emulator/clock) before advancing it")
@@ -257,7 +273,7 @@ def install(emulator: Emulator, apis: tuple[ApiDescriptor, ...] = ()) -> ApiMoun
         ints = {}
         for key in ("since_ms", "until_ms", "limit", "after_seq"):
             if q.get(key) is not None:
-                ints[key] = int(_number(q[key], key))
+                ints[key] = ranges.integer(q[key], key)
         entries = j.query(operation=q.getlist("operation") or None, status=q.getlist("status") or None,
                           api=q.get("api"), method=q.get("method"), path=q.get("path"),
                           error=q.get("error"), fault=q.get("fault"), **ints)

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from emulator.core.clock import Clock, make_clock
+from emulator.core.clock import Clock, ManualClock, make_clock
 from emulator.core.faults import FaultSchema, FaultSet
 from emulator.core.ids import IdFactory
 from emulator.core.journal import Entry, Journal
@@ -16,6 +18,8 @@ DEFAULT_TENANT = "default"
 TENANT_HEADER = "x-emulator-tenant"
 
 BackendFactory = Callable[["Tenant"], Any]
+EVICTION_SCAN = 64  # least recently used tenants looked at for an idle one before going over the cap
+logger = logging.getLogger("emulator")
 
 
 class Tenant:
@@ -30,7 +34,7 @@ class Tenant:
         seed = None if s.seed is None else f"{s.seed}:{name}"
         self.ids = IdFactory(seed)
         self.faults = FaultSet(seed, emulator.fault_schema)
-        self.journal = Journal(s.journal_cap)
+        self.journal = Journal(s.journal_cap, s.journal_max_bytes, s.journal_body_max_bytes)
         if emulator.entry_sink is not None:
             self.journal.sink = emulator.entry_sink(name)
         self._backends: dict[str, Any] = {}
@@ -61,6 +65,11 @@ class Tenant:
     def in_flight(self) -> int:
         return len(self._tasks)
 
+    @property
+    def idle(self) -> bool:
+        """No background work and nothing waiting on its clock: evicting it loses nothing running."""
+        return not self._tasks and not (isinstance(self.clock, ManualClock) and self.clock.pending)
+
     def close(self) -> None:
         for t in list(self._tasks):
             t.cancel()
@@ -81,7 +90,9 @@ class Tenant:
 class Emulator:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
-        self.tenants: dict[str, Tenant] = {}
+        # least recently used first: a full house evicts from the front (settings.max_tenants)
+        self.tenants: OrderedDict[str, Tenant] = OrderedDict()
+        self.evicted = 0
         self.backend_factories: dict[str, BackendFactory] = {}
         # the fault hooks and API names rules may name (core/api.py: register)
         self.fault_schema = FaultSchema()
@@ -101,8 +112,33 @@ class Emulator:
         name = name or DEFAULT_TENANT
         t = self.tenants.get(name)
         if t is None:
+            if len(self.tenants) >= self.settings.max_tenants:
+                self._evict_idle()
             t = self.tenants[name] = Tenant(name, self)
+        else:
+            self.tenants.move_to_end(name)
         return t
+
+    def _evict_idle(self) -> None:
+        """Drop the least recently used idle tenant (never the default one, which records the
+        eviction); with none idle among the oldest few, the cap is exceeded rather than work lost."""
+        for i, (name, t) in enumerate(self.tenants.items()):
+            if i >= EVICTION_SCAN:
+                return
+            if name != DEFAULT_TENANT and t.idle:
+                break
+        else:
+            return
+        del self.tenants[name]
+        t.close()
+        self.evicted += 1
+        cap = self.settings.max_tenants
+        logger.warning("tenant %r evicted: %d tenants is the cap (EMULATOR_MAX_TENANTS) and it was the least "
+                       "recently used idle one", name, cap)
+        home = self.tenants.get(DEFAULT_TENANT) or self.tenants.setdefault(DEFAULT_TENANT, Tenant(DEFAULT_TENANT, self))
+        home.journal.record(time_ms=home.clock.now_ms(), api="emulator", operation="evict_tenant", method="-",
+                            path="/_emulator/tenants", status=0, duration_ms=0.0,
+                            error=f"tenant {name!r} evicted (max_tenants={cap})", extra={"tenant": name})
 
     def reset(self, name: str | None = None) -> list[str]:
         """Drop one tenant (or all): in-flight work is cancelled, the next request starts fresh."""

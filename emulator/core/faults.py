@@ -47,6 +47,17 @@ HTTP = FaultHook("http", "", HTTP_EFFECTS, frozenset({"api", "operation", "metho
 RULE_KEYS = {"id", "on", "match", "effect", "effects", "count", "times", "probability", "seed"}
 LATENCY_DISTRIBUTIONS = {"fixed", "uniform", "lognormal"}
 FIRED_LOG_CAP = 64
+# the fields each HTTP effect type reads (an API hook's check_effect names its own): anything else is
+# a typo the rule would silently ignore
+EFFECT_KEYS = {"error": {"type", "status", "message", "code", "retry_after", "headers"},
+               "latency": {"type", "distribution", "ms", "min_ms", "max_ms", "median_ms", "sigma"},
+               "drop": {"type"}, "empty_body": {"type"}, "pass": {"type"}, "truncate": {"type", "bytes"}}
+MAX_LATENCY_MS = 3_600_000.0  # an injected wait of at most an hour (a lognormal draw is clamped to it)
+MAX_SIGMA = 10.0
+MAX_RETRY_AFTER_S = 86_400 * 365
+MAX_BYTES = 1 << 30
+MAX_RULES = 1000  # per tenant
+MAX_HEADER_VALUE = 8192
 
 
 class FaultRuleError(ValueError):
@@ -140,10 +151,14 @@ class FaultSchema:
         return HTTP.name
 
 
-def _number(effect: dict[str, Any], key: str, *, minimum: float = 0.0) -> None:
+def _number(effect: dict[str, Any], key: str, *, maximum: float, integer: bool = False) -> None:
     v = effect.get(key)
-    if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < minimum):
-        raise FaultRuleError(f"effect field `{key}` must be a number >= {minimum:g}")
+    if v is None:
+        return
+    if (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 <= v <= maximum
+            or (integer and v != int(v))):
+        kind = "an integer" if integer else "a number"
+        raise FaultRuleError(f"effect field `{key}` must be {kind} between 0 and {maximum:g}")
 
 
 def check_status(effect: dict[str, Any]) -> None:
@@ -159,10 +174,18 @@ def _check_effect(hook: FaultHook, e: dict[str, Any]) -> None:
         raise FaultRuleError(f"effect type {t!r} is not valid for hook {hook.name!r}; "
                              f"expected one of {sorted(hook.effects)}")
     if t == "pass":
+        check_fields(e, {"type"})
         return
     if hook.check_effect is not None:
         hook.check_effect(e)
         return
+    check_fields(e, EFFECT_KEYS[str(t)], strings=("message",))
+    headers = e.get("headers")
+    if headers is not None and (not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, (str, int)) and not isinstance(v, bool)
+            and _header_safe(k) and _header_safe(str(v)) for k, v in headers.items())):
+        raise FaultRuleError("effect field `headers` must map header names to strings (no line breaks, "
+                             f"at most {MAX_HEADER_VALUE} characters)")
     if t == "error":
         check_status(e)
         if e.get("code") is not None and not isinstance(e["code"], int):
@@ -170,10 +193,30 @@ def _check_effect(hook: FaultHook, e: dict[str, Any]) -> None:
     if t == "latency":
         if e.get("distribution", "fixed") not in LATENCY_DISTRIBUTIONS:
             raise FaultRuleError(f"latency distribution must be one of {sorted(LATENCY_DISTRIBUTIONS)}")
-        for key in ("ms", "min_ms", "max_ms", "median_ms", "sigma"):
-            _number(e, key)
-    for key in ("retry_after", "bytes"):
-        _number(e, key)
+        for key in ("ms", "min_ms", "max_ms", "median_ms"):
+            _number(e, key, maximum=MAX_LATENCY_MS)
+        _number(e, "sigma", maximum=MAX_SIGMA)
+        if e.get("min_ms", 0) > e.get("max_ms", e.get("min_ms", 0)):
+            raise FaultRuleError("a uniform latency needs `min_ms` <= `max_ms`")
+    _number(e, "retry_after", maximum=MAX_RETRY_AFTER_S, integer=True)
+    if e.get("retry_after") is not None:
+        e["retry_after"] = int(e["retry_after"])  # Retry-After takes whole seconds: 2.0 goes out as "2"
+    _number(e, "bytes", maximum=MAX_BYTES, integer=True)
+
+
+def check_fields(effect: dict[str, Any], allowed: set[str] | frozenset[str], strings: tuple[str, ...] = ()) -> None:
+    """An effect names only fields its type reads (`statsu` is refused, not ignored); `strings` must be strings."""
+    unknown = sorted(str(k) for k in effect if k not in allowed)
+    if unknown:
+        raise FaultRuleError(f"unknown field(s) {unknown} in a {effect.get('type')} effect; "
+                             f"expected among {sorted(allowed)}")
+    for key in strings:
+        if effect.get(key) is not None and not isinstance(effect[key], str):
+            raise FaultRuleError(f"effect field `{key}` must be a string")
+
+
+def _header_safe(text: str) -> bool:
+    return len(text) <= MAX_HEADER_VALUE and "\r" not in text and "\n" not in text and "\0" not in text
 
 
 HTTP_ONLY = FaultSchema()
@@ -252,6 +295,8 @@ class FaultSet:
         self._by_hook: dict[str, list[FaultRule]] = {}
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
+        if len(self._rules) >= MAX_RULES:
+            raise FaultRuleError(f"a tenant holds at most {MAX_RULES} fault rules; delete some first")
         rule = parse_rule(spec, f"fault-{next(self._ids)}", self._seed, self.schema)
         if rule.id in self._rules:
             raise FaultRuleError(f"a fault rule with id {rule.id!r} already exists")
@@ -322,8 +367,10 @@ def latency_seconds(effect: dict[str, Any], rng: random.Random) -> float:
     dist = effect.get("distribution", "fixed")
     if dist == "uniform":
         lo = float(effect.get("min_ms", 0))
-        return rng.uniform(lo, float(effect.get("max_ms", lo))) / 1000.0
-    if dist == "lognormal":
+        ms = rng.uniform(lo, float(effect.get("max_ms", lo)))
+    elif dist == "lognormal":
         median = float(effect.get("median_ms", effect.get("ms", 100)))
-        return rng.lognormvariate(math.log(max(median, 1e-3)), float(effect.get("sigma", 0.5))) / 1000.0
-    return float(effect.get("ms", 0)) / 1000.0
+        ms = rng.lognormvariate(math.log(max(median, 1e-3)), float(effect.get("sigma", 0.5)))
+    else:
+        ms = float(effect.get("ms", 0))
+    return min(ms, MAX_LATENCY_MS) / 1000.0

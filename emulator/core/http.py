@@ -164,7 +164,8 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
             st = scope.get("state") or {}
             error, code = st.get("outcome_error"), st.get("outcome_code")
         body = getattr(response, "body", b"") or b""
-        entry = call.record(response.status_code, error, code, _request_summary(request), len(body))
+        entry = call.record(response.status_code, error, code, _request_summary(request), len(body),
+                            _body_bytes(request))
         call.tenant.journal.keep_response(entry, response.raw_headers, bytes(body))
         return response
 
@@ -205,6 +206,11 @@ async def _run(api: ApiBinding, handler: Handler, request: Request, call: Operat
     if fault.kind in ("empty_body", "truncate"):
         return Response(fault.cut(bytes(response.body)), response.status_code, media_type=response.media_type)
     return response
+
+
+def _body_bytes(request: Request) -> int | None:
+    body: bytes | None = getattr(request, "_body", None)
+    return None if body is None else len(body)
 
 
 def _request_summary(request: Request) -> Any:

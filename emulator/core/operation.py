@@ -133,7 +133,7 @@ class Operation:
             self.injected = (self.fault.delay_s, time.perf_counter() - slept)
 
     def record(self, status: int, error: str | None = None, code: int | None = None, request: Any = None,
-               response_bytes: int | None = None) -> Entry | None:
+               response_bytes: int | None = None, body_bytes: int | None = None) -> Entry | None:
         """Journal what the client saw (status 0: no answer at all). An injected error is the
         outcome when the handler reported none (journal queries, coverage)."""
         fault, fired = self.fault, self.fired
@@ -152,4 +152,5 @@ class Operation:
             time_ms=self.tenant.clock.now_ms(), api=self.api, operation=self.operation, method=self.method,
             path=self.path, status=status, duration_ms=duration_ms, query=self.query, error=error, code=code,
             fault=fault.rule if fault is not None else (fired[0] if fired else None), request=request,
-            headers=self.headers, response_bytes=response_bytes, transport=self.transport, extra=extra)
+            headers=self.headers, response_bytes=response_bytes, transport=self.transport, extra=extra,
+            body_bytes=body_bytes)

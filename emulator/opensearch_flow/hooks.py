@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.core.faults import FaultHook, check_status
+from emulator.core.faults import FaultHook, check_fields, check_status
 
 
 def _check_step_error(effect: dict[str, Any]) -> None:
     if effect.get("type") == "step_error":
+        check_fields(effect, {"type", "status", "message"}, strings=("message",))
         check_status(effect)
 
 

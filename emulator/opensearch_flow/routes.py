@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from emulator.core import safe_yaml
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import ApiBinding, ApiMount, operation_route, read_body, remember_body
 from emulator.opensearch_flow import core_errors, errors, filter_path, media
@@ -175,7 +176,7 @@ def _decode(raw: bytes, request: Request) -> Any:
         return None
     ctype = request.headers.get("content-type", "").lower()
     try:
-        parsed = yaml.safe_load(raw) if "yaml" in ctype else orjson.loads(raw)
+        parsed = safe_yaml.load(raw) if "yaml" in ctype else orjson.loads(raw)
     except (orjson.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError):
         return MALFORMED
     remember_body(request, parsed)

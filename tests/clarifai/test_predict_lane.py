@@ -183,7 +183,7 @@ def test_lane_templates_are_dropped_with_the_tenant(client_factory: Callable[...
     assert backend(c).predict_lane_hits == 2 and len(backend(c).predict_templates) == 1
     lane = c.get("/_emulator/state").json()["clarifai"]["predict_lane"]
     assert lane["enabled"] and lane["hits"] == 2 and lane["templates"] == 1 and lane["template_bytes"] > 0
-    assert c.post("/_emulator/reset").status_code == 200
+    assert c.post("/_emulator/reset", json={"all": True}).status_code == 200
     assert backend(c).predict_templates == {} and backend(c).predict_lane_hits == 0
 
 

@@ -14,6 +14,9 @@ T1 = {"x-emulator-tenant": "t1"}
 T2 = {"x-emulator-tenant": "t2"}
 
 
+JSON = {"content-type": "application/json"}  # state-changing control-plane calls need it (front door)
+
+
 def _emu(client: TestClient) -> Any:
     return client.app.state.emulator  # type: ignore[attr-defined]
 
@@ -43,23 +46,25 @@ def test_get_info_reports_versions_settings_and_ports(client: TestClient) -> Non
 def test_reset_one_tenant_leaves_the_other(client: TestClient) -> None:
     client.post("/_emulator/faults", json={"effect": {"type": "drop"}}, headers=T1)
     client.post("/_emulator/faults", json={"effect": {"type": "drop"}}, headers=T2)
-    r = client.post("/_emulator/reset", headers=T1)
+    r = client.post("/_emulator/reset", headers=T1, json={})
     assert r.status_code == 200 and r.json()["reset"] == ["t1"] and r.json()["all"] is False
     assert client.get("/_emulator/faults", headers=T1).json() == {"faults": []}
     assert len(client.get("/_emulator/faults", headers=T2).json()["faults"]) == 1
 
 
-def test_reset_without_tenant_resets_all(client: TestClient) -> None:
+def test_reset_all_needs_all_true(client: TestClient) -> None:
     client.post("/_emulator/faults", json={"effect": {"type": "drop"}}, headers=T1)
     client.post("/_emulator/faults", json={"effect": {"type": "drop"}}, headers=T2)
-    r = client.post("/_emulator/reset")
+    assert client.post("/_emulator/reset", json={}).status_code == 400
+    assert len(client.get("/_emulator/tenants").json()["tenants"]) == 2
+    r = client.post("/_emulator/reset", json={"all": True})
     assert r.json()["all"] is True and sorted(r.json()["reset"]) == ["t1", "t2"]
     assert client.get("/_emulator/tenants").json() == {"tenants": []}
 
 
 def test_reset_empty_tenant_is_sub_millisecond(client: TestClient) -> None:
     client.get("/_emulator/clock", headers=T1)  # creates the tenant
-    took = [client.post("/_emulator/reset", headers=T1).json()["took_ms"] for _ in range(20)]
+    took = [client.post("/_emulator/reset", headers=T1, json={}).json()["took_ms"] for _ in range(20)]
     assert min(took) < 1.0, took
 
 
@@ -81,7 +86,7 @@ def test_reset_cancels_in_flight_work_cleanly(client: TestClient) -> None:
         return tenant.spawn(provisioning())
 
     task = client.portal.call(start)  # type: ignore[union-attr]
-    r = client.post("/_emulator/reset", headers=T1)
+    r = client.post("/_emulator/reset", headers=T1, json={})
     assert r.json()["cancelled"] == 1
     assert task.done() and finished == ["cancelled"]
     assert "t1" not in emu.tenants
@@ -103,7 +108,7 @@ def test_set_clock_switches_modes_and_advance_is_manual_only(client: TestClient)
 
 @pytest.mark.parametrize("body, status, message", [
     ({"mode": "sundial"}, 400, "`mode` must be one of"),
-    ({"mode": "scaled", "scale": 0}, 400, "`scale` must be positive"),
+    ({"mode": "scaled", "scale": 0}, 400, "`scale` must be greater than 0"),
     ({"mode": "manual", "now_ms": "soon"}, 400, "`now_ms` must be a number"),
 ])
 def test_set_clock_rejects_bad_input(client: TestClient, body: dict[str, Any], status: int, message: str) -> None:
@@ -113,7 +118,7 @@ def test_set_clock_rejects_bad_input(client: TestClient, body: dict[str, Any], s
 
 def test_advance_clock_rejects_negative_and_garbage(client: TestClient) -> None:
     assert client.post("/_emulator/clock/advance", json={"seconds": -1}).status_code == 400
-    r = client.post("/_emulator/clock/advance", content=b"{not json")
+    r = client.post("/_emulator/clock/advance", content=b"{not json", headers=JSON)
     assert r.status_code == 400 and "not valid JSON" in r.json()["error"]
 
 
@@ -141,10 +146,10 @@ def test_add_faults_list_get_delete_clear(client: TestClient) -> None:
     assert [(f["id"], f["matched"], f["fired"]) for f in listed] == [("slow", 0, 0), ("fault-2", 0, 0),
                                                                     ("fault-3", 0, 0)]
     assert client.get("/_emulator/faults/fault-3", headers=T1).json()["count"] == 2
-    assert client.delete("/_emulator/faults/slow", headers=T1).json() == {"deleted": "slow"}
-    r = client.delete("/_emulator/faults/slow", headers=T1)
+    assert client.delete("/_emulator/faults/slow", headers={**T1, **JSON}).json() == {"deleted": "slow"}
+    r = client.delete("/_emulator/faults/slow", headers={**T1, **JSON})
     assert r.status_code == 404 and r.json() == {"error": "no fault rule 'slow'", "status": 404}
-    assert client.delete("/_emulator/faults", headers=T1).json() == {"deleted": 2}
+    assert client.delete("/_emulator/faults", headers={**T1, **JSON}).json() == {"deleted": 2}
     assert client.get("/_emulator/faults", headers=T2).json() == {"faults": []}
 
 
@@ -165,7 +170,7 @@ def test_get_journal_queries_and_clear(client: TestClient) -> None:
                                          headers=T1).json()["entries"]] == [2]
     assert client.get("/_emulator/journal", headers=T2).json()["entries"] == []
     assert client.get("/_emulator/journal?limit=x", headers=T1).status_code == 400
-    assert client.delete("/_emulator/journal", headers=T1).json() == {"deleted": 3}
+    assert client.delete("/_emulator/journal", headers={**T1, **JSON}).json() == {"deleted": 3}
 
 
 def test_get_state_dumps_tenant(client: TestClient) -> None:

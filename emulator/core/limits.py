@@ -1,0 +1,70 @@
+"""Request limits enforced at the ASGI door, before any API sees the request: header size and body size.
+
+uvicorn has no header-size limit for its httptools parser (h11's `h11_max_incomplete_event_size`
+only applies to h11), so the total size of the request head is checked here, like OpenSearch's
+`http.max_header_size` (16 KB). Bodies are counted while they stream in (chunked ones too): a
+receiver never hands an API more than its limit plus one byte, so the API's own length check
+answers 413 in its own shape without the whole body having been held in memory. The control
+plane has its own, smaller body limit.
+"""
+from __future__ import annotations
+
+from starlette.types import Message, Receive, Scope
+
+from emulator.settings import Settings
+
+ADMIN_PREFIX = "/_emulator/"
+
+def head_bytes(scope: Scope) -> int:
+    """The request head's size as the client sent it: request line plus `name: value\\r\\n` lines."""
+    size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 16
+    for name, value in scope["headers"]:
+        size += len(name) + len(value) + 4
+    return size
+
+
+def body_limit(settings: Settings, path: str) -> int:
+    return settings.admin_max_body_bytes if path.startswith(ADMIN_PREFIX) else settings.max_body_bytes
+
+
+class HeadTooLarge(Exception):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"Request header fields of {size} bytes exceed the limit of {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
+def check_head(scope: Scope, settings: Settings) -> None:
+    size = head_bytes(scope)
+    if size > settings.max_header_bytes:
+        raise HeadTooLarge(size, settings.max_header_bytes)
+
+
+def capped_receive(receive: Receive, limit: int) -> Receive:
+    """`receive` that ends the body once more than `limit` bytes came (at `limit + 1` of them).
+
+    What the client still sends is never read into the request: uvicorn discards the rest of a
+    body the application did not consume once the answer is complete."""
+    seen = 0
+    done = False
+
+    async def receive_capped() -> Message:
+        nonlocal seen, done
+        if done:
+            return await receive()
+        message = await receive()
+        if message["type"] != "http.request":
+            return message
+        body: bytes = message.get("body", b"")
+        seen += len(body)
+        if seen > limit:
+            done = True
+            keep = len(body) - (seen - limit - 1)
+            return {"type": "http.request", "body": body[:keep], "more_body": False}
+        if not message.get("more_body", False):
+            done = True
+        return message
+
+    # uvicorn's cycle, which a `drop` fault closes the socket through (app.py: _drop_connection)
+    receive_capped.__self__ = getattr(receive, "__self__", None)  # type: ignore[attr-defined]
+    return receive_capped
