@@ -20,6 +20,11 @@ from emulator.core.emulator import Tenant
 
 MODEL_STATES = ("DEPLOYING", "LOADING", "BUSY", "NOT_DEPLOYED", "READY")
 BACKEND_KEY = "clarifai"
+# what clarifai/catalog.py:model_def_from_json reads; anything else is a typo silently ignored
+MODEL_KEYS = frozenset({"id", "model_type_id", "concepts", "name", "version_ids", "model_version", "embedding_dims",
+                        "user_id", "app_id", "description"})
+MAX_EMBEDDING_DIMS = 8192
+MAX_MODEL_LIST = 10_000
 ErrorFactory = Callable[[int, str], Exception]
 _NOT_FOUND_CODES = (errors.BY_NAME["MODEL_DOES_NOT_EXIST"].code, errors.BY_NAME["CONN_DOES_NOT_EXIST"].code)
 
@@ -37,6 +42,15 @@ def _admin_error(exc: errors.ClarifaiError, error: ErrorFactory) -> Exception:
 async def register_model(tenant: Tenant, spec: Any, error: ErrorFactory) -> dict[str, Any]:
     if not isinstance(spec, dict) or not isinstance(spec.get("id"), str) or not spec["id"]:
         raise error(400, "a model needs a non-empty string `id`")
+    unknown = sorted(str(k) for k in spec if k not in MODEL_KEYS)
+    if unknown:
+        raise error(400, f"unknown model field(s) {unknown}; expected among {sorted(MODEL_KEYS)}")
+    dims = spec.get("embedding_dims")
+    if dims is not None and (isinstance(dims, bool) or not isinstance(dims, int) or not 0 <= dims <= MAX_EMBEDDING_DIMS):
+        raise error(400, f"`embedding_dims` must be an integer between 0 and {MAX_EMBEDDING_DIMS}")
+    for key in ("concepts", "version_ids"):
+        if spec.get(key) is not None and (not isinstance(spec[key], list) or len(spec[key]) > MAX_MODEL_LIST):
+            raise error(400, f"`{key}` must be a list of at most {MAX_MODEL_LIST} items")
     try:
         return _backend(tenant).register_model(spec)
     except errors.ClarifaiError as exc:

@@ -26,6 +26,7 @@ from emulator.clarifai import (
     workflows,
 )
 from emulator.core.emulator import Tenant
+from emulator.core.journal import fingerprint
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ class ClarifaiBackend:
 
     def dump(self) -> dict[str, Any]:
         return {"workflows": self.store.dump(), "catalog": self.catalog.dump(),
-                "keys": sorted(self.keys.keys), "workflow_states": sorted(self.workflow_states),
+                "keys": sorted(fingerprint(k) for k in self.keys.keys), "workflow_states": sorted(self.workflow_states),
                 # the predict lane (predict_lane.py): how many answers came from templates
                 "predict_lane": {"enabled": self.settings.clarifai_predict_lane, "hits": self.predict_lane_hits,
                                  "templates": len(self.predict_templates),

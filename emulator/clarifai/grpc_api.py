@@ -276,8 +276,11 @@ class GrpcServer:
         settings = self.emulator.settings
         if not settings.grpc_enabled:
             return
+        # so_reuseport off: a second emulator on the same port must fail to bind (as HTTP does)
+        # instead of silently sharing the port's calls with this one
         server = grpc.aio.server(options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                                          ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
+                                          ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                                          ("grpc.so_reuseport", 0)])
         # the generated registration, with request decoding made tolerant (see _TolerantDecoding)
         generated = _CapturedHandlers()
         service_pb2_grpc.add_V2Servicer_to_server(ClarifaiServicer(self.emulator), generated)

@@ -29,6 +29,7 @@ from emulator.core.clock import Clock, ManualClock, make_clock
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
 from emulator.core.faults import FaultRuleError
 from emulator.core.http import ApiMount
+from emulator.core.journal import redact
 
 PREFIX = "/_emulator"
 CLOCK_MODES = ("real", "manual", "scaled")
@@ -151,7 +152,7 @@ def install(emulator: Emulator, apis: tuple[ApiDescriptor, ...] = ()) -> ApiMoun
         return {"emulator": {"name": "workflow-emulator", "version": _version("workflow-emulator")},
                 "emulates": {"opensearch": s.opensearch_version, "flow_framework": s.opensearch_version + ".0",
                              "clarifai_api": "v2", "clarifai_grpc": _version("clarifai-grpc")},
-                "settings": dataclasses.asdict(s),
+                "settings": redact(dataclasses.asdict(s)),
                 "ports": {"http": request.url.port, **emulator.ports},
                 "tenants": sorted(emulator.tenants), "started_at_ms": int(started["at"] * 1000)}
 
@@ -297,10 +298,11 @@ def install(emulator: Emulator, apis: tuple[ApiDescriptor, ...] = ()) -> ApiMoun
         if request.query_params.get("all", "").lower() == "true":
             return snapshot.document(list(emulator.tenants.values()), emulator.vault)
         t = tenant_of(request)
-        # the view (what a test author reads) and, under `format` + `tenants`, the document that
-        # POST /_emulator/seed loads back (secrets as fingerprints)
-        return {**t.dump(), "faults": [r.to_json() for r in t.faults.list()], "journal_entries": len(t.journal),
-                "in_flight": t.in_flight, **snapshot.document([t], emulator.vault)}
+        # the view (what a test author reads; secrets as fingerprints) and, under `format` + `tenants`,
+        # the document that POST /_emulator/seed loads back (secrets as fingerprints)
+        view = redact({**t.dump(), "faults": [r.to_json() for r in t.faults.list()],
+                       "journal_entries": len(t.journal), "in_flight": t.in_flight})
+        return {**view, **snapshot.document([t], emulator.vault)}
 
     async def _load_state(request: Request, doc: dict[str, Any]) -> Any:
         named = tenant_name(request)

@@ -6,6 +6,7 @@ error, code) outcome, so consumer coverage survives the ring buffer wrapping aro
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import itertools
 import re
 from collections import OrderedDict, deque
@@ -15,12 +16,12 @@ from typing import Any
 
 import orjson
 
-REDACTED = "<redacted>"
+REDACTED = "<redacted>"  # the prefix of every redacted value: "<redacted sha256:1a2b3c4d>"
 # Flow templates carry secrets in `credential` maps (reference/opensearch-flow-framework.md §4.3);
 # Clarifai sends `Authorization: Key <PAT>`; anything else named like a secret goes too.
 SECRET_KEYS = frozenset({"credential", "credentials", "authorization", "api_key", "apikey", "pat",
                          "password", "secret", "secret_key", "access_key", "session_token", "token",
-                         "proxy-authorization", "cookie", "x-api-key"})
+                         "proxy-authorization", "cookie", "x-api-key", "admin_token", "x-emulator-admin-token"})
 # request headers worth keeping (others are noise for a test author)
 KEPT_HEADERS = ("authorization", "content-type", "user-agent", "x-emulator-fault",
                 "x-clarifai-request-id-prefix", "x-clarifai-grpc-client", "x-opaque-id")
@@ -76,10 +77,27 @@ def _secret_key(key: Any) -> bool:
     return name in SECRET_KEYS or ("." in name and any(part in SECRET_KEYS for part in name.split(".")))
 
 
-def redact(value: Any) -> Any:
-    """Drop secrets before they are stored: `credential` maps (Flow), API keys, PATs."""
+def fingerprint(secret: Any) -> str:
+    """What stands in for a secret: enough to tell two secrets apart (or see the same one used
+    twice), nothing to recover it from."""
+    text = secret if isinstance(secret, str) else orjson.dumps(secret, default=str).decode()
+    return f"{REDACTED[:-1]} sha256:{hashlib.sha256(text.encode()).hexdigest()[:8]}>"
+
+
+def _hide(value: Any) -> Any:
+    """Every scalar under a secret key becomes its fingerprint (a `credential` map keeps its keys)."""
     if isinstance(value, dict):
-        return {k: (REDACTED if _secret_key(k) else redact(v)) for k, v in value.items()}
+        return {k: _hide(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hide(v) for v in value]
+    return None if value is None else fingerprint(value)
+
+
+def redact(value: Any) -> Any:
+    """Secrets replaced by fingerprints before anything is stored or shown: `credential` maps
+    (Flow), API keys, PATs, tokens."""
+    if isinstance(value, dict):
+        return {k: (_hide(v) if _secret_key(k) else redact(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
@@ -102,7 +120,7 @@ def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
     for key in KEPT_HEADERS:
         value = headers.get(key)
         if value is not None:
-            out[key] = REDACTED if key in SECRET_KEYS else value
+            out[key] = fingerprint(value) if key in SECRET_KEYS else value
     return out
 
 
@@ -115,13 +133,13 @@ def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> di
         for kb, vb in raw:
             if kb.lower() in _KEPT_RAW:
                 key = kb.decode("latin-1").lower()
-                out[key] = REDACTED if key in SECRET_KEYS else vb.decode("latin-1")
+                out[key] = fingerprint(vb.decode("latin-1")) if key in SECRET_KEYS else vb.decode("latin-1")
         return out
     items = headers.items() if isinstance(headers, Mapping) else headers
     for k, v in items:
         key = k.lower()
         if key in _KEPT:
-            out[key] = REDACTED if key in SECRET_KEYS else v
+            out[key] = fingerprint(v) if key in SECRET_KEYS else v
     return out
 
 

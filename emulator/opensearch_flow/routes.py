@@ -26,6 +26,7 @@ MEDIA = media.JSON_MEDIA
 TENANT_ID_HEADER = "x-tenant-id"  # the plugin's multi-tenancy header (§1.4), not the emulator's tenant
 # consumed by the REST channel on every request (§1.3)
 RESPONSE_PARAMS = ("pretty", "human", "format", "filter_path", "error_trace")
+SUGGEST_MAX_LEN = 64  # "did you mean" only for names this short
 # RestRequest.Method declaration order, used by the 405 "allowed" list
 METHOD_ORDER = ("GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "CONNECT")
 # explicit path segments win over {workflow_id} (§2): their methods decide a 405
@@ -143,6 +144,8 @@ def _reject_unconsumed(request: Request, consumed: tuple[str, ...]) -> None:
         return
     suggestions = {}
     for name in invalid:
+        if len(name) > SUGGEST_MAX_LEN:  # Levenshtein is quadratic: a 60 KB name took 0.8 s of CPU
+            continue
         scored = sorted(((_similarity(name, k), k) for k in known), key=lambda t: (-t[0], t[1]))
         suggestions[name] = [k for s, k in scored if s > 0.5]
     raise errors.unrecognized_parameters(request.url.path, invalid, suggestions)

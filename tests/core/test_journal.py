@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulator.core.journal import (
-    REDACTED,
+    fingerprint,
     SECRET_KEYS,
     Journal,
     may_hold_secrets,
@@ -59,15 +59,15 @@ def test_redact_hides_credentials_and_keys_at_any_depth() -> None:
         "Authorization": "Key abc"}
     out = redact(template)
     node = out["workflows"]["provision"]["nodes"][0]["user_inputs"]
-    assert node == {"name": "x", "credential": REDACTED, "parameters": {"k": 1}}
-    assert out["Authorization"] == REDACTED
+    assert node == {"name": "x", "credential": {"openAI_key": fingerprint("sk-123")}, "parameters": {"k": 1}}
+    assert out["Authorization"] == fingerprint("Key abc") and out["Authorization"].startswith("<redacted sha256:")
     assert "sk-123" not in repr(out) and template["Authorization"] == "Key abc"  # input untouched
 
 
 def test_redact_headers_keeps_useful_headers_only() -> None:
     out = redact_headers({"Authorization": "Key secret", "Content-Type": "application/json",
                           "Accept-Encoding": "gzip", "x-emulator-tenant": "t1"})
-    assert out == {"authorization": REDACTED, "content-type": "application/json"}
+    assert out == {"authorization": fingerprint("Key secret"), "content-type": "application/json"}
 
 
 def test_journal_clear_and_suppression() -> None:
