@@ -48,7 +48,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     try:
         settings = Settings.from_env(host=args.host, port=args.port, grpc_port=args.grpc_port, clock=args.clock,
                                      seed=args.seed, access_log=True if args.access_log else None,
-                                     access_log_format=args.access_log_format, state_file=args.state_file)
+                                     access_log_format=args.access_log_format, state_file=args.state_file,
+                                     admin_token=args.admin_token)
     except (ValueError, TypeError) as exc:
         raise SystemExit(f"{PROG} serve: error: bad EMULATOR_* setting: {exc}") from None
     if args.no_grpc:
@@ -94,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one line per request: tenant, API, operation, status, latency (EMULATOR_ACCESS_LOG)")
     s.add_argument("--access-log-format", choices=["text", "json"], default=None,
                    help="access-log lines as text or JSON objects (EMULATOR_ACCESS_LOG_FORMAT)")
+    s.add_argument("--admin-token", default=None, metavar="TOKEN",
+                   help="token the control plane (/_emulator/) requires (EMULATOR_ADMIN_TOKEN); required when "
+                        "--host is not a loopback address")
     s.add_argument("--state-file", default=None, metavar="FILE",
                    help="load state from FILE at start; save it on shutdown and every "
                         "EMULATOR_STATE_SAVE_INTERVAL_S seconds (EMULATOR_STATE_FILE)")

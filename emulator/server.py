@@ -7,10 +7,14 @@ import logging
 import socket
 from typing import Any
 
+import sys
+
 import uvicorn
 
 from emulator.app import EmulatorApp, create_app
 from emulator.core import snapshot, state_file
+from emulator.core.front_door import StartupRefused
+from emulator.core.server import EmulatorServer, config
 from emulator.settings import Settings
 
 logger = logging.getLogger("emulator")
@@ -27,7 +31,7 @@ def listener_lines(app: EmulatorApp, host: str, http_port: int) -> list[str]:
     return lines
 
 
-class _Server(uvicorn.Server):
+class _Server(EmulatorServer):
     """Logs one line per listener once both doors are up; loads and keeps the state file."""
 
     def __init__(self, config: uvicorn.Config, app: EmulatorApp, host: str) -> None:
@@ -69,10 +73,14 @@ class _Server(uvicorn.Server):
 
 
 def serve(settings: Settings, log_level: str = "warning") -> int:
-    app = create_app(settings)
-    # no X-Forwarded-* rewriting (the emulator is not served behind a proxy): one ASGI layer less
-    config: Any = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
-                                 access_log=False, loop="auto", http="auto", lifespan="on", proxy_headers=False)
-    server = _Server(config, app, settings.host)
+    try:
+        app = create_app(settings)
+    except StartupRefused as exc:
+        print(f"workflow-emulator: {exc}", file=sys.stderr)
+        return 2
+    # read timeouts, header limit, bounded shutdown (core/server.py)
+    server = _Server(config(app, settings, log_level), app, settings.host)
     server.run()
+    if not server.started and getattr(getattr(server, "lifespan", None), "should_exit", False):
+        return 3  # the lifespan failed (e.g. the gRPC port is taken): uvicorn itself exits quietly
     return 1 if server.failed else 0

@@ -50,9 +50,8 @@ class LiveServer:
         return self.app.state.emulator
 
     def start(self, timeout: float = 10.0) -> LiveServer:
-        import uvicorn
-
         from emulator.app import create_app
+        from emulator.core.server import EmulatorServer, config
 
         self.app = self._app_override or create_app(self.settings)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -62,14 +61,13 @@ class LiveServer:
         ready = threading.Event()
         holder = self
 
-        class _Server(uvicorn.Server):
+        class _Server(EmulatorServer):
             async def startup(self, sockets: list[socket.socket] | None = None) -> None:
                 await super().startup(sockets=sockets)
                 holder._loop = asyncio.get_running_loop()
                 ready.set()
 
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on")
-        self._server = _Server(config)
+        self._server = _Server(config(self.app, self.settings))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
                                         name="workflow-emulator", daemon=True)
         self._thread.start()

@@ -3,12 +3,14 @@ against a remote `EMULATOR_URL`), plus factories for the official clients pointe
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any
 
 TENANT_HEADER = "x-emulator-tenant"
+TOKEN_ENV = "EMULATOR_ADMIN_TOKEN"
 DEFAULT_PAT = "emulator-test-pat"
 
 
@@ -20,16 +22,21 @@ class EmulatorAdminError(RuntimeError):
 
 
 class AdminClient:
-    def __init__(self, url: str, tenant: str | None = None, timeout: float = 30.0) -> None:
+    """`token`: the server's admin token (default: EMULATOR_ADMIN_TOKEN), needed off loopback."""
+
+    def __init__(self, url: str, tenant: str | None = None, timeout: float = 30.0, token: str | None = None) -> None:
         self.url = url.rstrip("/")
         self.tenant = tenant
         self.timeout = timeout
+        self.token = token if token is not None else os.environ.get(TOKEN_ENV) or None
 
     def request(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None) -> Any:
         url = self.url + path + ("?" + urllib.parse.urlencode(query, doseq=True) if query else "")
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(url, data=data, method=method)
         req.add_header("content-type", "application/json")
+        if self.token:
+            req.add_header("authorization", f"Bearer {self.token}")
         if self.tenant is not None:
             req.add_header(TENANT_HEADER, self.tenant)
         try:
@@ -109,12 +116,13 @@ class Clock:
 class EmulatorTenant:
     """Everything a test needs about its own tenant of an emulator."""
 
-    def __init__(self, url: str, name: str, grpc_port: int = 0, pat: str = DEFAULT_PAT) -> None:
+    def __init__(self, url: str, name: str, grpc_port: int = 0, pat: str = DEFAULT_PAT,
+                 admin_token: str | None = None) -> None:
         self.url = url.rstrip("/")
         self.name = name
         self.grpc_port = grpc_port
         self.pat = pat
-        self.admin = AdminClient(self.url, name)
+        self.admin = AdminClient(self.url, name, token=admin_token)
         self.faults = Faults(self.admin)
         self.clock = Clock(self.admin)
 

@@ -79,6 +79,20 @@ class Tenant:
     def set_clock(self, clock: Clock) -> None:
         self.clock = clock
 
+    def release_waits(self) -> None:
+        """Shutting down: cancel background work (provisioning timelines) and wake every request
+        waiting on the manual clock (injected latency, deprovision back-off); time then runs
+        instantly, so nothing of this tenant waits any more."""
+        for task in list(self._tasks):
+            task.cancel()
+        old = self.clock
+        self.clock = make_clock("scaled", 1e9, old.now())
+        if isinstance(old, ManualClock):
+            for _, _, fut in old._heap:
+                if not fut.done():
+                    fut.set_result(None)
+            old._heap.clear()
+
     def dump(self) -> dict[str, Any]:
         out: dict[str, Any] = {"tenant": self.name, "clock": self.clock.describe()}
         for key, b in self._backends.items():
@@ -139,6 +153,10 @@ class Emulator:
         home.journal.record(time_ms=home.clock.now_ms(), api="emulator", operation="evict_tenant", method="-",
                             path="/_emulator/tenants", status=0, duration_ms=0.0,
                             error=f"tenant {name!r} evicted (max_tenants={cap})", extra={"tenant": name})
+
+    def release_waits(self) -> None:
+        for t in list(self.tenants.values()):
+            t.release_waits()
 
     def reset(self, name: str | None = None) -> list[str]:
         """Drop one tenant (or all): in-flight work is cancelled, the next request starts fresh."""

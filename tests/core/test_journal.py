@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulator.core.journal import (
-    fingerprint,
     SECRET_KEYS,
     Journal,
+    fingerprint,
     may_hold_secrets,
     redact,
     redact_headers,

@@ -1,0 +1,112 @@
+"""Serving the app with uvicorn: read timeouts, header limits and a bounded, clean shutdown.
+
+uvicorn (0.3x) closes idle keep-alive connections, but a connection that never completes its
+request head, or sends its body at a byte a second, is held forever (3,000 such sockets were
+held at once). `TimedHttpToolsProtocol` closes a connection whose request head is not complete
+`header_timeout_s` after the connection opened or the request began, and one whose body is not
+complete `body_timeout_s` after its head.
+
+On SIGTERM / SIGINT uvicorn stops accepting and waits for in-flight requests, without limit by
+default: a request parked in injected latency on a manual clock kept the process (and its gRPC
+port) alive. `EmulatorServer` wakes every clock wait on the first signal, and gives what still runs
+`shutdown_grace_s` before uvicorn cancels it; the lifespan then stops the gRPC server.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from types import FrameType
+from typing import Any
+
+import uvicorn
+
+from emulator.settings import Settings
+
+logger = logging.getLogger("emulator")
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    HAVE_HTTPTOOLS = True
+except ImportError:  # pragma: no cover - uvicorn without httptools: h11 without head/body timeouts
+    HAVE_HTTPTOOLS = False
+
+
+def timed_protocol(settings: Settings) -> Any:
+    """The HTTP protocol class for uvicorn, with this server's read timeouts."""
+    if not HAVE_HTTPTOOLS:  # pragma: no cover
+        logger.warning("httptools is not installed: request head and body read timeouts are not enforced")
+        return "h11"
+    header_s, body_s = settings.header_timeout_s, settings.body_timeout_s
+
+    class TimedHttpToolsProtocol(HttpToolsProtocol):
+        _read_timer: asyncio.TimerHandle | None = None
+
+        def _arm(self, seconds: float) -> None:
+            self._disarm()
+            if seconds > 0:
+                self._read_timer = self.loop.call_later(seconds, self._read_timed_out)
+
+        def _disarm(self) -> None:
+            if self._read_timer is not None:
+                self._read_timer.cancel()
+                self._read_timer = None
+
+        def _read_timed_out(self) -> None:
+            self._read_timer = None
+            if not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm(header_s)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._arm(header_s)
+
+        def on_headers_complete(self) -> None:
+            self._arm(body_s)
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._disarm()
+            super().on_message_complete()
+
+    return TimedHttpToolsProtocol
+
+
+def config(app: Any, settings: Settings, log_level: str = "warning", **overrides: Any) -> uvicorn.Config:
+    """The uvicorn configuration every server of the emulator runs with (CLI and pytest plugin)."""
+    options: dict[str, Any] = {
+        "host": settings.host, "port": settings.port, "log_level": log_level, "access_log": False, "loop": "auto",
+        "http": timed_protocol(settings), "lifespan": "on",
+        # no X-Forwarded-* rewriting (the emulator is not served behind a proxy): one ASGI layer less
+        "proxy_headers": False,
+        "timeout_keep_alive": settings.keep_alive_timeout_s,
+        "timeout_graceful_shutdown": settings.shutdown_grace_s,
+        "h11_max_incomplete_event_size": settings.max_header_bytes}
+    options.update(overrides)
+    return uvicorn.Config(app, **options)
+
+
+class EmulatorServer(uvicorn.Server):
+    """uvicorn's server, waking the emulator's waits when asked to stop."""
+
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        await super().startup(sockets=sockets)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        emulator = getattr(getattr(self.config.app, "state", None), "emulator", None)
+        if emulator is not None and self._loop is not None and not self._loop.is_closed():
+            # a signal handler may run between any two bytecodes: touch futures from the loop only
+            self._loop.call_soon_threadsafe(emulator.release_waits)
