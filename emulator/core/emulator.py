@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
@@ -134,25 +135,27 @@ class Emulator:
         return t
 
     def _evict_idle(self) -> None:
-        """Drop the least recently used idle tenant (never the default one, which records the
-        eviction); with none idle among the oldest few, the cap is exceeded rather than work lost."""
-        for i, (name, t) in enumerate(self.tenants.items()):
-            if i >= EVICTION_SCAN:
-                return
-            if name != DEFAULT_TENANT and t.idle:
-                break
-        else:
-            return
-        del self.tenants[name]
-        t.close()
-        self.evicted += 1
+        """Drop least recently used idle tenants until one more fits (never the default tenant, which
+        records the evictions); with none idle among the oldest few, the cap is exceeded rather than
+        work lost."""
+        home = self.tenants.get(DEFAULT_TENANT)
+        if home is None:
+            home = self.tenants[DEFAULT_TENANT] = Tenant(DEFAULT_TENANT, self)
         cap = self.settings.max_tenants
-        logger.warning("tenant %r evicted: %d tenants is the cap (EMULATOR_MAX_TENANTS) and it was the least "
-                       "recently used idle one", name, cap)
-        home = self.tenants.get(DEFAULT_TENANT) or self.tenants.setdefault(DEFAULT_TENANT, Tenant(DEFAULT_TENANT, self))
-        home.journal.record(time_ms=home.clock.now_ms(), api="emulator", operation="evict_tenant", method="-",
-                            path="/_emulator/tenants", status=0, duration_ms=0.0,
-                            error=f"tenant {name!r} evicted (max_tenants={cap})", extra={"tenant": name})
+        while len(self.tenants) >= cap:
+            victim = next((t for t in itertools.islice(self.tenants.values(), EVICTION_SCAN)
+                           if t.name != DEFAULT_TENANT and t.idle), None)
+            if victim is None:
+                return
+            del self.tenants[victim.name]
+            victim.close()
+            self.evicted += 1
+            logger.warning("tenant %r evicted: %d tenants is the cap (EMULATOR_MAX_TENANTS) and it was the least "
+                           "recently used idle one", victim.name, cap)
+            home.journal.record(time_ms=home.clock.now_ms(), api="emulator", operation="evict_tenant", method="-",
+                                path="/_emulator/tenants", status=0, duration_ms=0.0,
+                                error=f"tenant {victim.name!r} evicted (max_tenants={cap})",
+                                extra={"tenant": victim.name})
 
     def release_waits(self) -> None:
         for t in list(self.tenants.values()):

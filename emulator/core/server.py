@@ -14,8 +14,10 @@ port) alive. `EmulatorServer` wakes every clock wait on the first signal, and gi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
+from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
@@ -103,6 +105,17 @@ class EmulatorServer(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         self._loop = asyncio.get_running_loop()
         await super().startup(sockets=sockets)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # uvicorn re-raises a captured signal once it has shut down, so a clean stop on SIGTERM
+        # still ends as "killed by SIGTERM" and Ctrl-C prints a KeyboardInterrupt traceback; the
+        # emulator has stopped cleanly by then and exits 0
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self._captured_signals.clear()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
