@@ -39,7 +39,7 @@ class HostileServer:
         cmd += ["--grpc-port", str(self.grpc_port)] if grpc or grpc_port else ["--no-grpc"]
         cmd += args or []
         # a file, not a pipe: a server logging more than a pipe holds would block on its writes
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
                                      stdout=self.log, stderr=subprocess.STDOUT)
 

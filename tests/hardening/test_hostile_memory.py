@@ -53,7 +53,7 @@ class Prober:
                 self.worst = max(self.worst, time.perf_counter() - t0)
                 self._stop.wait(0.05)
 
-    def __enter__(self) -> Prober:
+    def __enter__(self) -> Prober:  # noqa: PYI034
         self._thread.start()
         return self
 
