@@ -69,6 +69,14 @@ load: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python loadtests/bench.py $(BENCH_ARGS)
 
+# Soak (issue #12): ordinary traffic over 200 tenants plus a hostile client replaying the hardening
+# table; prints failures, p99 and RSS growth. `make soak SOAK_DURATION=60` for a shorter run.
+SOAK_DURATION ?= 600
+SOAK_ARGS ?=
+
+soak: $(STAMP)
+	$(BIN)/python loadtests/soak.py --duration $(SOAK_DURATION) $(SOAK_ARGS)
+
 # Contract fuzzing (README "Contract testing"): a deep schemathesis pass outside CI, ~1000 examples per
 # operation and phase. In-process by default; FUZZ_URL=http://host:port fuzzes a live server instead
 # (FUZZ_HEADER adds e.g. 'Authorization: Key ...' for Clarifai).
