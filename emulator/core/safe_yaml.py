@@ -22,7 +22,7 @@ from yaml.resolver import Resolver
 MAX_DEPTH = 1000
 # Composing and constructing run in Python at ~5 µs a node; a budget keeps one body from holding
 # the event loop (a Flow template of 50 workflow nodes is about 1,000 YAML nodes)
-MAX_NODES = 50_000
+MAX_NODES = 20_000
 
 
 class YamlDepthError(yaml.YAMLError):
