@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from typing import Any
-
 import sys
 
 import uvicorn

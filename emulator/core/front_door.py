@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,8 @@ ADMIN_PREFIX = "/_emulator"
 TOKEN_HEADER = "x-emulator-admin-token"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "ip6-localhost"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+REFUSALS_TRACKED = 1024  # (client, status) pairs counted for log throttling
+logger = logging.getLogger("emulator")
 Render = Any  # (scope, status, message, headers) -> ASGI response callable
 
 
@@ -70,6 +73,18 @@ class FrontDoor:
         if bound not in ("0.0.0.0", "::", ""):
             self.allowed.add(bound)
         self.token = settings.admin_token.encode() if settings.admin_token else None
+        self._refusals: dict[tuple[str, int], int] = {}
+
+    def _log_refusal(self, scope: Scope, status: int, message: str) -> None:
+        """A stranger at the control plane is worth a log line; a flood of them, one line in 100."""
+        client = str((scope.get("client") or ("?",))[0])
+        key = (client, status)
+        n = self._refusals.get(key, 0)
+        if len(self._refusals) < REFUSALS_TRACKED or key in self._refusals:
+            self._refusals[key] = n + 1
+        if n % 100 == 0:
+            logger.warning("control plane refused %s %s from %s: %d %s%s", scope["method"], scope["path"], client,
+                           status, message, f" ({n + 1} so far)" if n else "")
 
     def host_allowed(self, name: str, scope: Scope) -> bool:
         if not name:
@@ -116,6 +131,7 @@ class FrontDoor:
             refused = self.refuse_admin(scope, scope_headers(scope))
             if refused is not None:
                 status, message, extra = refused
+                self._log_refusal(scope, status, message)
                 await _admin_answer(send, status, message, extra)
                 return None
         return limits.capped_receive(receive, limits.body_limit(self.settings, path))

@@ -174,10 +174,13 @@ def test_off_loopback_without_a_token_refuses_to_start() -> None:
     create_app(Settings(host="0.0.0.0", admin_token="s3cret", grpc_enabled=False))
 
 
-def test_with_a_token_every_control_plane_call_needs_it(client_factory: Factory) -> None:
+def test_with_a_token_every_control_plane_call_needs_it(client_factory: Factory,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
     c = client_factory(admin_token="s3cret-token")
+    caplog.set_level(logging.WARNING, logger="emulator")
     r = c.get("/_emulator/clock")
     admin_error(r, 401)
+    assert "control plane refused GET /_emulator/clock from testclient: 401" in caplog.text
     assert r.headers["www-authenticate"].startswith("Bearer")
     admin_error(c.post("/_emulator/reset", json={"all": True}, headers={"authorization": "Bearer wrong"}), 401)
     assert c.get("/_emulator/clock", headers={"authorization": "Bearer s3cret-token"}).status_code == 200
