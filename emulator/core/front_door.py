@@ -28,6 +28,7 @@ from emulator.settings import Settings
 
 ADMIN_PREFIX = "/_emulator"
 TOKEN_HEADER = "x-emulator-admin-token"
+UI_PREFIX = ADMIN_PREFIX + "/ui"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "ip6-localhost"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REFUSALS_TRACKED = 1024  # (client, status) pairs counted for log throttling
@@ -103,7 +104,7 @@ class FrontDoor:
         origin = headers.get("origin")
         if origin is not None and not self.host_allowed(_host_name(urlsplit(origin).netloc), scope):
             return 403, f"cross-origin control-plane requests are refused (Origin {origin!r})", {}
-        if self.token is not None:
+        if self.token is not None and not _static_page(scope):
             given = headers.get(TOKEN_HEADER, "")
             auth = headers.get("authorization", "")
             if auth[:7].lower() == "bearer ":
@@ -135,6 +136,13 @@ class FrontDoor:
                 await _admin_answer(send, status, message, extra)
                 return None
         return limits.capped_receive(receive, limits.body_limit(self.settings, path))
+
+
+def _static_page(scope: Scope) -> bool:
+    """The dashboard's page and assets hold no data (ui/serve.py): a browser must be able to load them
+    to be asked for the token its calls then carry."""
+    path: str = scope["path"]
+    return scope["method"] in ("GET", "HEAD") and (path == UI_PREFIX or path.startswith(UI_PREFIX + "/"))
 
 
 async def _admin_answer(send: Send, status: int, message: str, extra: dict[str, str]) -> None:

@@ -186,6 +186,8 @@ def test_with_a_token_every_control_plane_call_needs_it(client_factory: Factory,
     assert c.get("/_emulator/clock", headers={"authorization": "Bearer s3cret-token"}).status_code == 200
     assert c.get("/_emulator/clock", headers={"x-emulator-admin-token": "s3cret-token"}).status_code == 200
     assert c.get("/").status_code == 200  # the APIs are not guarded: clients under test call them
+    assert c.get("/_emulator/ui").status_code == 200  # the dashboard page holds no data; its calls need the token
+    admin_error(c.post("/_emulator/ui", json={}), 401)
     info = c.get("/_emulator/info", headers={"authorization": "Bearer s3cret-token"})
     assert "s3cret-token" not in info.text and info.json()["settings"]["admin_token"].startswith("<redacted")
 
