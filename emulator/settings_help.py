@@ -19,6 +19,7 @@ HELP: dict[str, str] = {
     "max_body_bytes": "largest request body accepted",
     "journal_max_bytes": "journal bytes kept per tenant (the oldest entries go first)",
     "journal_body_max_bytes": "a larger request body is journaled as its size only",
+    "journal_responses_max_bytes": "bytes of answers kept for the dashboard, all tenants together",
     "admin_max_body_bytes": "largest control-plane (/_emulator/) request body accepted",
     "max_header_bytes": "largest request line + headers accepted (431 beyond)",
     "max_tenants": "tenants kept at once; one more evicts the least recently used idle tenant",

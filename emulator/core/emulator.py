@@ -11,7 +11,7 @@ from typing import Any
 from emulator.core.clock import Clock, ManualClock, make_clock
 from emulator.core.faults import FaultSchema, FaultSet
 from emulator.core.ids import IdFactory
-from emulator.core.journal import Entry, Journal
+from emulator.core.journal import Entry, Journal, KeptResponses
 from emulator.core.snapshot import Vault
 from emulator.settings import Settings
 
@@ -36,6 +36,7 @@ class Tenant:
         self.ids = IdFactory(seed)
         self.faults = FaultSet(seed, emulator.fault_schema)
         self.journal = Journal(s.journal_cap, s.journal_max_bytes, s.journal_body_max_bytes)
+        self.journal.kept = emulator.kept_responses
         if emulator.entry_sink is not None:
             self.journal.sink = emulator.entry_sink(name)
         self._backends: dict[str, Any] = {}
@@ -76,6 +77,7 @@ class Tenant:
             t.cancel()
         self._tasks.clear()
         self._backends.clear()
+        self.journal.release()
 
     def set_clock(self, clock: Clock) -> None:
         self.clock = clock
@@ -107,6 +109,8 @@ class Emulator:
         self.settings = settings or Settings()
         # least recently used first: a full house evicts from the front (settings.max_tenants)
         self.tenants: OrderedDict[str, Tenant] = OrderedDict()
+        # the answers journals keep for the dashboard, bounded across tenants
+        self.kept_responses = KeptResponses(self.settings.journal_responses_max_bytes)
         self.evicted = 0
         self.backend_factories: dict[str, BackendFactory] = {}
         # the fault hooks and API names rules may name (core/api.py: register)

@@ -157,6 +157,30 @@ def _status_matches(status: int, want: int | str | Iterable[int | str] | None) -
     return False
 
 
+class KeptResponses:
+    """The answers every tenant's journal keeps for the dashboard, bounded together: per tenant they
+    are capped at RESPONSE_BYTES_KEPT, but 1,000 tenants of 16 MB each would be 16 GB; over this
+    emulator-wide budget the oldest kept answer of any tenant goes first."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._order: OrderedDict[tuple[int, int], tuple[Journal, int]] = OrderedDict()
+
+    def add(self, journal: Journal, seq: int, size: int) -> None:
+        self._order[(id(journal), seq)] = (journal, size)
+        self.bytes += size
+        while self.bytes > self.max_bytes and self._order:
+            (_, old_seq), (owner, old) = self._order.popitem(last=False)
+            self.bytes -= old
+            owner.drop_response(old_seq)
+
+    def discard(self, journal: Journal, seq: int) -> None:
+        kept = self._order.pop((id(journal), seq), None)
+        if kept is not None:
+            self.bytes -= kept[1]
+
+
 class Journal:
     """Bounded twice: at most `cap` entries and about `max_bytes` bytes (the oldest go first); a
     request body over `body_max` bytes is kept as its size only."""
@@ -177,6 +201,7 @@ class Journal:
         self._responses: OrderedDict[int, tuple[Any, bytes | Callable[[], Any], int]] = OrderedDict()
         self._response_bytes = 0
         self._sized: tuple[Any, int] = (None, 0)  # the last request summary measured, and its size
+        self.kept: KeptResponses | None = None  # the emulator-wide budget of kept answers, when shared
 
     def record(self, *, time_ms: int, api: str, operation: str, method: str, path: str, status: int,
                duration_ms: float, query: str = "", error: str | None = None, code: int | None = None,
@@ -240,8 +265,26 @@ class Journal:
         self._responses[e.seq] = (raw_headers, body, size)
         self._response_bytes += size
         while len(self._responses) > RESPONSES_KEPT or self._response_bytes > RESPONSE_BYTES_KEPT:
-            _, (_, _, old) = self._responses.popitem(last=False)
+            seq, (_, _, old) = self._responses.popitem(last=False)
             self._response_bytes -= old
+            if self.kept is not None:
+                self.kept.discard(self, seq)
+        if self.kept is not None:
+            self.kept.add(self, e.seq, size)
+
+    def drop_response(self, seq: int) -> None:
+        """The emulator-wide budget (KeptResponses) lets go of one of this journal's answers."""
+        kept = self._responses.pop(seq, None)
+        if kept is not None:
+            self._response_bytes -= kept[2]
+
+    def release(self) -> None:
+        """The tenant is gone: its kept answers leave the emulator-wide budget."""
+        if self.kept is not None:
+            for seq in list(self._responses):
+                self.kept.discard(self, seq)
+        self._responses.clear()
+        self._response_bytes = 0
 
     def entry(self, seq: int) -> Entry | None:
         for e in reversed(self._entries):
@@ -273,8 +316,7 @@ class Journal:
 
     def clear(self) -> int:
         n = len(self._entries)
-        self._responses.clear()
-        self._response_bytes = 0
+        self.release()
         self._entries.clear()
         self._sizes.clear()
         self.bytes = 0

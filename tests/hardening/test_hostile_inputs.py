@@ -325,3 +325,15 @@ def test_retry_after_goes_out_in_whole_seconds(client_factory: Factory) -> None:
     c = client_factory(validate=False)
     c.post("/_emulator/faults", json={"effect": {"type": "error", "status": 503, "retry_after": 2.0}})
     assert c.get("/").headers["retry-after"] == "2"
+
+
+def test_answers_kept_for_the_dashboard_are_bounded_across_tenants(client_factory: Factory) -> None:
+    c = client_factory(validate=False, journal_responses_max_bytes=50_000)
+    emu = c.app.state.emulator  # type: ignore[attr-defined]
+    for i in range(60):
+        c.get("/", headers={"x-emulator-tenant": f"viewer-{i}"})  # ~400-byte answers, one tenant each
+    kept = emu.kept_responses
+    assert 0 < kept.bytes <= 50_000
+    assert sum(t.journal._response_bytes for t in emu.tenants.values()) == kept.bytes
+    c.post("/_emulator/reset", json={"all": True})
+    assert kept.bytes == 0
