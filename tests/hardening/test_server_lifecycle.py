@@ -80,10 +80,11 @@ def test_row14_a_signal_stops_both_servers_while_requests_wait(sig: signal.Signa
         assert server.proc.returncode == 0 and took < 10, (server.proc.returncode, took, server.output()[-2000:])
         parked.join(10)
         assert answers == [404]  # woken, answered against the stopping server
-        with socket.socket() as s:  # both ports are free again
-            s.bind(("127.0.0.1", server.grpc_port))
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", server.port))
+        for port in (server.grpc_port, server.port):  # both ports are free again (TIME_WAIT aside)
+            with socket.socket() as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", port))
+                s.listen()
     finally:
         server.stop()
 
