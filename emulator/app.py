@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
 
     app = EmulatorApp(emulator, routes, bindings, lifespan=lifespan)
     app.state.apis = descriptors
+    app.door = FrontDoor(emulator.settings, tuple((d.owns, d.max_body_bytes(emulator.settings))
+                                                  for d in descriptors if d.max_body_bytes is not None))
     return app
 
 

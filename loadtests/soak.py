@@ -299,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", default=None, help="also write the figures to this file")
     args = p.parse_args(argv)
     env = {"EMULATOR_STEP_LATENCY_SCALE": "0", "EMULATOR_MAX_BODY_BYTES": str(1024 * 1024),
+           "EMULATOR_CLARIFAI_MAX_REQUEST_BYTES": str(1024 * 1024),
            "EMULATOR_HEADER_TIMEOUT_S": "5"}
     server = start_emulator(env, grpc=False)
     try:

@@ -69,6 +69,8 @@ DESCRIPTOR = ApiDescriptor(
     fault_hooks=(CLARIFAI_NODE,),
     seed=SeedSection("clarifai", _seed_plan, "clarifai_workflows", _created_id, seed_models),
     admin_routes=lambda kit: [*clarifai_routes(kit), *dashboard.routes(kit)],
+    # Clarifai's own request limit (40033 / 413), not the emulator-wide one
+    max_body_bytes=lambda s: s.clarifai_max_request_bytes,
     contract_rules=ContractRules(
         # Clarifai answers a wrong method with 11103 CONN_METHOD_NOT_ALLOWED and HTTP 400, observed on the
         # real service (reference §7), not 405, so schemathesis' `unsupported_method` expectation does not apply

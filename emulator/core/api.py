@@ -109,6 +109,9 @@ class ApiDescriptor:
     admin_routes: Callable[[AdminKit], list[Route]] | None = None
     contract_rules: ContractRules = ContractRules()
     paths: tuple[str, ...] = ()
+    # the largest request body the API accepts (the front door stops reading one byte past it, so
+    # the API's own check answers in its shape); None = settings.max_body_bytes
+    max_body_bytes: Callable[[Settings], int] | None = None
 
     def owns(self, path: str) -> bool:
         """Whether a request path belongs to this API (its prefixes, or one of its exact paths)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -67,8 +68,9 @@ def _host_name(value: str) -> str:
 
 
 class FrontDoor:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, api_limits: tuple[tuple[Callable[[str], bool], int], ...] = ()) -> None:
         self.settings = settings
+        self.api_limits = api_limits  # (path owned by an API?, its body limit)
         self.allowed = {h.strip().lower() for h in settings.allowed_hosts.split(",") if h.strip()}
         bound = settings.host.strip("[]").lower()
         if bound not in ("0.0.0.0", "::", ""):
@@ -135,7 +137,7 @@ class FrontDoor:
                 self._log_refusal(scope, status, message)
                 await _admin_answer(send, status, message, extra)
                 return None
-        return limits.capped_receive(receive, limits.body_limit(self.settings, path))
+        return limits.capped_receive(receive, limits.body_limit(self.settings, path, self.api_limits))
 
 
 def _static_page(scope: Scope) -> bool:

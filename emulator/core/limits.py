@@ -9,6 +9,8 @@ plane has its own, smaller body limit.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.types import Message, Receive, Scope
 
 from emulator.settings import Settings
@@ -23,8 +25,14 @@ def head_bytes(scope: Scope) -> int:
     return size
 
 
-def body_limit(settings: Settings, path: str) -> int:
-    return settings.admin_max_body_bytes if path.startswith(ADMIN_PREFIX) else settings.max_body_bytes
+def body_limit(settings: Settings, path: str, api_limits: tuple[tuple[Callable[[str], bool], int], ...] = ()) -> int:
+    """The control plane's limit, the limit of the API owning `path`, or the emulator-wide one."""
+    if path.startswith(ADMIN_PREFIX):
+        return settings.admin_max_body_bytes
+    for owns, limit in api_limits:
+        if owns(path):
+            return limit
+    return settings.max_body_bytes
 
 
 class HeadTooLarge(Exception):

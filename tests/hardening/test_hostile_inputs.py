@@ -252,7 +252,8 @@ def test_busy_tenants_are_not_evicted(client_factory: Factory) -> None:
 
 
 def test_body_limits_hold_for_apis_and_the_control_plane(client_factory: Factory) -> None:
-    c = client_factory(validate=False, max_body_bytes=100_000, admin_max_body_bytes=10_000)
+    c = client_factory(validate=False, max_body_bytes=100_000, admin_max_body_bytes=10_000,
+                       clarifai_max_request_bytes=200_000)
 
     def chunks(n: int) -> Any:
         for _ in range(n):
@@ -260,8 +261,8 @@ def test_body_limits_hold_for_apis_and_the_control_plane(client_factory: Factory
 
     r = c.post(FLOW, content=chunks(50), headers=JSON)  # chunked: no content-length
     assert r.status_code == 413 and r.json()["status"] == 413
-    r = c.post(CLARIFAI_WF, content=chunks(50), headers={**JSON, **KEY})
-    assert r.status_code == 413 and r.json()["status"]["code"] == 40033
+    r = c.post(CLARIFAI_WF, content=chunks(50), headers={**JSON, **KEY})  # Clarifai's own limit applies
+    assert r.status_code == 413 and r.json()["status"]["code"] == 40033 and "limit of 200000 bytes" in r.text
     big_rule = {"id": "x" * 20_000, "effect": {"type": "drop"}}
     assert "limited to 10000 bytes" in admin_error(c.post("/_emulator/faults", json=big_rule), 413)
     assert c.get("/_emulator/faults").json() == {"faults": []}

@@ -29,6 +29,7 @@ def hwm_mb(pid: int) -> float:
 @pytest.fixture(scope="module")
 def server() -> Iterator[HostileServer]:
     s = HostileServer({"EMULATOR_MAX_BODY_BYTES": str(2 * 1024 * 1024), "EMULATOR_MAX_TENANTS": "50",
+                       "EMULATOR_CLARIFAI_MAX_REQUEST_BYTES": str(2 * 1024 * 1024),
                        "EMULATOR_CLOCK": "manual"}).wait_ready()
     try:
         yield s
