@@ -31,7 +31,7 @@ class Settings:
     # hardening (DESIGN.md rule 10): every input bounded before work proportional to it
     journal_max_bytes: int = 32 * 1024 * 1024  # per tenant; the oldest entries go first
     journal_body_max_bytes: int = 64 * 1024  # a larger request body is journaled as its size only
-    journal_responses_max_bytes: int = 64 * 1024 * 1024  # answers kept for the dashboard, all tenants together
+    journal_responses_max_bytes: int = 128 * 1024 * 1024  # answers kept for the dashboard, all tenants together
     admin_max_body_bytes: int = 1024 * 1024  # control-plane request bodies
     max_header_bytes: int = 16 * 1024  # request line + headers (OpenSearch http.max_header_size)
     # tenants kept at once; creating one more evicts the least recently used idle tenant
