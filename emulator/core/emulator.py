@@ -91,10 +91,7 @@ class Tenant:
         old = self.clock
         self.clock = make_clock("scaled", 1e9, old.now())
         if isinstance(old, ManualClock):
-            for _, _, fut in old._heap:
-                if not fut.done():
-                    fut.set_result(None)
-            old._heap.clear()
+            old.release_all()
 
     def dump(self) -> dict[str, Any]:
         out: dict[str, Any] = {"tenant": self.name, "clock": self.clock.describe()}
