@@ -71,7 +71,10 @@ async def _many(url: str, requests: list[tuple[str, str, dict[str, str], bytes |
         async def worker() -> None:
             while queue:
                 method, path, headers, body = queue.pop()
-                r = await c.request(method, path, headers=headers, content=body)
+                try:
+                    r = await c.request(method, path, headers=headers, content=body)
+                except httpx.TransportError:  # a pooled keep-alive socket the server closed meanwhile
+                    r = await c.request(method, path, headers=headers, content=body)
                 statuses.append(r.status_code)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return statuses
