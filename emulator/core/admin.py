@@ -21,9 +21,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from emulator.core import coverage as coverage_report
-from emulator.core import ranges
+from emulator.core import ranges, snapshot
 from emulator.core import seed as seeding
-from emulator.core import snapshot
 from emulator.core.api import AdminKit, ApiDescriptor
 from emulator.core.clock import Clock, ManualClock, make_clock
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant

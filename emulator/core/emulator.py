@@ -84,14 +84,13 @@ class Tenant:
 
     def release_waits(self) -> None:
         """Shutting down: cancel background work (provisioning timelines) and wake every request
-        waiting on the manual clock (injected latency, deprovision back-off); time then runs
-        instantly, so nothing of this tenant waits any more."""
+        waiting on the manual clock (injected latency, deprovision back-off); what waits again is
+        cancelled after the shutdown grace."""
         for task in list(self._tasks):
             task.cancel()
-        old = self.clock
-        self.clock = make_clock("scaled", 1e9, old.now())
-        if isinstance(old, ManualClock):
-            old.release_all()
+        # the clock itself stays as it is: the state file saved on shutdown keeps its mode and time
+        if isinstance(self.clock, ManualClock):
+            self.clock.release_all()
 
     def dump(self) -> dict[str, Any]:
         out: dict[str, Any] = {"tenant": self.name, "clock": self.clock.describe()}
