@@ -109,6 +109,10 @@ class ApiDescriptor:
     admin_routes: Callable[[AdminKit], list[Route]] | None = None
     contract_rules: ContractRules = ContractRules()
     paths: tuple[str, ...] = ()
+    # what it reports it emulates (control-plane info), e.g. {"clarifai_api": "v2"}
+    emulates: Callable[[Settings], dict[str, Any]] | None = None
+    # readiness of its doors other than HTTP (control-plane health), e.g. {"grpc": "up"}
+    doors: Callable[[Emulator], dict[str, str]] | None = None
 
     def owns(self, path: str) -> bool:
         """Whether a request path belongs to this API (its prefixes, or one of its exact paths)."""
