@@ -12,6 +12,7 @@ Names avoid locust's pytest plugin (`session` fixture, `--host` option).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import threading
@@ -166,10 +167,8 @@ def emulator_tenant(emulator_server: LiveServer | RemoteServer,
     try:
         yield handle
     finally:
-        try:
+        with contextlib.suppress(OSError, EmulatorAdminError):  # the server may already be gone at session end
             handle.reset()
-        except (OSError, EmulatorAdminError):  # the server may already be gone at session end
-            pass
 
 
 @pytest.fixture(scope="session")

@@ -27,8 +27,8 @@ import workloads as w
 from bench_state import concurrent_latency, fixture_start, ready_times, reset_times, rss_after_workflows
 from servers import ROOT, start_baseline, start_emulator
 
-TARGETS = {"ratio": 0.9, "unique_ratio": 0.7, "x32_ratio": 0.5, "grpc_ratio": 0.7, "p99_ms": 10.0, "ready_s": 0.5, "fixture_s": 0.5, "reset_ms": 5.0,
-           "concurrent_s": 1.5}
+TARGETS = {"ratio": 0.9, "unique_ratio": 0.7, "x32_ratio": 0.5, "grpc_ratio": 0.7, "p99_ms": 10.0, "ready_s": 0.5,
+           "fixture_s": 0.5, "reset_ms": 5.0, "concurrent_s": 1.5}
 
 
 def cpu_plan() -> tuple[int | None, int | None]:

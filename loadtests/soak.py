@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import random
@@ -167,8 +168,8 @@ def hostile_inputs() -> list[tuple[str, set[int], dict[str, Any]]]:
                                  "headers": {"content-type": "application/yaml"}}),
         ("4 clock 1e308", {400}, {"method": "POST", "url": "/_emulator/clock/advance", "json": {"seconds": 1e308},
                                   "headers": JSON}),
-        ("4 now_ms 1e300", {400}, {"method": "PUT", "url": "/_emulator/clock", "json": {"mode": "manual",
-                                                                                     "now_ms": 1e300}, "headers": JSON}),
+        ("4 now_ms 1e300", {400}, {"method": "PUT", "url": "/_emulator/clock",
+                                   "json": {"mode": "manual", "now_ms": 1e300}, "headers": JSON}),
         ("4 journal limit inf", {400}, {"method": "GET", "url": "/_emulator/journal", "params": {"limit": "inf"}}),
         ("4 sigma 1e6", {400}, {"method": "POST", "url": "/_emulator/faults", "headers": JSON, "json": {
             "effect": {"type": "latency", "distribution": "lognormal", "median_ms": 1, "sigma": 1e6}}}),
@@ -239,10 +240,8 @@ async def hostile(url: str, port: int, stats: Stats, stop: asyncio.Event) -> Non
 async def sampler(pid: int, stats: Stats, stop: asyncio.Event, started: float) -> None:
     while not stop.is_set():
         stats.rss.append((time.monotonic() - started, rss_mb(pid)))
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), SAMPLE_EVERY_S)
-        except TimeoutError:
-            pass
 
 
 async def soak(server: ServerProcess, duration: float, tenants: int, workers: int, seed: int) -> Stats:
@@ -260,10 +259,8 @@ async def soak(server: ServerProcess, duration: float, tenants: int, workers: in
             while time.monotonic() - started < duration:
                 tenant = rng.choice(names)
                 async with locks[tenant]:
-                    try:
+                    with contextlib.suppress(httpx.HTTPError):  # counted as a failure by `call`
                         await ordinary.turn(tenant, rng)
-                    except httpx.HTTPError:
-                        pass  # counted as a failure by `call`
 
         tasks = [asyncio.create_task(sampler(server.proc.pid, stats, stop, started)),
                  asyncio.create_task(hostile(server.url, server.port, stats, stop))]

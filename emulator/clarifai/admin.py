@@ -46,7 +46,8 @@ async def register_model(tenant: Tenant, spec: Any, error: ErrorFactory) -> dict
     if unknown:
         raise error(400, f"unknown model field(s) {unknown}; expected among {sorted(MODEL_KEYS)}")
     dims = spec.get("embedding_dims")
-    if dims is not None and (isinstance(dims, bool) or not isinstance(dims, int) or not 0 <= dims <= MAX_EMBEDDING_DIMS):
+    if dims is not None and (isinstance(dims, bool) or not isinstance(dims, int)
+                             or not 0 <= dims <= MAX_EMBEDDING_DIMS):
         raise error(400, f"`embedding_dims` must be an integer between 0 and {MAX_EMBEDDING_DIMS}")
     for key in ("concepts", "version_ids"):
         if spec.get(key) is not None and (not isinstance(spec[key], list) or len(spec[key]) > MAX_MODEL_LIST):

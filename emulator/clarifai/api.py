@@ -9,6 +9,7 @@ from emulator.clarifai.backend import ClarifaiBackend
 from emulator.clarifai.grpc_api import GrpcServer
 from emulator.clarifai.hooks import CLARIFAI_NODE
 from emulator.clarifai.routes import install
+from emulator.core.admin import version
 from emulator.core.api import ApiDescriptor, Contract, ContractRules, SeedRequest, SeedSection, StatusCode
 from emulator.core.emulator import Emulator
 from emulator.core.http import ApiMount
@@ -35,6 +36,13 @@ def _install(emulator: Emulator) -> ApiMount:
     mount.on_startup.append(server.start)
     mount.on_shutdown.append(server.stop)
     return mount
+
+
+def _doors(emulator: Emulator) -> dict[str, str]:
+    """The gRPC door, when enabled, is up once its server is bound."""
+    if not emulator.settings.grpc_enabled:
+        return {}
+    return {"grpc": "up" if emulator.ports.get("grpc") else "down"}
 
 
 def _seed_plan(section: Any, settings: Settings) -> list[SeedRequest]:
@@ -71,6 +79,8 @@ DESCRIPTOR = ApiDescriptor(
     admin_routes=lambda kit: [*clarifai_routes(kit), *dashboard.routes(kit)],
     # Clarifai's own request limit (40033 / 413), not the emulator-wide one
     max_body_bytes=lambda s: s.clarifai_max_request_bytes,
+    emulates=lambda s: {"clarifai_api": "v2", "clarifai_grpc": version("clarifai-grpc")},
+    doors=_doors,
     contract_rules=ContractRules(
         # Clarifai answers a wrong method with 11103 CONN_METHOD_NOT_ALLOWED and HTTP 400, observed on the
         # real service (reference §7), not 405, so schemathesis' `unsupported_method` expectation does not apply

@@ -138,6 +138,7 @@ def routes(kit: AdminKit) -> list[Route]:
         workflows = [wf for wfs in backend.store.apps.values() for wf in wfs.values()][-SHOWN_CAP:]
         predicts = predict_entries(tenant.journal)
         return {"tenant": tenant.name, "now_ms": tenant.clock.now_ms(),
-                "workflows": [workflow_view(backend, tenant, wf, predicts.get(wf.id, [])) for wf in reversed(workflows)]}
+                "workflows": [workflow_view(backend, tenant, wf, predicts.get(wf.id, []))
+                              for wf in reversed(workflows)]}
 
     return [kit.route("/clarifai/workflows", "GET", "list_clarifai_workflows", list_clarifai_workflows)]

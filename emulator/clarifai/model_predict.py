@@ -21,7 +21,8 @@ from emulator.clarifai.outputs import OutputConfig, Scorer
 if TYPE_CHECKING:
     from emulator.clarifai.backend import ClarifaiBackend, Scope
 
-MAX_INPUTS = 128  # docs (Predict, Images): "You can send up to 128 images in one API call"; SDK MAX_MODEL_PREDICT_INPUTS
+# docs (Predict, Images): "You can send up to 128 images in one API call"; SDK MAX_MODEL_PREDICT_INPUTS
+MAX_INPUTS = 128
 OK = wire.ok_status()
 
 

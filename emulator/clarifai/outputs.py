@@ -121,7 +121,7 @@ class Scorer:
         if len(set(scores)) == n:  # no ties (the rule): a sort on the floats alone, ten times faster
             order = sorted(range(n), key=scores.__getitem__, reverse=True)
         else:
-            order = [i for _, _, i in sorted(zip([-x for x in scores], self.names, range(n)))]
+            order = [i for _, _, i in sorted(zip([-x for x in scores], self.names, range(n), strict=False))]
         min_value, limit = config.min_value, config.max_concepts
         if config.select or min_value:
             sel = config.selected if config.select else None

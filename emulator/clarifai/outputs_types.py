@@ -55,7 +55,8 @@ def crops(model: ModelDef, version_id: str, seed: bytes, upstream: dict[str, Any
         box = (reg.get("region_info") or {}).get("bounding_box") or {}
         crop = b"\xff\xd8\xff\xe0" + hashlib.blake2b(seed + reg["id"].encode(), digest_size=24).digest()
         info = {"bounding_box": _box_grown(box, margin)} if box else {}
-        out.append({"id": reg["id"], "region_info": info, "data": {"image": {"base64": base64.b64encode(crop).decode()}}})
+        image = {"base64": base64.b64encode(crop).decode()}
+        out.append({"id": reg["id"], "region_info": info, "data": {"image": image}})
     return out
 
 

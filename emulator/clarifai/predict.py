@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 trace: contextvars.ContextVar[list[Resolved] | None] = contextvars.ContextVar("predict_trace", default=None)
 
 MAX_INPUTS = 32  # §5 / §6
-STATE_TTL_S = 300.0
+STATE_TTL_S = 300.0  # §3: a workflow_state expires after 5 minutes between calls
 DEFAULT_CONFIG = OutputConfig()
-OK = wire.ok_status()  # shared by every successful output and result: never mutated  # §3: a workflow_state expires after 5 minutes between calls
+OK = wire.ok_status()  # shared by every successful output and result: never mutated
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ workflows in the target's default tenant stay as they were.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import urllib.error
@@ -43,10 +44,8 @@ def _drop_tenant(base_url: str, tenant: str, headers: dict[str, str]) -> None:
     body = json.dumps({"tenant": tenant}).encode()
     req = urllib.request.Request(base_url.rstrip("/") + "/_emulator/reset", data=body, method="POST",
                                  headers={**headers, "content-type": "application/json", TENANT_HEADER: tenant})
-    try:
+    with contextlib.suppress(urllib.error.URLError, OSError):
         urllib.request.urlopen(req, timeout=10).close()
-    except (urllib.error.URLError, OSError):
-        pass
 
 
 def _progress(phase: str, op: Any, done: int, total: int) -> None:
@@ -62,7 +61,8 @@ def contract_test(args: argparse.Namespace) -> int:
 
         from emulator.conformance.runner import run_contract
     except ImportError as exc:
-        print(f"workflow-emulator contract-test: error: needs schemathesis ({exc.name or 'schemathesis'} is not installed); "
+        missing = exc.name or "schemathesis"
+        print(f"workflow-emulator contract-test: error: needs schemathesis ({missing} is not installed); "
               "install the extra: pip install 'workflow-emulator[contracts]'", file=sys.stderr)
         return 2
     headers = _headers(args.header)

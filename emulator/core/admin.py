@@ -73,6 +73,15 @@ def tenant_name(request: Request) -> str | None:
     return request.query_params.get("tenant") or request.headers.get(TENANT_HEADER) or None
 
 
+def emulator_of(request: Request) -> Emulator:
+    emu: Emulator = request.app.state.emulator
+    return emu
+
+
+def tenant_of(request: Request) -> Tenant:
+    return emulator_of(request).tenant(tenant_name(request))
+
+
 def reset_target(named: str | None, body: Any) -> str | None:
     """The tenant a reset is for, or None for every tenant, which must be asked for explicitly:
     a reset without a tenant, or with a misspelt body, used to wipe every tenant of a shared
@@ -97,11 +106,6 @@ def reset_target(named: str | None, body: Any) -> str | None:
     return name
 
 
-def tenant_of(request: Request) -> Tenant:
-    emu: Emulator = request.app.state.emulator
-    return emu.tenant(tenant_name(request))
-
-
 async def json_body(request: Request, default: Any = None) -> Any:
     raw = await request.body()
     limit = request.app.state.emulator.settings.admin_max_body_bytes
@@ -115,208 +119,239 @@ async def json_body(request: Request, default: Any = None) -> Any:
         raise AdminError(400, f"request body is not valid JSON: {exc}") from None
 
 
-def _version(dist: str) -> str | None:
+def version(dist: str) -> str | None:
+    """The installed version of a distribution (None when it is not installed)."""
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return None
 
 
+async def get_health(request: Request) -> Any:
+    emulator = emulator_of(request)
+    apis: tuple[ApiDescriptor, ...] = getattr(request.app.state, "apis", ())
+    # "ready" = each API answers its descriptor's probe in its own shape (any status below 500;
+    # a probe without credentials answers the API's auth error) and its other doors are bound
+    names = {b.name for b in request.app.state.bindings}
+    up: dict[str, str] = {}
+    for api in apis:
+        ok = False
+        if api.name in names and emulator.started_at:
+            status, body = await seeding.asgi_request(request.app, HEALTH_TENANT, "GET", api.health_probe)
+            ok = status < 500 and isinstance(body, dict)
+        up[api.name] = "up" if ok else "down"
+    emulator.reset(HEALTH_TENANT)
+    for api in apis:
+        if api.doors is not None:
+            up.update(api.doors(emulator))
+    if not all(v == "up" for v in up.values()):
+        raise AdminError(503, f"not ready: {', '.join(k for k, v in up.items() if v != 'up')}")
+    return {"status": "ready", "apis": up}
+
+
+async def get_info(request: Request) -> Any:
+    emulator = emulator_of(request)
+    apis: tuple[ApiDescriptor, ...] = getattr(request.app.state, "apis", ())
+    s = emulator.settings
+    return {"emulator": {"name": "workflow-emulator", "version": version("workflow-emulator")},
+            "emulates": {k: v for api in apis if api.emulates is not None for k, v in api.emulates(s).items()},
+            "settings": redact(dataclasses.asdict(s)),
+            "ports": {"http": request.url.port, **emulator.ports},
+            "tenants": sorted(emulator.tenants), "started_at_ms": int(emulator.started_at * 1000)}
+
+
+async def list_tenants(request: Request) -> Any:
+    emulator = emulator_of(request)
+    return {"tenants": [{"name": t.name, "clock": t.clock.describe(), "faults": len(t.faults.list()),
+                         "journal": len(t.journal), "in_flight": t.in_flight}
+                        for t in emulator.tenants.values()]}
+
+
+async def reset(request: Request) -> Any:
+    emulator = emulator_of(request)
+    t0 = time.perf_counter()
+    name = reset_target(tenant_name(request), await json_body(request, {}))
+    victims = [emulator.tenants[n] for n in ([name] if name else list(emulator.tenants))
+               if n in emulator.tenants]
+    tasks = [task for t in victims for task in t.tasks()]
+    names = emulator.reset(name)
+    for t in victims:
+        _release_requests(t)
+    if tasks:
+        # cancelled provisioning unwinds before we answer: nothing of the old world still runs
+        await asyncio.wait(tasks, timeout=RESET_GRACE_S)
+    return {"reset": names, "all": name is None, "cancelled": len(tasks),
+            "took_ms": round((time.perf_counter() - t0) * 1000, 3)}
+
+
+async def seed(request: Request) -> Any:
+    emulator = emulator_of(request)
+    apis: tuple[ApiDescriptor, ...] = getattr(request.app.state, "apis", ())
+    doc = await json_body(request, {})
+    if isinstance(doc, dict) and "format" in doc:
+        return await _load_state(request, doc)
+    tenant = tenant_of(request)
+    steps = seeding.plan(doc, apis, emulator.settings)
+    results: list[dict[str, Any]] = []
+    sections = {d.seed.key: d.seed for d in apis if d.seed is not None}
+    ids: dict[str, list[str]] = {s.created: [] for s in sections.values()}
+    prepared: dict[str, Any] = {}
+    for key, section in sections.items():
+        if section.prepare is not None:
+            prepared.update(await section.prepare(tenant, doc.get(key) or {}, AdminError))
+    for st in steps:
+        status, body = await seeding.asgi_request(request.app, tenant.name, st.method, st.path,
+                                                  st.body, st.query, st.headers)
+        results.append({"method": st.method, "path": st.path, "status": status, "body": body})
+        done = sections.get(st.section or "")
+        cid = done.created_id(body) if done is not None and status < 300 else None
+        if done is not None and cid:
+            ids[done.created].append(cid)
+    failed = [r for r in results if r["status"] >= 300]
+    if failed:
+        raise AdminError(422, f"{len(failed)} of {len(results)} seed requests failed: "
+                              + "; ".join(f"{r['method']} {r['path']} -> {r['status']} {r['body']}"
+                                          for r in failed))
+    return {"tenant": tenant.name, **ids, **prepared, "results": results}
+
+
+async def get_clock(request: Request) -> Any:
+    return tenant_of(request).clock.describe()
+
+
+async def set_clock(request: Request) -> Any:
+    emulator = emulator_of(request)
+    tenant = tenant_of(request)
+    body = await json_body(request, {})
+    if not isinstance(body, dict) or body.get("mode") not in CLOCK_MODES:
+        raise AdminError(400, f"`mode` must be one of {list(CLOCK_MODES)}")
+    old = tenant.clock
+    ranges.known_keys(body, CLOCK_KEYS, "clock")
+    start = old.now() if body.get("now_ms") is None else ranges.instant_ms(body["now_ms"], "now_ms")
+    scale = ranges.number(body.get("scale", emulator.settings.time_scale), "scale",
+                          maximum=ranges.MAX_SCALE, exclusive_minimum=body["mode"] == "scaled")
+    new = make_clock(body["mode"], scale, start if body["mode"] != "real" else None)
+    tenant.set_clock(new)
+    _migrate_sleepers(tenant, old, new)
+    return new.describe()
+
+
+async def advance_clock(request: Request) -> Any:
+    tenant = tenant_of(request)
+    body = await json_body(request, {})
+    raw = body.get("seconds") if isinstance(body, dict) else None
+    clock = tenant.clock
+    seconds = ranges.advance_seconds(request.query_params.get("seconds", raw), clock.now())
+    if not isinstance(clock, ManualClock):
+        raise AdminError(409, f"the clock of tenant {tenant.name!r} is {clock.mode!r}; "
+                              "switch it to manual (PUT /_emulator/clock) before advancing it")
+    before = clock.pending
+    await clock.advance(seconds)
+    return {**clock.describe(), "advanced_s": seconds, "woken": max(0, before - clock.pending)}
+
+
+async def list_faults(request: Request) -> Any:
+    return {"faults": [r.to_json() for r in tenant_of(request).faults.list()]}
+
+
+async def add_faults(request: Request) -> Any:
+    faults = tenant_of(request).faults
+    body = await json_body(request)
+    specs = body.get("rules") if isinstance(body, dict) and "rules" in body else body
+    specs = specs if isinstance(specs, list) else [specs]
+    added = []
+    try:
+        for spec in specs:
+            added.append(faults.add(spec))
+    except FaultRuleError:
+        for r in added:  # all or nothing
+            faults.delete(r.id)
+        raise
+    return {"faults": [r.to_json() for r in added]}
+
+
+async def get_fault(request: Request) -> Any:
+    rule = tenant_of(request).faults.get(request.path_params["fault_id"])
+    if rule is None:
+        raise AdminError(404, f"no fault rule {request.path_params['fault_id']!r}")
+    return rule.to_json()
+
+
+async def delete_fault(request: Request) -> Any:
+    fid = request.path_params["fault_id"]
+    if not tenant_of(request).faults.delete(fid):
+        raise AdminError(404, f"no fault rule {fid!r}")
+    return {"deleted": fid}
+
+
+async def clear_faults(request: Request) -> Any:
+    return {"deleted": tenant_of(request).faults.clear()}
+
+
+async def get_journal(request: Request) -> Any:
+    j = tenant_of(request).journal
+    q = request.query_params
+    ints = {}
+    for key in ("since_ms", "until_ms", "limit", "after_seq"):
+        if q.get(key) is not None:
+            ints[key] = ranges.integer(q[key], key)
+    entries = j.query(operation=q.getlist("operation") or None, status=q.getlist("status") or None,
+                      api=q.get("api"), method=q.get("method"), path=q.get("path"),
+                      error=q.get("error"), fault=q.get("fault"), **ints)
+    return {"entries": [e.to_json() for e in entries], "total": len(j), "cap": j.cap,
+            "dropped": j.dropped}
+
+
+async def get_journal_entry(request: Request) -> Any:
+    j = tenant_of(request).journal
+    raw = request.path_params["seq"]
+    entry = j.entry(int(raw)) if raw.isdigit() and len(raw) < 19 else None
+    if entry is None:
+        raise AdminError(404, f"no journal entry {raw!r} (the journal keeps the newest {j.cap})")
+    kept = j.response(entry.seq)
+    response = None if kept is None else {"headers": kept[0], "body": kept[1], "truncated": kept[2]}
+    return {**entry.to_json(), "response": response}
+
+
+async def clear_journal(request: Request) -> Any:
+    return {"deleted": tenant_of(request).journal.clear()}
+
+
+async def get_state(request: Request) -> Any:
+    emulator = emulator_of(request)
+    if request.query_params.get("all", "").lower() == "true":
+        return snapshot.document(list(emulator.tenants.values()), emulator.vault)
+    t = tenant_of(request)
+    # the view (what a test author reads) and, under `format` + `tenants`, the document that
+    # POST /_emulator/seed loads back (secrets as fingerprints)
+    view = redact({**t.dump(), "faults": [r.to_json() for r in t.faults.list()],
+                   "journal_entries": len(t.journal), "in_flight": t.in_flight})  # secrets as fingerprints
+    return {**view, **snapshot.document([t], emulator.vault)}
+
+
+async def _load_state(request: Request, doc: dict[str, Any]) -> Any:
+    emulator = emulator_of(request)
+    named = tenant_name(request)
+    tenants = doc.get("tenants")
+    if named and isinstance(tenants, list) and len(tenants) == 1 and isinstance(tenants[0], dict):
+        # one tenant's state loads into the tenant the request addresses (e.g. a test's own)
+        doc = {**doc, "tenants": [{**tenants[0], "tenant": named}]}
+    try:
+        loaded = snapshot.load_document(emulator, doc, emulator.vault)
+    except snapshot.SnapshotError as exc:
+        raise AdminError(400, str(exc)) from None
+    return {"loaded": loaded}
+
+
+async def get_coverage(request: Request) -> Any:
+    return coverage_report.coverage(request.app, tenant_of(request))
+
+
 def install(emulator: Emulator, apis: tuple[ApiDescriptor, ...] = ()) -> ApiMount:
-    started = {"at": 0.0}
+    """The control plane's route table (handlers above), plus each API's own admin routes."""
 
     async def mark_started() -> None:
-        started["at"] = time.time()
-
-    async def get_health(request: Request) -> Any:
-        # "ready" = each API answers its descriptor's probe in its own shape (any status below 500;
-        # a probe without credentials answers the API's auth error) and gRPC, if enabled, is bound
-        names = {b.name for b in request.app.state.bindings}
-        up: dict[str, str] = {}
-        for api in apis:
-            ok = False
-            if api.name in names and started["at"]:
-                status, body = await seeding.asgi_request(request.app, HEALTH_TENANT, "GET", api.health_probe)
-                ok = status < 500 and isinstance(body, dict)
-            up[api.name] = "up" if ok else "down"
-        emulator.reset(HEALTH_TENANT)
-        if emulator.settings.grpc_enabled:
-            up["grpc"] = "up" if emulator.ports.get("grpc") else "down"
-        if not all(v == "up" for v in up.values()):
-            raise AdminError(503, f"not ready: {', '.join(k for k, v in up.items() if v != 'up')}")
-        return {"status": "ready", "apis": up}
-
-    async def get_info(request: Request) -> Any:
-        s = emulator.settings
-        return {"emulator": {"name": "workflow-emulator", "version": _version("workflow-emulator")},
-                "emulates": {"opensearch": s.opensearch_version, "flow_framework": s.opensearch_version + ".0",
-                             "clarifai_api": "v2", "clarifai_grpc": _version("clarifai-grpc")},
-                "settings": redact(dataclasses.asdict(s)),
-                "ports": {"http": request.url.port, **emulator.ports},
-                "tenants": sorted(emulator.tenants), "started_at_ms": int(started["at"] * 1000)}
-
-    async def list_tenants(request: Request) -> Any:
-        return {"tenants": [{"name": t.name, "clock": t.clock.describe(), "faults": len(t.faults.list()),
-                             "journal": len(t.journal), "in_flight": t.in_flight}
-                            for t in emulator.tenants.values()]}
-
-    async def reset(request: Request) -> Any:
-        t0 = time.perf_counter()
-        name = reset_target(tenant_name(request), await json_body(request, {}))
-        victims = [emulator.tenants[n] for n in ([name] if name else list(emulator.tenants))
-                   if n in emulator.tenants]
-        tasks = [task for t in victims for task in t.tasks()]
-        names = emulator.reset(name)
-        for t in victims:
-            _release_requests(t)
-        if tasks:
-            # cancelled provisioning unwinds before we answer: nothing of the old world still runs
-            await asyncio.wait(tasks, timeout=RESET_GRACE_S)
-        return {"reset": names, "all": name is None, "cancelled": len(tasks),
-                "took_ms": round((time.perf_counter() - t0) * 1000, 3)}
-
-    async def seed(request: Request) -> Any:
-        doc = await json_body(request, {})
-        if isinstance(doc, dict) and "format" in doc:
-            return await _load_state(request, doc)
-        tenant = tenant_of(request)
-        steps = seeding.plan(doc, apis, emulator.settings)
-        results: list[dict[str, Any]] = []
-        sections = {d.seed.key: d.seed for d in apis if d.seed is not None}
-        ids: dict[str, list[str]] = {s.created: [] for s in sections.values()}
-        prepared: dict[str, Any] = {}
-        for key, section in sections.items():
-            if section.prepare is not None:
-                prepared.update(await section.prepare(tenant, doc.get(key) or {}, AdminError))
-        for st in steps:
-            status, body = await seeding.asgi_request(request.app, tenant.name, st.method, st.path,
-                                                      st.body, st.query, st.headers)
-            results.append({"method": st.method, "path": st.path, "status": status, "body": body})
-            done = sections.get(st.section or "")
-            cid = done.created_id(body) if done is not None and status < 300 else None
-            if done is not None and cid:
-                ids[done.created].append(cid)
-        failed = [r for r in results if r["status"] >= 300]
-        if failed:
-            raise AdminError(422, f"{len(failed)} of {len(results)} seed requests failed: "
-                                  + "; ".join(f"{r['method']} {r['path']} -> {r['status']} {r['body']}"
-                                              for r in failed))
-        return {"tenant": tenant.name, **ids, **prepared, "results": results}
-
-    async def get_clock(request: Request) -> Any:
-        return tenant_of(request).clock.describe()
-
-    async def set_clock(request: Request) -> Any:
-        tenant = tenant_of(request)
-        body = await json_body(request, {})
-        if not isinstance(body, dict) or body.get("mode") not in CLOCK_MODES:
-            raise AdminError(400, f"`mode` must be one of {list(CLOCK_MODES)}")
-        old = tenant.clock
-        ranges.known_keys(body, CLOCK_KEYS, "clock")
-        start = old.now() if body.get("now_ms") is None else ranges.instant_ms(body["now_ms"], "now_ms")
-        scale = ranges.number(body.get("scale", emulator.settings.time_scale), "scale",
-                              maximum=ranges.MAX_SCALE, exclusive_minimum=body["mode"] == "scaled")
-        new = make_clock(body["mode"], scale, start if body["mode"] != "real" else None)
-        tenant.set_clock(new)
-        _migrate_sleepers(tenant, old, new)
-        return new.describe()
-
-    async def advance_clock(request: Request) -> Any:
-        tenant = tenant_of(request)
-        body = await json_body(request, {})
-        raw = body.get("seconds") if isinstance(body, dict) else None
-        clock = tenant.clock
-        seconds = ranges.advance_seconds(request.query_params.get("seconds", raw), clock.now())
-        if not isinstance(clock, ManualClock):
-            raise AdminError(409, f"the clock of tenant {tenant.name!r} is {clock.mode!r}; "
-                                  "switch it to manual (PUT /_emulator/clock) before advancing it")
-        before = clock.pending
-        await clock.advance(seconds)
-        return {**clock.describe(), "advanced_s": seconds, "woken": max(0, before - clock.pending)}
-
-    async def list_faults(request: Request) -> Any:
-        return {"faults": [r.to_json() for r in tenant_of(request).faults.list()]}
-
-    async def add_faults(request: Request) -> Any:
-        faults = tenant_of(request).faults
-        body = await json_body(request)
-        specs = body.get("rules") if isinstance(body, dict) and "rules" in body else body
-        specs = specs if isinstance(specs, list) else [specs]
-        added = []
-        try:
-            for spec in specs:
-                added.append(faults.add(spec))
-        except FaultRuleError:
-            for r in added:  # all or nothing
-                faults.delete(r.id)
-            raise
-        return {"faults": [r.to_json() for r in added]}
-
-    async def get_fault(request: Request) -> Any:
-        rule = tenant_of(request).faults.get(request.path_params["fault_id"])
-        if rule is None:
-            raise AdminError(404, f"no fault rule {request.path_params['fault_id']!r}")
-        return rule.to_json()
-
-    async def delete_fault(request: Request) -> Any:
-        fid = request.path_params["fault_id"]
-        if not tenant_of(request).faults.delete(fid):
-            raise AdminError(404, f"no fault rule {fid!r}")
-        return {"deleted": fid}
-
-    async def clear_faults(request: Request) -> Any:
-        return {"deleted": tenant_of(request).faults.clear()}
-
-    async def get_journal(request: Request) -> Any:
-        j = tenant_of(request).journal
-        q = request.query_params
-        ints = {}
-        for key in ("since_ms", "until_ms", "limit", "after_seq"):
-            if q.get(key) is not None:
-                ints[key] = ranges.integer(q[key], key)
-        entries = j.query(operation=q.getlist("operation") or None, status=q.getlist("status") or None,
-                          api=q.get("api"), method=q.get("method"), path=q.get("path"),
-                          error=q.get("error"), fault=q.get("fault"), **ints)
-        return {"entries": [e.to_json() for e in entries], "total": len(j), "cap": j.cap,
-                "dropped": j.dropped}
-
-    async def get_journal_entry(request: Request) -> Any:
-        j = tenant_of(request).journal
-        raw = request.path_params["seq"]
-        entry = j.entry(int(raw)) if raw.isdigit() and len(raw) < 19 else None
-        if entry is None:
-            raise AdminError(404, f"no journal entry {raw!r} (the journal keeps the newest {j.cap})")
-        kept = j.response(entry.seq)
-        response = None if kept is None else {"headers": kept[0], "body": kept[1], "truncated": kept[2]}
-        return {**entry.to_json(), "response": response}
-
-    async def clear_journal(request: Request) -> Any:
-        return {"deleted": tenant_of(request).journal.clear()}
-
-    async def get_state(request: Request) -> Any:
-        if request.query_params.get("all", "").lower() == "true":
-            return snapshot.document(list(emulator.tenants.values()), emulator.vault)
-        t = tenant_of(request)
-        # the view (what a test author reads; secrets as fingerprints) and, under `format` + `tenants`,
-        # the document that POST /_emulator/seed loads back (secrets as fingerprints)
-        view = redact({**t.dump(), "faults": [r.to_json() for r in t.faults.list()],
-                       "journal_entries": len(t.journal), "in_flight": t.in_flight})
-        return {**view, **snapshot.document([t], emulator.vault)}
-
-    async def _load_state(request: Request, doc: dict[str, Any]) -> Any:
-        named = tenant_name(request)
-        tenants = doc.get("tenants")
-        if named and isinstance(tenants, list) and len(tenants) == 1 and isinstance(tenants[0], dict):
-            # one tenant's state loads into the tenant the request addresses (e.g. a test's own)
-            doc = {**doc, "tenants": [{**tenants[0], "tenant": named}]}
-        try:
-            loaded = snapshot.load_document(emulator, doc, emulator.vault)
-        except snapshot.SnapshotError as exc:
-            raise AdminError(400, str(exc)) from None
-        return {"loaded": loaded}
-
-    async def get_coverage(request: Request) -> Any:
-        return coverage_report.coverage(request.app, tenant_of(request))
+        emulator.started_at = time.time()
 
     routes = [
         admin_route("/health", "GET", "get_health", get_health),

@@ -112,6 +112,10 @@ class ApiDescriptor:
     # the largest request body the API accepts (the front door stops reading one byte past it, so
     # the API's own check answers in its shape); None = settings.max_body_bytes
     max_body_bytes: Callable[[Settings], int] | None = None
+    # what it reports it emulates (control-plane info), e.g. {"clarifai_api": "v2"}
+    emulates: Callable[[Settings], dict[str, Any]] | None = None
+    # readiness of its doors other than HTTP (control-plane health), e.g. {"grpc": "up"}
+    doors: Callable[[Emulator], dict[str, str]] | None = None
 
     def owns(self, path: str) -> bool:
         """Whether a request path belongs to this API (its prefixes, or one of its exact paths)."""

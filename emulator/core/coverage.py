@@ -162,7 +162,8 @@ def coverage(app: Any, tenant: Any) -> dict[str, Any]:
         for op in sorted(set(producible) | set(seen_ops)):
             seen = seen_ops.get(op, {})
             operations.append({"operation": op, "exercised": bool(seen), "calls": sum(seen.values()),
-                               "statuses_seen": sorted(seen), "calls_by_status": {str(k): seen[k] for k in sorted(seen)},
+                               "statuses_seen": sorted(seen),
+                               "calls_by_status": {str(k): seen[k] for k in sorted(seen)},
                                "statuses_never_seen": sorted(producible.get(op, set()) - set(seen))})
         catalogue = error_catalogue(descriptor)
         errors_seen = [{"status": s, "message": e, "code": c, "count": n} for (s, e, c), n in seen_errors.items()]

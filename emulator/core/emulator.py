@@ -111,6 +111,8 @@ class Emulator:
         self.backend_factories: dict[str, BackendFactory] = {}
         # the fault hooks and API names rules may name (core/api.py: register)
         self.fault_schema = FaultSchema()
+        # when the app started serving (epoch seconds; 0 = not yet): health waits for it
+        self.started_at = 0.0
         # ports actually bound (port 0 in settings means "any free port")
         self.ports: dict[str, int] = {}
         # control-plane calls (reset, seed, faults, clock...): not any tenant's traffic

@@ -4,7 +4,8 @@ jackson-dataformat-yaml's `YAMLParser.nextToken` turns an alias event into a str
 the anchor's name (`case Alias: _textValue = alias.getAnchor()...; return VALUE_STRING`), so
 `b: *a` reads as `b: "a"`. PyYAML would expand aliases into shared nodes, which lets a few hundred
 bytes ("billion laughs") become gigabytes once copied or serialised; reading aliases like Jackson
-keeps every document as small as its text; a budget of values bounds the time one body takes. Nesting is limited like OpenSearch's XContent
+keeps every document as small as its text; a budget of values bounds the time one body takes.
+Nesting is limited like OpenSearch's XContent
 (`opensearch.xcontent.depth.max`, default 1000; JSON past it is refused too) instead of hitting
 Python's recursion limit, which answered 500.
 """

@@ -77,6 +77,7 @@ DESCRIPTOR = ApiDescriptor(
     fault_hooks=(FLOW_STEP,),
     seed=SeedSection("flow", _seed_plan, "flow_workflows", _created_id),
     admin_routes=dashboard.routes,  # the dashboard's Flow view (GET /_emulator/flow/workflows)
+    emulates=lambda s: {"opensearch": s.opensearch_version, "flow_framework": s.opensearch_version + ".0"},
     contract_rules=ContractRules(
         # an unknown step type is 501 (§5 #7)
         not_a_server_error=("2xx", "3xx", "4xx", "501"),

@@ -85,7 +85,8 @@ def time_value_string(seconds: float) -> str:
     nanos = round(seconds * 1e9)
     if nanos == 0:
         return "0s"
-    for suffix, scale in (("d", 86400e9), ("h", 3600e9), ("m", 60e9), ("s", 1e9), ("ms", 1e6), ("micros", 1e3)):
+    units = (("d", 86400e9), ("h", 3600e9), ("m", 60e9), ("s", 1e9), ("ms", 1e6), ("micros", 1e3))
+    for suffix, scale in units:  # noqa: B007 - `suffix` is read after the loop
         if nanos >= scale:
             value = nanos / scale
             break
@@ -121,7 +122,8 @@ def first_token(raw: bytes) -> tuple[str, int, int] | None:
     if head == b'"':
         return "VALUE_STRING", line, col  # Jackson reads the string's text lazily
     for literal, token in _LITERALS.items():
-        if rest.startswith(literal) and (len(rest) == len(literal) or not rest[len(literal):len(literal) + 1].isalnum()):
+        after = rest[len(literal):len(literal) + 1]
+        if rest.startswith(literal) and (len(rest) == len(literal) or not after.isalnum()):
             return token, line, col
     m = _JSON_NUMBER.match(rest)
     if m and (m.end() == len(rest) or rest[m.end():m.end() + 1] in (b" ", b"\t", b"\r", b"\n")):

@@ -14,6 +14,49 @@ from emulator.opensearch_flow.error_types import (
     step_exception,
 )
 
+# template_errors' constructors are re-exported so `errors.<name>` covers every Flow message
+# (§4.2, §5, §7, §10 live in template_errors.py)
+from emulator.opensearch_flow.template_errors import (
+    cycle_detected,
+    denied_step,
+    deprovision_step_unknown,
+    duplicate_node,
+    edge_dest_missing,
+    edge_requires_ends,
+    edge_self_loop,
+    edge_source_missing,
+    edge_unknown_field,
+    failed_to_parse_map,
+    index_settings_not_updated,
+    missing_plugins,
+    missing_required_inputs,
+    missing_step_inputs,
+    negative_node_timeout,
+    no_modifications,
+    no_start_node,
+    no_tenant_permission,
+    node_requires_id_type,
+    node_unknown_field,
+    provision_validation_failed,
+    reprovision_node_deleted,
+    reprovision_requires_done,
+    reprovision_step_not_updatable,
+    reprovision_validation_failed,
+    resource_type_unknown,
+    step_not_implemented,
+    template_requires_name,
+    template_unknown_field,
+    too_many_nodes,
+    typed_mapping,
+    unsafe_field_text,
+    unsafe_names,
+    update_field_not_allowed,
+    update_step_unknown,
+    validation_failed_template,
+    version_unknown_field,
+    workflow_needs_node,
+)
+
 TEMPLATES_INDEX = ".plugins-flow-framework-templates"
 STATE_INDEX = ".plugins-flow-framework-state"
 # §3.1 step 2: Java HashSet iteration order of the consumed parameter names (tests check the suffix)
@@ -87,8 +130,8 @@ def disabled_create() -> FlowError:
 
 
 def disabled() -> FlowError:
-    return _unread(plugin(403, "This API is disabled. To enable it, update the setting [plugins.flow_framework.enabled] "
-                               "to true."))
+    return _unread(plugin(403, "This API is disabled. To enable it, update the setting "
+                               "[plugins.flow_framework.enabled] to true."))
 
 
 def _unread(err: FlowError) -> FlowError:
@@ -219,48 +262,6 @@ def workflow_timed_out_state() -> str:
     return "Workflow timed out, failed to fetch current state"
 
 
-# re-exported so `errors.<name>` covers every Flow message (§4.2, §5, §7, §10 live in template_errors.py);
-# imported last because template_errors builds on FlowError above
-from emulator.opensearch_flow.template_errors import (
-    cycle_detected,
-    denied_step,
-    deprovision_step_unknown,
-    duplicate_node,
-    edge_dest_missing,
-    edge_requires_ends,
-    edge_self_loop,
-    edge_source_missing,
-    edge_unknown_field,
-    failed_to_parse_map,
-    index_settings_not_updated,
-    missing_plugins,
-    missing_required_inputs,
-    missing_step_inputs,
-    negative_node_timeout,
-    no_modifications,
-    no_start_node,
-    no_tenant_permission,
-    node_requires_id_type,
-    node_unknown_field,
-    provision_validation_failed,
-    reprovision_node_deleted,
-    reprovision_requires_done,
-    reprovision_step_not_updatable,
-    reprovision_validation_failed,
-    resource_type_unknown,
-    step_not_implemented,
-    template_requires_name,
-    template_unknown_field,
-    too_many_nodes,
-    typed_mapping,
-    unsafe_field_text,
-    unsafe_names,
-    update_field_not_allowed,
-    update_step_unknown,
-    validation_failed_template,
-    version_unknown_field,
-    workflow_needs_node,
-)
 
 __all__ = [
     "SAFE_CHARS",

@@ -7,14 +7,14 @@ from enum import Enum
 from typing import Any
 
 
-class State(str, Enum):
+class State(str, Enum):  # noqa: UP042 - str(member) stays "State.X"; JSON and f-strings give the value
     NOT_STARTED = "NOT_STARTED"
     PROVISIONING = "PROVISIONING"
     FAILED = "FAILED"
     COMPLETED = "COMPLETED"
 
 
-class Progress(str, Enum):
+class Progress(str, Enum):  # noqa: UP042 - as State
     NOT_STARTED = "NOT_STARTED"
     IN_PROGRESS = "IN_PROGRESS"
     DONE = "DONE"

@@ -392,15 +392,15 @@ def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, A
     score_of = scoring.scorer(query, stats, compile_query)
     hits = []
     scores: dict[str, float] = {}
-    for (doc_id, doc, source), searchable in zip(rendered, corpus):
+    for (doc_id, doc, source), searchable in zip(rendered, corpus, strict=False):
         if matcher(searchable):
             hits.append((doc_id, doc, source))
             scores[doc_id] = score_of(searchable)
-    matched = [searchable for (doc_id, _, _), searchable in zip(rendered, corpus) if doc_id in scores]
+    matched = [searchable for (doc_id, _, _), searchable in zip(rendered, corpus, strict=False) if doc_id in scores]
     if not sort:
         hits.sort(key=lambda h: -scores[h[0]])  # by relevance; a stable sort keeps index order for ties
     else:
-        for field, desc, values in reversed(sort):
+        for _field, desc, values in reversed(sort):
             if values is None:
                 hits.sort(key=lambda h: scores[h[0]], reverse=desc)
                 continue

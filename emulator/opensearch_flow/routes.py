@@ -77,7 +77,8 @@ def method_not_allowed(request: Request, allowed: list[str]) -> Response:
     segment = request.url.path[len(WORKFLOW) + 1:] if request.url.path.startswith(WORKFLOW + "/") else ""
     allowed = RESERVED_IDS.get(segment.rstrip("/"), allowed)
     ordered = [m for m in METHOD_ORDER if m in allowed and m != "HEAD"]
-    msg = f"Incorrect HTTP method for uri [{_uri(request)}] and method [{request.method}], allowed: [{', '.join(ordered)}]"
+    msg = (f"Incorrect HTTP method for uri [{_uri(request)}] and method [{request.method}], "
+           f"allowed: [{', '.join(ordered)}]")
     return Response(orjson.dumps({"error": msg, "status": 405}), 405, {"Allow": ",".join(ordered)}, media_type=MEDIA)
 
 

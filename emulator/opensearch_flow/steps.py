@@ -138,7 +138,8 @@ def _register_agent(ctx: StepContext) -> dict[str, Any]:
              if key == "tools" and n in ctx.predecessors]
     order = ctx.inputs.get("tools_order")
     if isinstance(order, list):
-        tools.sort(key=lambda t: order.index(t.get("name")) if isinstance(t, dict) and t.get("name") in order else len(order))
+        tools.sort(key=lambda t: order.index(t.get("name"))
+                   if isinstance(t, dict) and t.get("name") in order else len(order))
     llm = ctx.inputs.get("llm")
     llm_model = _json_map(llm).get("model_id") if llm else None
     for n, key in ctx.previous_node_inputs.items():
@@ -159,7 +160,8 @@ def _create_tool(ctx: StepContext) -> dict[str, Any]:
     for n, key in ctx.previous_node_inputs.items():
         if key in ("connector_id", "model_id", "agent_id") and n in ctx.predecessors:
             params[key] = ctx.predecessors[n].get(key)
-    tool: dict[str, Any] = {k: ctx.inputs[k] for k in ("type", "name", "description", "attributes", "config") if k in ctx.inputs}
+    tool: dict[str, Any] = {k: ctx.inputs[k] for k in ("type", "name", "description", "attributes", "config")
+                            if k in ctx.inputs}
     tool["parameters"] = params
     return {"tools": tool}
 

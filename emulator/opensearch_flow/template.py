@@ -1,4 +1,5 @@
-"""Use-case-agnostic template parsing and rendering as the plugin's `Template`/`Workflow`/`WorkflowNode` do (reference §4)."""
+"""Use-case-agnostic template parsing and rendering as the plugin's `Template`/`Workflow`/`WorkflowNode` do
+(reference §4)."""
 from __future__ import annotations
 
 import re

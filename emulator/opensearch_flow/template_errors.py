@@ -141,7 +141,8 @@ def update_field_not_allowed(key: str) -> FlowError:
 
 
 def reprovision_requires_done(workflow_id: str) -> FlowError:
-    return plugin(400, f"The template can not be reprovisioned unless its provisioning state is DONE or FAILED: {workflow_id}")
+    return plugin(400, "The template can not be reprovisioned unless its provisioning state is DONE or FAILED: "
+                       f"{workflow_id}")
 
 
 def reprovision_validation_failed(workflow_id: str) -> FlowError:
@@ -169,7 +170,8 @@ def index_settings_not_updated(index: str) -> FlowError:
 
 
 def provision_validation_failed(workflow_id: str) -> FlowError:
-    """The generic wrapper of non-plugin validation failures at provision (§5 check 8): 400, same text as the NPE path."""
+    """The generic wrapper of non-plugin validation failures at provision (§5 check 8): 400, same text as the
+    NPE path."""
     return plugin(400, f"Failed to retrieve template from global context for workflow {workflow_id}")
 
 

@@ -164,7 +164,7 @@ def test_lane_answers_byte_for_byte_what_the_full_path_answers(client_factory: C
     seen, pinned, journal = run(with_lane)
     want_seen, want_pinned, want_journal = run(without)
     assert len(seen) == len(want_seen) > 45
-    for i, (got, want) in enumerate(zip(seen, want_seen)):
+    for i, (got, want) in enumerate(zip(seen, want_seen, strict=False)):
         assert got == want, f"response {i} differs"
     assert pinned == want_pinned and len(pinned) == 2 and pinned[0][0] == 200
     assert journal == want_journal

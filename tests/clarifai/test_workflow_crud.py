@@ -88,7 +88,8 @@ def test_list_workflows_sort_options(api: Api) -> None:
     for wf_id in ("bravo", "alpha", "charlie"):
         post(api, workflow(wf_id))
         advance(api.client, 1)
-    ids = lambda **q: [w["id"] for w in api("GET", W, params=q)[1]["workflows"]]
+    def ids(**q):
+        return [w["id"] for w in api("GET", W, params=q)[1]["workflows"]]
     assert ids() == ["charlie", "alpha", "bravo"]  # modified_at descending
     assert ids(sort_by_created_at="True", sort_ascending="True") == ["bravo", "alpha", "charlie"]
     assert ids(sort_by_id="True") == ["charlie", "bravo", "alpha"]
@@ -100,7 +101,8 @@ def test_list_workflows_sort_options(api: Api) -> None:
 def test_list_workflows_search_is_prefix_over_id_description_notes(api: Api) -> None:
     post(api, workflow("general-detector", description="Finds people"), workflow("food-flow", notes="Pasta recipes"),
          workflow("other"))
-    search = lambda s: sorted(w["id"] for w in api("GET", W, params={"search": s})[1]["workflows"])
+    def search(s):
+        return sorted(w["id"] for w in api("GET", W, params={"search": s})[1]["workflows"])
     assert search("gen") == ["general-detector"]
     assert search("PEOP") == ["general-detector"]
     assert search("pasta rec") == ["food-flow"]

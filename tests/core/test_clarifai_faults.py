@@ -56,8 +56,8 @@ def test_post_workflow_results_node_fault_for_one_input_is_mixed_status(t: Emula
     assert failed.outputs[1].status.description == "Model prediction failed"
     assert failed.outputs[1].status.details == "injected" and not failed.outputs[1].data.concepts
     # every other output is exactly what an unfaulted call returns (deterministic predictions)
-    for i, (r, c) in enumerate(zip(resp.results, clean.results)):
-        for j, (o, co) in enumerate(zip(r.outputs, c.outputs)):
+    for i, (r, c) in enumerate(zip(resp.results, clean.results, strict=False)):
+        for j, (o, co) in enumerate(zip(r.outputs, c.outputs, strict=False)):
             if (i, j) != (2, 1):
                 assert o.data == co.data
     http_status = [e["status"] for e in t.journal(operation="post_workflow_results")]

@@ -80,7 +80,7 @@ def test_list_flow_workflows_deprovision_403_lists_skipped(flow: FlowApi) -> Non
 def test_flow_trace_is_bounded() -> None:
     now = [0]
     t = trace.FlowTrace(lambda: now[0])
-    for i in range(trace.CALLS_KEPT + 3):
+    for _ in range(trace.CALLS_KEPT + 3):
         call = t.deprovision_started("w", set())
         for _ in range(trace.EVENTS_KEPT + 2):
             t.event(call, "pause", seconds=0.1)

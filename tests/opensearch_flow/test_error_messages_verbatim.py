@@ -135,7 +135,8 @@ def test_update_workflow_partial_and_reprovision_messages_10(flow: FlowApi) -> N
                             f"FAILED: {wid}")
     flow.provision(wid)
     flow.advance(5)
-    put = lambda body: flow.request("PUT", f"{BASE}/{wid}", json=body, params={"reprovision": "true"})
+    def put(body):
+        return flow.request("PUT", f"{BASE}/{wid}", json=body, params={"reprovision": "true"})
     assert err(put(base)) == e(400, "Template does not contain any modifications")
     assert err(put(template(pipeline()))) == e(
         400, "Workflow Step deletion is not supported when reprovisioning a template.")

@@ -36,8 +36,8 @@ def test_release_checks_live_only_in_the_table() -> None:
     """No `if version` checks scattered through the code: the version is only printed or turned into a Release."""
     readers = {str(p.relative_to(EMULATOR)) for p in EMULATOR.rglob("*.py")
                if re.search(r"opensearch_version|_version_tuple", p.read_text())}
-    # settings (+ its help text) define it; routes.py (GET /) and core/admin.py (/_emulator/info) print it
-    assert readers <= {"settings.py", "settings_help.py", "core/admin.py", "opensearch_flow/routes.py",
+    # settings (+ its help text) define it; routes.py (GET /) and the Flow descriptor (/_emulator/info) print it
+    assert readers <= {"settings.py", "settings_help.py", "opensearch_flow/api.py", "opensearch_flow/routes.py",
                        "opensearch_flow/releases.py", "opensearch_flow/backend.py"}
     callers = {str(p.relative_to(EMULATOR)) for p in EMULATOR.rglob("*.py") if "release_for(" in p.read_text()}
     assert callers == {"opensearch_flow/releases.py", "opensearch_flow/backend.py"}

@@ -74,7 +74,7 @@ def _diff(expected: Any, got: Any, path: str, out: list[str]) -> None:
             else:
                 _diff(expected[k], got[k], f"{path}.{k}", out)
     elif isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
-        for i, (e, g) in enumerate(zip(expected, got)):
+        for i, (e, g) in enumerate(zip(expected, got, strict=False)):
             _diff(e, g, f"{path}[{i}]", out)
     elif expected != got or type(expected) is not type(got):
         out.append(f"{path}: expected {expected!r}, got {got!r}")
