@@ -120,6 +120,9 @@ class EmulatorServer(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
         emulator = getattr(getattr(self.config.app, "state", None), "emulator", None)
-        if emulator is not None and self._loop is not None and not self._loop.is_closed():
+        # with a state file the waits are state to save (its timers resume after a restart): they are
+        # left to the grace period instead of woken
+        if (emulator is not None and not emulator.settings.state_file and self._loop is not None
+                and not self._loop.is_closed()):
             # a signal handler may run between any two bytecodes: touch futures from the loop only
             self._loop.call_soon_threadsafe(emulator.release_waits)
