@@ -9,6 +9,7 @@ service does over both transports (§7).
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -179,6 +180,11 @@ class ClarifaiBackend:
         app_id = ua.get("app_id") or ""
         if user_id == "me":
             user_id = principal.user_id
+        elif principal.key not in self.keys.keys and principal.app_id is None and user_id != self.public.user_id:
+            # open mode (an unregistered key): the emulator cannot know whose PAT it is, so it is the PAT
+            # of the user the request names (the docs' USER_ID); ownership needs registered keys. Clarifai's
+            # own user is never the caller.
+            principal = dataclasses.replace(principal, user_id=user_id)
         if principal.app_id is not None:
             # §8: an app-specific key implies user and app, and only reaches that app
             if (app_id and app_id != principal.app_id) or user_id != principal.user_id:
