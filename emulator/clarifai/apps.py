@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.clarifai import errors
 from emulator.clarifai.app_store import App, gettable, valid_app_id
+from emulator.clarifai.listing import ok, paginate, patch_request
 from emulator.clarifai.model_defs import PRIVATE, PUBLIC
-from emulator.clarifai.workflows import ok, paginate, patch_request
 
 if TYPE_CHECKING:
-    from emulator.clarifai.backend import ClarifaiBackend, Scope
+    from emulator.clarifai.handler_view import BackendView as ClarifaiBackend
+    from emulator.clarifai.handler_view import ScopeView as Scope
 
 READ, WRITE, USER = "read", "write", "user"
 

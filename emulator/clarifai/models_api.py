@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.clarifai import catalog, errors
 from emulator.clarifai.app_store import gettable
+from emulator.clarifai.listing import ok, paginate, patch_request
 from emulator.clarifai.model_defs import PRIVATE, PUBLIC, ModelDef
 from emulator.clarifai.validation import WORKFLOW_ID
-from emulator.clarifai.workflows import ok, paginate, patch_request
 
 if TYPE_CHECKING:
-    from emulator.clarifai.backend import ClarifaiBackend, Scope
+    from emulator.clarifai.handler_view import BackendView as ClarifaiBackend
+    from emulator.clarifai.handler_view import ScopeView as Scope
 
 MAX_ID = 48
 

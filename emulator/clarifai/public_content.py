@@ -15,7 +15,7 @@ from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.clarifai.validation import build_nodes
 
 if TYPE_CHECKING:
-    from emulator.clarifai.backend import ClarifaiBackend
+    from emulator.clarifai.handler_view import BackendView as ClarifaiBackend
 
 
 def _node(d: dict[str, Any]) -> dict[str, Any]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emulator.clarifai import catalog, errors
+from emulator.clarifai.listing import ok, paginate, patch_request
 from emulator.clarifai.models import PRIVATE, WorkflowVersion
 from emulator.clarifai.patching import deep_merge
-from emulator.clarifai.workflows import find, ok, paginate, patch_request
+from emulator.clarifai.workflows import find
 
 if TYPE_CHECKING:
     from emulator.clarifai.backend import ClarifaiBackend, Scope

@@ -9,7 +9,8 @@ import fnmatch
 import re
 from typing import TYPE_CHECKING, Any
 
-from emulator.clarifai import errors, wire
+from emulator.clarifai import errors
+from emulator.clarifai.listing import ok, paginate, patch_request
 from emulator.clarifai.model_defs import PUBLIC
 from emulator.clarifai.models import PRIVATE, Workflow, WorkflowVersion
 from emulator.clarifai.patching import merge_workflow, remove_from_workflow
@@ -18,24 +19,6 @@ from emulator.clarifai.validation import build_nodes, check_workflow_id
 if TYPE_CHECKING:
     from emulator.clarifai.backend import ClarifaiBackend, Scope
 
-DEFAULT_PER_PAGE = 128  # §3 / §5 ListWorkflows
-MAX_PER_PAGE = 1000
-PATCH_ACTIONS = ("merge", "overwrite", "remove")
-
-
-def patch_request(req: dict[str, Any], field: str, noun: str) -> tuple[str, list[dict[str, Any]]]:
-    """(action, items) of a Patch* request, both checked (§5: merge / overwrite / remove)."""
-    action = req.get("action", "")
-    if action not in PATCH_ACTIONS:
-        raise errors.invalid_request(f"Invalid action '{action}'; supported actions are merge, overwrite, remove")
-    items: list[dict[str, Any]] = req.get(field) or []
-    if not items:
-        raise errors.invalid_request(f"At least one {noun} must be provided")
-    return action, items
-
-
-def ok(req_extra: dict[str, Any], http: int = 200) -> tuple[dict[str, Any], int]:
-    return {"status": wire.ok_status(), **req_extra}, http
 
 
 def find(backend: ClarifaiBackend, scope: Scope, workflow_id: str, public_fallback: bool = False) -> Workflow:
@@ -149,14 +132,6 @@ async def list_workflows(backend: ClarifaiBackend, req: dict[str, Any],
     page_items = paginate(items, req)
     stars = bool({"stars", "all"} & set(req.get("additional_fields") or []))
     return ok({"workflows": [wf.to_json(stars) for wf in page_items]})
-
-
-def paginate(items: list[Any], req: dict[str, Any]) -> list[Any]:
-    """§5: page from 1; per_page 0 means 128; at most 1000; past the end is an empty page."""
-    page = max(int(req.get("page") or 1), 1)
-    per_page = min(int(req.get("per_page") or DEFAULT_PER_PAGE), MAX_PER_PAGE)
-    start = (page - 1) * per_page
-    return items[start:start + per_page]
 
 
 async def get_workflow(backend: ClarifaiBackend, req: dict[str, Any],
