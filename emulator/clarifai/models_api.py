@@ -64,7 +64,8 @@ def _matches(m: ModelDef, req: dict[str, Any]) -> bool:
         return False
     if req.get("trained_only") and not m.version_ids:
         return False
-    for key, have in (("input_fields", mt.input_fields if mt else ()), ("output_fields", mt.output_fields if mt else ())):
+    fields = (("input_fields", mt.input_fields if mt else ()), ("output_fields", mt.output_fields if mt else ()))
+    for key, have in fields:
         if req.get(key) and not set(req[key]) <= set(have):
             return False
     if req.get("name") and str(req["name"]).lower() not in (m.name + " " + m.display_name).lower():
