@@ -12,8 +12,11 @@ from emulator.settings import Settings
 
 @pytest.mark.parametrize("api", ["flow", "clarifai"])
 def test_contract_stateless_finds_no_violation(api: str) -> None:
+    # Clarifai's contract has ~3x Flow's operations (apps, models, versions, types): half the fuzzed
+    # examples each keeps `make test` inside its time budget; `make fuzz` raises CONTRACT_MAX_EXAMPLES
+    examples = MAX_EXAMPLES if api == "flow" else max(5, MAX_EXAMPLES // 2)
     report = run_contract(api, app=contract_app(), headers=AUTH if api == "clarifai" else None,
-                          max_examples=MAX_EXAMPLES, seed=SEED)
+                          max_examples=examples, seed=SEED)
     print(report.render())
     assert report.operations, "the contract has no operations"
     assert report.ok, report.render()

@@ -83,6 +83,9 @@ class Settings:
     access_log_format: str = "text"  # text | json
     state_file: str | None = None
     state_save_interval_s: float = 30.0
+    # the caller's own apps exist on first use (a test-double convenience, and how the emulator always
+    # behaved); False = the real API: an app must be created with PostApps, else 11101 (apps.py)
+    clarifai_implicit_apps: bool = True
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

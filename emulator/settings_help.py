@@ -50,6 +50,7 @@ HELP: dict[str, str] = {
     "clarifai_max_image_bytes": "largest decoded image per predict input (bigger fails alone, 30105; 0 = none)",
     "clarifai_max_request_bytes": "largest Clarifai request, REST body or gRPC message (40033 / HTTP 413)",
     "clarifai_predict_lane": "serve repeated identical predicts from the predict lane",
+    "clarifai_implicit_apps": "the caller's own apps exist on first use (false: only PostApps makes apps)",
     "access_log": "log one line per request (tenant, API, operation, status, latency)",
     "access_log_format": "access-log format: text or json (one JSON object per line)",
     "state_file": "load state from this file at start, save it on shutdown and periodically",

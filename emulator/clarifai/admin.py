@@ -60,6 +60,36 @@ async def register_model(tenant: Tenant, spec: Any, error: ErrorFactory) -> dict
         raise error(400, f"invalid model: {exc}") from None
 
 
+KEY_TYPES = ("pat", "app", "session")
+
+
+async def register_key(tenant: Tenant, spec: Any, error: ErrorFactory) -> dict[str, Any]:
+    """Register a PAT, app key or session token with a user (and app) in this tenant; with `bind_tenant`
+    the credential also selects this tenant when a request carries no tenant header, so a client that
+    cannot add headers (the clarifai SDK) gets an isolated world per test. The key never comes back."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("key"), str) or not spec["key"].strip():
+        raise error(400, "a key needs a non-empty string `key`")
+    kind = str(spec.get("type") or ("app" if spec.get("app_id") else "pat")).lower()
+    if kind not in KEY_TYPES:
+        raise error(400, f"`type` must be one of {list(KEY_TYPES)}")
+    if not isinstance(spec.get("user_id"), str) or not spec["user_id"]:
+        raise error(400, "a key needs the `user_id` it belongs to")
+    scopes = spec.get("scopes")
+    if scopes is not None and (not isinstance(scopes, list) or not all(isinstance(x, str) for x in scopes)):
+        raise error(400, "`scopes` must be a list of scope names or null (all)")
+    try:
+        _backend(tenant).register_key({**spec, "type": kind})
+    except errors.ClarifaiError as exc:
+        raise _admin_error(exc, error) from None
+    bound = bool(spec.get("bind_tenant"))
+    if bound:
+        header, value = (("x-clarifai-session-token", spec["key"]) if kind == "session"
+                         else ("authorization", "Key " + spec["key"]))
+        tenant.emulator.bind_credential(header, value, tenant.name)
+    return {"type": kind, "user_id": spec["user_id"], "app_id": spec.get("app_id") if kind == "app" else None,
+            "tenant": tenant.name, "bound": bound}
+
+
 def model_state(tenant: Tenant, model_id: str, error: ErrorFactory) -> dict[str, Any]:
     """The serving state a model answers with now: a forced state until its deadline, else READY."""
     catalog = _backend(tenant).catalog
@@ -108,7 +138,11 @@ def clarifai_routes(kit: AdminKit) -> list[Route]:
             raise _admin_error(exc, error) from None
         return model_state(tenant, model_id, error)
 
+    async def register_clarifai_key(request: Request) -> Any:
+        return await register_key(tenant_of(request), await json_body(request), error)
+
     return [
+        admin_route("/clarifai/keys", "POST", "register_clarifai_key", register_clarifai_key, 201),
         admin_route("/clarifai/models", "GET", "list_clarifai_models", list_clarifai_models),
         admin_route("/clarifai/models", "POST", "register_clarifai_model", register_clarifai_model, 201),
         admin_route("/clarifai/models/{model_id}/state", "GET", "get_clarifai_model_state",

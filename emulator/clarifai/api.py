@@ -25,7 +25,8 @@ ERRORS = (
     errors.workflow_duplicate, errors.invalid_argument, errors.invalid_graph, errors.invalid_request,
     errors.model_not_found, errors.too_many_inputs, errors.model_not_ready, errors.request_too_large,
     inputs.undecodable, inputs.invalid_url, inputs.over_limit, errors.model_invalid_argument,
-    errors.too_many_model_inputs,
+    errors.too_many_model_inputs, errors.app_not_found, errors.not_app_owner, errors.app_duplicate,
+    errors.invalid_app_id, errors.model_duplicate, errors.model_untrained,
 )
 
 

@@ -24,7 +24,7 @@ _KEY_SHAPE = re.compile(r"^[0-9A-Za-z]{32}$")
 @dataclass(frozen=True)
 class ApiKey:
     key: str
-    kind: str  # "pat" | "app"
+    kind: str  # "pat" | "app" | "session"
     user_id: str
     app_id: str | None = None
     scopes: frozenset[str] | None = None  # None = all scopes
@@ -42,8 +42,8 @@ def api_key_from_json(d: dict[str, Any], default_user: str) -> ApiKey:
     if not isinstance(d, dict) or not isinstance(d.get("key"), str) or not d["key"]:
         raise errors.invalid_argument("An API key entry needs a non-empty string `key`")
     kind = str(d.get("type") or d.get("kind") or ("app" if d.get("app_id") else "pat")).lower()
-    if kind not in ("pat", "app"):
-        raise errors.invalid_argument("An API key `type` must be 'pat' or 'app'")
+    if kind not in ("pat", "app", "session"):
+        raise errors.invalid_argument("An API key `type` must be 'pat', 'app' or 'session'")
     if kind == "app" and not d.get("app_id"):
         raise errors.invalid_argument("An app-specific API key needs `app_id`")
     scopes = d.get("scopes")
@@ -73,7 +73,14 @@ class KeyRegistry:
         self.keys[k.key] = k
         return k
 
-    def authenticate(self, authorization: str | None) -> Principal:
+    def forget_app(self, user_id: str, app_id: str) -> None:
+        """App keys die with their app (DeleteApp)."""
+        for token in [t for t, k in self.keys.items() if (k.user_id, k.app_id) == (user_id, app_id)]:
+            del self.keys[token]
+
+    def authenticate(self, authorization: str | None, session_token: str | None = None) -> Principal:
+        if session_token and not authorization:
+            return self._session(session_token)
         # the header must be exactly "Key <token>" (§8: lowercase "key" is malformed)
         if not authorization or not authorization.startswith("Key "):
             raise errors.missing_authorization()
@@ -87,7 +94,20 @@ class KeyRegistry:
             if not _KEY_SHAPE.match(token):
                 raise errors.key_invalid()
             raise errors.key_not_found(None)
+        if k.kind == "session":
+            raise errors.key_not_found(None)  # a session token is not a key
         return Principal(k.key, k.user_id, k.app_id, k.scopes)
+
+    def _session(self, token: str) -> Principal:
+        """§8: `X-Clarifai-Session-Token` (gRPC `x-clarifai-session-token`), the SDK's `token=`: a user's
+        login session, with that user's rights (like a PAT)."""
+        if not self.keys:
+            return Principal(token, self.default_user, None, None)
+        k = self.keys.get(token)
+        if k is None or k.kind == "app":
+            # unverified wording; CONN_TOKEN_INVALID is the status the protos have for bad tokens
+            raise errors.ClarifaiError(11001, "Invalid session token", "session_token_invalid")
+        return Principal(k.key, k.user_id, None, k.scopes)
 
 
 def check_scopes(principal: Principal, needed: tuple[str, ...]) -> None:

@@ -9,24 +9,28 @@ service does over both transports (§7).
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from emulator.clarifai import (
+    app_store,
+    apps,
     auth,
     catalog,
     errors,
     model_predict,
     models,
+    models_api,
     predict,
+    public_content,
     snapshot,
     versions,
     wire,
     workflows,
 )
 from emulator.core.emulator import Tenant
-from emulator.core.journal import fingerprint
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class CallContext:
     authorization: str | None
     request_id_prefix: str | None = None
     transport: str = "rest"  # "rest" | "grpc"
+    session_token: str | None = None  # X-Clarifai-Session-Token / x-clarifai-session-token (§8)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class Rpc:
     handler: Handler
     scopes: tuple[str, ...]  # cl_depending_scopes (§8)
     empty: tuple[str, ...] = ()  # cl_show_if_empty list fields, emitted on errors too (§1)
+    access: str = apps.READ  # what the call does to the addressed app (apps.check_access)
 
 
 _READ = ("Apps_Get", "Models_Get", "Workflows_Get")
@@ -65,26 +71,50 @@ _WRITE = ("Apps_Get", "Models_Get", "Workflows_Add", "Workflows_Get")
 _DELETE = ("Apps_Get", "Workflows_Add", "Workflows_Delete", "Workflows_Get")
 _W, _V = ("workflows",), ("workflow_versions",)
 
+_RW, _UA = apps.WRITE, apps.USER
+_MR, _MW = ("Apps_Get", "Models_Get"), ("Apps_Get", "Models_Get", "Models_Add")
+_MD = ("Apps_Get", "Models_Get", "Models_Add", "Models_Delete")
+
 RPCS: dict[str, Rpc] = {
-    "PostWorkflows": Rpc(workflows.post_workflows, _WRITE, _W),
+    "PostWorkflows": Rpc(workflows.post_workflows, _WRITE, _W, _RW),
     "ListWorkflows": Rpc(workflows.list_workflows, _READ, _W),
     "GetWorkflow": Rpc(workflows.get_workflow, _READ),
-    "PatchWorkflows": Rpc(workflows.patch_workflows, _WRITE, _W),
-    "PatchWorkflowIds": Rpc(workflows.patch_workflow_ids, ("Apps_Get", "Workflows_Add", "Workflows_Get"), _W),
-    "DeleteWorkflow": Rpc(workflows.delete_workflow, _DELETE),
-    "DeleteWorkflows": Rpc(workflows.delete_workflows, _DELETE),
+    "PatchWorkflows": Rpc(workflows.patch_workflows, _WRITE, _W, _RW),
+    "PatchWorkflowIds": Rpc(workflows.patch_workflow_ids, ("Apps_Get", "Workflows_Add", "Workflows_Get"), _W, _RW),
+    "DeleteWorkflow": Rpc(workflows.delete_workflow, _DELETE, (), _RW),
+    "DeleteWorkflows": Rpc(workflows.delete_workflows, _DELETE, (), _RW),
     "PostWorkflowResults": Rpc(predict.post_workflow_results,
                                ("Apps_Get", "Models_Get", "Concepts_Get", "Predict", "Workflows_Get")),
     "ListWorkflowVersions": Rpc(versions.list_workflow_versions, _READ, _V),
     "GetWorkflowVersion": Rpc(versions.get_workflow_version, _READ),
-    "PatchWorkflowVersions": Rpc(versions.patch_workflow_versions, _WRITE, _V),
-    "DeleteWorkflowVersions": Rpc(versions.delete_workflow_versions, _DELETE),
-    "PostWorkflowVersionsPublish": Rpc(versions.publish, _WRITE),
-    "PostWorkflowVersionsUnPublish": Rpc(versions.unpublish, _WRITE),
+    "PatchWorkflowVersions": Rpc(versions.patch_workflow_versions, _WRITE, _V, _RW),
+    "DeleteWorkflowVersions": Rpc(versions.delete_workflow_versions, _DELETE, (), _RW),
+    "PostWorkflowVersionsPublish": Rpc(versions.publish, _WRITE, (), _RW),
+    "PostWorkflowVersionsUnPublish": Rpc(versions.unpublish, _WRITE, (), _RW),
     "PostModelOutputs": Rpc(model_predict.post_model_outputs, ("Apps_Get", "Concepts_Get", "Models_Get", "Predict")),
-    "GetModel": Rpc(versions.get_model, ("Apps_Get", "Models_Get")),
-    "GetModelType": Rpc(versions.get_model_type, ("Apps_Get", "Models_Get")),
+    "GetModel": Rpc(models_api.get_model, _MR),
+    "ListModels": Rpc(models_api.list_models, _MR, ("models",)),
+    "PostModels": Rpc(models_api.post_models, _MW, (), _RW),
+    "PatchModels": Rpc(models_api.patch_models, _MW, ("models",), _RW),
+    "DeleteModel": Rpc(models_api.delete_model, _MD, (), _RW),
+    "DeleteModels": Rpc(models_api.delete_models, _MD, (), _RW),
+    "GetModelVersion": Rpc(models_api.get_model_version, _MR),
+    "ListModelVersions": Rpc(models_api.list_model_versions, _MR, ("model_versions",)),
+    "PostModelVersions": Rpc(models_api.post_model_versions, _MW, (), _RW),
+    "DeleteModelVersion": Rpc(models_api.delete_model_version, _MD, (), _RW),
+    "GetModelType": Rpc(versions.get_model_type, _MR, (), _UA),
+    "ListModelTypes": Rpc(models_api.list_model_types, _MR, ("model_types",), _UA),
+    "PostApps": Rpc(apps.post_apps, ("Apps_Add",), ("apps",), _UA),
+    "GetApp": Rpc(apps.get_app, ("Apps_Get",), (), _UA),
+    "ListApps": Rpc(apps.list_apps, ("Apps_Get",), ("apps",), _UA),
+    "PatchApps": Rpc(apps.patch_apps, ("Apps_Add", "Apps_Get"), ("apps",), _UA),
+    "PatchApp": Rpc(apps.patch_app, ("Apps_Add", "Apps_Get"), (), _RW),
+    "DeleteApp": Rpc(apps.delete_app, ("Apps_Delete", "Apps_Get"), (), _UA),
 }
+
+
+# RPCs with a user-level route (/v2/users/{user_id}/workflows, .../models): no app needed
+_USER_LEVEL = frozenset({"ListWorkflows", "ListModels"})
 
 
 class ClarifaiBackend:
@@ -99,6 +129,9 @@ class ClarifaiBackend:
         self.overrides: dict[str, Any] = dict(s.clarifai_status_overrides or {})
         self.store = models.WorkflowStore()
         self.catalog = catalog.ModelCatalog(s.clarifai_models_file)
+        self.public = self.catalog.public
+        self.apps = app_store.AppStore()
+        public_content.install(self)  # clarifai/main and its public workflows (catalogue data file)
         self.keys = auth.KeyRegistry(s.clarifai_default_user_id, s.clarifai_api_keys_file)
         self.limiter = auth.RateLimiter()
         self.workflow_states: dict[str, float] = {}  # workflow_state id -> last use (§3: 5 min expiry)
@@ -114,11 +147,13 @@ class ClarifaiBackend:
         try:
             if spec is None:
                 raise errors.not_implemented(rpc)
-            principal = self.keys.authenticate(ctx.authorization)
+            principal = self.keys.authenticate(ctx.authorization, ctx.session_token)
             auth.check_scopes(principal, spec.scopes)
             now = self.tenant.clock.now()
             self.limiter.check(principal.key, now, float(self.settings.clarifai_rate_limit_rps))
             scope = self._scope(rpc, principal, request, now, ctx.transport == "rest")
+            apps.check_access(self, scope, apps.USER if not scope.app_given and spec.access == apps.READ
+                              and rpc in _USER_LEVEL else spec.access)
             body, http = await spec.handler(self, request, scope)
         except errors.ClarifaiError as exc:
             return self.error_body(exc, req_id, spec.empty if spec else ())
@@ -145,14 +180,21 @@ class ClarifaiBackend:
         app_id = ua.get("app_id") or ""
         if user_id == "me":
             user_id = principal.user_id
+        elif principal.key not in self.keys.keys and principal.app_id is None and user_id != self.public.user_id:
+            # open mode (an unregistered key): the emulator cannot know whose PAT it is, so it is the PAT
+            # of the user the request names (the docs' USER_ID); ownership needs registered keys. Clarifai's
+            # own user is never the caller.
+            principal = dataclasses.replace(principal, user_id=user_id)
         if principal.app_id is not None:
             # §8: an app-specific key implies user and app, and only reaches that app
             if (app_id and app_id != principal.app_id) or user_id != principal.user_id:
                 raise errors.key_invalid("API key is not valid for this user and application")
             return Scope(principal, principal.user_id, principal.app_id, True, now, fragments)
         if not app_id:
-            default_app = self.settings.clarifai_default_app_id
-            if not default_app and not (rpc == "ListWorkflows" and ua.get("user_id")):
+            # §8: a PAT needs an app; the default app serves short routes only in the open mode (any key
+            # is a PAT of the default user); a registered PAT or session token follows §8
+            default_app = self.settings.clarifai_default_app_id if principal.key not in self.keys.keys else ""
+            if not default_app and not ((rpc in _USER_LEVEL and ua.get("user_id")) or RPCS[rpc].access == apps.USER):
                 # §8: a PAT without an app, when no default app is configured
                 raise errors.key_invalid("Must provide app external ID in API authorizer")
             return Scope(principal, user_id, default_app, False, now, fragments)
@@ -173,9 +215,19 @@ class ClarifaiBackend:
     def register_key(self, key: dict[str, Any]) -> None:
         self.keys.register(key)
 
+    def delete_app(self, user_id: str, app_id: str) -> None:
+        """An app and everything in it: workflows, custom models, app keys."""
+        self.apps.remove(user_id, app_id)
+        self.store.apps.pop((user_id, app_id), None)
+        self.catalog.apps.pop((user_id, app_id), None)
+        self.catalog.generation += 1
+        self.keys.forget_app(user_id, app_id)
+
     def dump(self) -> dict[str, Any]:
-        return {"workflows": self.store.dump(), "catalog": self.catalog.dump(),
-                "keys": sorted(fingerprint(k) for k in self.keys.keys), "workflow_states": sorted(self.workflow_states),
+        return {"workflows": self.store.dump(), "catalog": self.catalog.dump(), "apps": self.apps.dump(),
+                # secrets never leave: who the keys belong to, never the keys
+                "keys": sorted(f"{k.kind}:{k.user_id}/{k.app_id or '*'}" for k in self.keys.keys.values()),
+                "workflow_states": sorted(self.workflow_states),
                 # the predict lane (predict_lane.py): how many answers came from templates
                 "predict_lane": {"enabled": self.settings.clarifai_predict_lane, "hits": self.predict_lane_hits,
                                  "templates": len(self.predict_templates),

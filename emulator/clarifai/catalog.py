@@ -88,8 +88,10 @@ def _model_json_bytes(m: ModelDef, version_id: str) -> bytes:
              "created_at": wire.timestamp(m.created_at), "modified_at": wire.timestamp(m.modified_at or m.created_at),
              "app_id": m.app_id, "user_id": m.user_id, "model_type_id": m.model_type_id,
              "description": m.description, "metadata": {}, "visibility": {"gettable": m.visibility},
-             "output_info": output_info(m, version_id), "model_version": version_json(m, version_id),
+             "output_info": output_info(m, version_id),
              "toolkits": [], "use_cases": [], "languages": [], "check_consents": []}
+    if version_id:  # a model made by PostModels has no version until PostModelVersions
+        model["model_version"] = version_json(m, version_id)
     if m.notes:
         model["notes"] = m.notes
     return orjson.dumps(model)

@@ -135,7 +135,9 @@ def routes(kit: AdminKit) -> list[Route]:
     async def list_clarifai_workflows(request: Request) -> Any:
         tenant = tenant_of(request)
         backend: ClarifaiBackend = tenant.backend("clarifai")
-        workflows = [wf for wfs in backend.store.apps.values() for wf in wfs.values()][-SHOWN_CAP:]
+        public = (backend.public.user_id, backend.public.app_id)  # Clarifai's own workflows are not the tenant's
+        workflows = [wf for key, wfs in backend.store.apps.items() if key != public
+                     for wf in wfs.values()][-SHOWN_CAP:]
         predicts = predict_entries(tenant.journal)
         return {"tenant": tenant.name, "now_ms": tenant.clock.now_ms(),
                 "workflows": [workflow_view(backend, tenant, wf, predicts.get(wf.id, []))

@@ -26,6 +26,7 @@ _TABLE: tuple[StatusSpec, ...] = (
     StatusSpec(10020, "FAILURE", "Failure", 400),
     StatusSpec(10030, "TRY_AGAIN", "Try the request again", 503),
     StatusSpec(10040, "NOT_IMPLEMENTED", "Not implemented", 501),
+    StatusSpec(11001, "CONN_TOKEN_INVALID", "Invalid token", 401),
     StatusSpec(11002, "CONN_CREDENTIALS_INVALID", "Invalid credentials", 401),
     StatusSpec(11003, "CONN_EXCEED_HOURLY_LIMIT", "Hourly request limit exceeded", 429),
     StatusSpec(11005, "CONN_THROTTLED", "Making too many requests", 429),
@@ -39,7 +40,9 @@ _TABLE: tuple[StatusSpec, ...] = (
     StatusSpec(11103, "CONN_METHOD_NOT_ALLOWED", "Method not allowed", 400),
     StatusSpec(21100, "MODEL_TRAINED", "Model is trained and ready", 200),
     StatusSpec(21200, "MODEL_DOES_NOT_EXIST", "Model does not exist", 404),
+    StatusSpec(21201, "MODEL_PERMISSION_DENIED", "Model permission denied", 403),
     StatusSpec(21202, "MODEL_INVALID_ARGUMENT", "Invalid model argument", 400),
+    StatusSpec(21203, "MODEL_INVALID_REQUEST", "Model invalid request", 400),
     StatusSpec(21313, "MODEL_PREDICTION_FAILED", "Model prediction failed", 500),
     StatusSpec(21351, "MODEL_DEPLOYING", "Model is deploying", 503),
     StatusSpec(21353, "MODEL_NOT_DEPLOYED", "Model is not deployed", 503),
@@ -176,6 +179,36 @@ def invalid_request(details: str) -> ClarifaiError:
 def model_not_found(model_id: str, version_id: str | None = None) -> ClarifaiError:
     what = f"Model '{model_id}'" + (f" version '{version_id}'" if version_id else "")
     return ClarifaiError(21200, f"{what} does not exist", "model_not_found")
+
+
+def app_not_found(user_id: str, app_id: str) -> ClarifaiError:
+    # unverified wording; the generic not-found code as for other missing resources (§7)
+    return ClarifaiError(11101, f"app identified by path /users/{user_id}/apps/{app_id} not found", "app_not_found")
+
+
+def not_app_owner(user_id: str, app_id: str) -> ClarifaiError:
+    # unverified: a PAT reaches other users' public resources read-only (§8); a write is refused as a
+    # missing scope on that app. Override with the situation name "not_app_owner".
+    return ClarifaiError(11007, f"Insufficient scopes to modify app '{app_id}' of user '{user_id}'",
+                         "not_app_owner")
+
+
+def app_duplicate(app_id: str) -> ClarifaiError:
+    return ClarifaiError(40010, f"App with ID '{app_id}' already exists", "app_duplicate")
+
+
+def invalid_app_id(app_id: str) -> ClarifaiError:
+    return ClarifaiError(11100, f"Invalid app ID '{app_id}': use letters, digits and single '-' or '_' "
+                                "separators, at most 48 characters", "invalid_app_id")
+
+
+def model_duplicate(model_id: str) -> ClarifaiError:
+    return ClarifaiError(40010, f"Model with ID '{model_id}' already exists in this app", "model_duplicate")
+
+
+def model_untrained(model_id: str) -> ClarifaiError:
+    # §5 PostWorkflows: a node's model must have a trained version (22002)
+    return ClarifaiError(22002, f"Model '{model_id}' has no model version", "model_untrained")
 
 
 def too_many_inputs(count: int, limit: int) -> ClarifaiError:

@@ -24,8 +24,8 @@ from google.protobuf import json_format, message_factory
 from google.protobuf.message import DecodeError, Message
 
 from emulator.clarifai import errors, proto_render, wire
-from emulator.clarifai.backend import CallContext
-from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
+from emulator.clarifai.backend import RPCS, CallContext
+from emulator.core.emulator import Emulator, Tenant
 from emulator.core.journal import redact, redact_headers
 from emulator.core.operation import FAULT_HEADER, BadFaultHeader, Operation
 
@@ -37,15 +37,9 @@ REQUEST_ID_PREFIX_HEADER = "x-clarifai-request-id-prefix"
 # §10: the official channels allow 1 GB messages; the server must accept what they may send
 MAX_MESSAGE_BYTES = 1024 * 1024 * 1024
 
-# The RPCs the emulator serves over gRPC: the workflow RPCs of §2 plus the GetModel/GetModelType pair
-# the `clarifai` SDK calls before a workflow predict without `input_type` (§10 "Obstacle").
-SERVED_RPCS: tuple[str, ...] = (
-    "PostWorkflows", "ListWorkflows", "GetWorkflow", "PatchWorkflows", "PatchWorkflowIds",
-    "DeleteWorkflow", "DeleteWorkflows", "PostWorkflowResults",
-    "ListWorkflowVersions", "GetWorkflowVersion", "PatchWorkflowVersions", "DeleteWorkflowVersions",
-    "PostWorkflowVersionsPublish", "PostWorkflowVersionsUnPublish",
-    "GetModel", "GetModelType", "PostModelOutputs",
-)
+# The RPCs the emulator serves over gRPC: every RPC the backend models (the workflow RPCs of §2, apps,
+# models, model versions and model types), the same set REST serves.
+SERVED_RPCS: tuple[str, ...] = tuple(RPCS)
 
 # a backend bug still answers in-band (§7), never as a gRPC error
 _INTERNAL_ERROR = 98004  # INTERNAL_SERVER_ISSUE
@@ -79,7 +73,7 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
     async def serve(self, rpc: str, request: Message | Undecodable,
                     context: grpc.aio.ServicerContext) -> Message:
         metadata = _metadata(context)
-        call = Operation(self.emulator.tenant(metadata.get(TENANT_HEADER)), API, operation_name(rpc), "POST",
+        call = Operation(self.emulator.tenant(self.emulator.tenant_name(metadata)), API, operation_name(rpc), "POST",
                          rpc_path(rpc), "", redact_headers(metadata), "grpc")
         tenant = call.tenant
         if isinstance(request, Undecodable):
@@ -137,7 +131,8 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
 
     async def _call_backend(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message],
                             tenant: Tenant, metadata: dict[str, str]) -> tuple[Message, int]:
-        ctx = CallContext(tenant, metadata.get("authorization"), metadata.get(REQUEST_ID_PREFIX_HEADER), "grpc")
+        ctx = CallContext(tenant, metadata.get("authorization"), metadata.get(REQUEST_ID_PREFIX_HEADER), "grpc",
+                          metadata.get("x-clarifai-session-token"))
         try:
             body, status = await tenant.backend(API).call(rpc, request_dict, ctx)
         except errors.ClarifaiError as exc:
@@ -202,10 +197,12 @@ def _unimplemented_method(rpc: str) -> Callable[[ClarifaiServicer, Any, Any], Aw
     async def method(self: ClarifaiServicer, request: Any, context: grpc.aio.ServicerContext) -> None:
         metadata = _metadata(context)
         # journaled so a consumer-coverage report shows the client needs an RPC the emulator lacks
-        Operation(self.emulator.tenant(metadata.get(TENANT_HEADER)), API, operation_name(rpc), "POST",
+        Operation(self.emulator.tenant(self.emulator.tenant_name(metadata)), API, operation_name(rpc), "POST",
                   rpc_path(rpc), "", redact_headers(metadata), "grpc").record(501, error="UNIMPLEMENTED")
-        # the generated base servicer answers UNIMPLEMENTED too, but raises and logs a traceback per call
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not implemented!")
+        # the generated base servicer answers UNIMPLEMENTED too, but raises and logs a traceback per call;
+        # the message names the RPC so a test author sees which call the emulator lacks
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED,
+                            f"{rpc} (/{SERVICE}/{rpc}) is not modelled by the emulator")
 
     method.__name__ = rpc
     return method

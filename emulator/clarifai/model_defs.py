@@ -85,7 +85,7 @@ class ModelDef:
 
     @property
     def latest_version(self) -> str:
-        return self.version_ids[0]
+        return self.version_ids[0] if self.version_ids else ""
 
     @property
     def real_id(self) -> str:

@@ -18,7 +18,7 @@ from emulator.clarifai.hooks import CLARIFAI_NODE
 from emulator.clarifai.inputs import InputContent, echo_data, read_input
 from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.clarifai.outputs import OutputConfig, Scorer
-from emulator.clarifai.workflows import find
+from emulator.clarifai.workflows import find_for_predict
 
 if TYPE_CHECKING:
     from emulator.clarifai.backend import ClarifaiBackend, Scope
@@ -86,7 +86,8 @@ def plan_for(backend: ClarifaiBackend, v: WorkflowVersion) -> Plan:
         index = {n["id"]: i for i, n in enumerate(v.nodes)}
         nodes = []
         for n in v.nodes:
-            mdef, version = catalog.resolve(n["model"]["id"], n["model"]["model_version"]["id"])
+            m = n["model"]  # custom models resolve in the app that owns them
+            mdef, version = catalog.resolve(m["id"], m["model_version"]["id"], (m["user_id"], m["app_id"]))
             inputs = n.get("node_inputs") or []
             nodes.append(PlanNode(n["id"], mdef, version, n["model"], orjson.dumps(n["model"]),
                                   MODEL_TYPES[mdef.model_type_id].input_fields[0],
@@ -132,7 +133,7 @@ def _workflow_state(backend: ClarifaiBackend, req: dict[str, Any], now: float) -
 
 async def post_workflow_results(backend: ClarifaiBackend, req: dict[str, Any],
                                 scope: Scope) -> tuple[dict[str, Any], int]:
-    wf = find(backend, scope, req.get("workflow_id", ""))
+    wf = find_for_predict(backend, scope, req.get("workflow_id", ""))
     vid = req.get("version_id")
     v = wf.versions.get(vid) if vid else wf.latest
     if v is None:

@@ -38,7 +38,7 @@ from starlette.types import Message, Receive, Scope, Send
 from emulator.clarifai import auth, predict, wire
 from emulator.clarifai.backend import ClarifaiBackend
 from emulator.clarifai.models import Workflow, WorkflowVersion
-from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
+from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import path_query, receive_body, scope_headers, scope_kept_headers
 from emulator.core.ids import recording
 from emulator.core.journal import Entry, recorded
@@ -89,9 +89,11 @@ class PredictLane:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, general: General) -> None:
         headers = scope_headers(scope)
-        tenant = self.emulator.tenant(headers.get(TENANT_HEADER))
+        tenant = self.emulator.tenant(self.emulator.tenant_name(headers))
         s = tenant.settings
+        # a session token (not part of the template key) authenticates on the full path only
         if (FAULT_HEADER in headers or tenant.faults.armed or not s.clarifai_predict_lane
+                or "x-clarifai-session-token" in headers
                 or s.clarifai_rate_limit_rps > 0 or s.clarifai_cold_start_s > 0):
             # answers that depend on faults, request counts or time: always the full path
             await general(scope, receive, send)

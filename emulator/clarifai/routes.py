@@ -1,5 +1,6 @@
 """HTTP/JSON surface of the Clarifai V2 API (reference §2): every google.api.http binding of the
-workflow RPCs plus GetModel / GetModelType, transcoded into `ClarifaiBackend.call`.
+workflow, app, model, model-version and model-type RPCs the backend models, transcoded into
+`ClarifaiBackend.call`.
 
 GETs take every non-path field from the query string (as the official JSON client writes it);
 the other methods take the whole request message as the JSON body, DELETE included.
@@ -10,6 +11,7 @@ import re
 import uuid
 from typing import Any
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -32,6 +34,22 @@ from emulator.core.http import (
 
 U = "/v2/users/{user_id}/apps/{app_id}"
 WF = "/workflows/{workflow_id}"
+M = "/models/{model_id:model_id}"
+
+
+class _ModelId(Convertor[str]):
+    """A model id segment; `types` is the literal of the model-type routes (GET .../models/types), so a
+    DELETE there is not DeleteModel and the paths' Allow header stays what the contract documents."""
+    regex = "(?!types(?:/|$))[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("model_id", _ModelId())
 
 # (RPC, method, path, operationId suffix) in match order: literal segments before parameters
 BINDINGS: tuple[tuple[str, str, str, str], ...] = (
@@ -70,8 +88,37 @@ BINDINGS: tuple[tuple[str, str, str, str], ...] = (
     ("PostModelOutputs", "POST", "/v2/models/{model_id}/versions/{version_id}/outputs", "_version_short"),
     ("PostModelOutputs", "POST", U + "/models/{model_id}/outputs", ""),
     ("PostModelOutputs", "POST", "/v2/models/{model_id}/outputs", "_short"),
-    ("GetModel", "GET", U + "/models/{model_id}", ""),
-    ("GetModel", "GET", "/v2/models/{model_id}", "_short"),
+    ("ListModelTypes", "GET", U + "/models/types", ""),
+    ("ListModelTypes", "GET", "/v2/models/types", "_short"),
+    ("GetModelVersion", "GET", U + M + "/versions/{version_id}", ""),
+    ("GetModelVersion", "GET", "/v2" + M + "/versions/{version_id}", "_short"),
+    ("DeleteModelVersion", "DELETE", U + M + "/versions/{version_id}", ""),
+    ("DeleteModelVersion", "DELETE", "/v2" + M + "/versions/{version_id}", "_short"),
+    ("ListModelVersions", "GET", U + M + "/versions", ""),
+    ("ListModelVersions", "GET", "/v2" + M + "/versions", "_short"),
+    ("PostModelVersions", "POST", U + M + "/versions", ""),
+    ("PostModelVersions", "POST", "/v2" + M + "/versions", "_short"),
+    ("GetModel", "GET", U + M, ""),
+    ("GetModel", "GET", "/v2" + M, "_short"),
+    ("DeleteModel", "DELETE", U + M, ""),
+    ("DeleteModel", "DELETE", "/v2" + M, "_short"),
+    ("ListModels", "GET", U + "/models", ""),
+    ("ListModels", "GET", "/v2/users/{user_id}/models", "_user"),
+    ("ListModels", "GET", "/v2/models", "_short"),
+    ("PostModels", "POST", U + "/models", ""),
+    ("PostModels", "POST", "/v2/models", "_short"),
+    ("PatchModels", "PATCH", U + "/models", ""),
+    ("PatchModels", "PATCH", "/v2/models", "_short"),
+    ("DeleteModels", "DELETE", U + "/models", ""),
+    ("DeleteModels", "DELETE", "/v2/models", "_short"),
+    ("PostApps", "POST", "/v2/users/{user_id}/apps", ""),
+    ("ListApps", "GET", "/v2/users/{user_id}/apps", ""),
+    ("ListApps", "GET", "/v2/apps", "_short"),
+    ("PatchApps", "PATCH", "/v2/users/{user_id}/apps", ""),
+    ("GetApp", "GET", U, ""),
+    ("GetApp", "GET", "/v2/app", "_short"),
+    ("PatchApp", "PATCH", U, ""),
+    ("DeleteApp", "DELETE", U, ""),
 )
 
 
@@ -124,7 +171,7 @@ def _handler(rpc: str, method: str) -> Any:
     async def handle(request: Request, tenant: Tenant) -> Response:
         backend: ClarifaiBackend = tenant.backend("clarifai")
         ctx = CallContext(tenant, header(request, "authorization"), header(request, "x-clarifai-request-id-prefix"),
-                          "rest")
+                          "rest", header(request, "x-clarifai-session-token"))
         raw: bytes | None = None
         try:
             if method == "GET":

@@ -1,4 +1,4 @@
-"""What of a tenant's Clarifai world survives a restart: workflows with every version, custom and
+"""What of a tenant's Clarifai world survives a restart: apps, workflows with every version, custom and
 registered models with their forced states and cold starts, registered keys (the key strings are
 secrets: saved by fingerprint) and live workflow states.
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.clarifai import auth, catalog
+from emulator.clarifai.app_store import App
 from emulator.clarifai.model_defs import ModelDef
 from emulator.clarifai.models import Workflow
 from emulator.core.snapshot import Part, to_data
@@ -58,11 +59,21 @@ def _set_custom_models(b: Any, apps: dict[tuple[str, str], dict[str, ModelDef]])
     b.catalog.generation += 1
 
 
+def _app_records(b: Any) -> dict[tuple[str, str], App]:
+    apps: dict[tuple[str, str], App] = b.apps.apps
+    return apps
+
+
+def _set_app_records(b: Any, apps: dict[tuple[str, str], App]) -> None:
+    b.apps.apps = apps
+
+
 def _set_workflow_states(b: Any, v: dict[str, float]) -> None:
     b.workflow_states = v
 
 
 PARTS = (
+    Part("apps", dict[tuple[str, str], App], _app_records, _set_app_records),
     Part("workflows", dict[tuple[str, str], dict[str, Workflow]], _apps, _set_apps),
     Part("custom_models", dict[tuple[str, str], dict[str, ModelDef]], lambda b: b.catalog.apps, _set_custom_models),
     Part("registered_models", dict[str, ModelDef], _registered, _set_registered),

@@ -11,6 +11,7 @@ from typing import Any
 
 from emulator.clarifai import chaining, errors
 from emulator.clarifai.catalog import ModelCatalog, shared_model_json
+from emulator.clarifai.model_defs import PUBLIC
 from emulator.core.graph import CycleError, stable_topological_order
 
 # §6: the SDK's validator; the live API accepts at least 36 chars, the SDK allows 48
@@ -30,7 +31,10 @@ def check_workflow_id(wf_id: str) -> None:
             "not at the start or end")
 
 
-def build_nodes(catalog: ModelCatalog, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def build_nodes(catalog: ModelCatalog, nodes: list[dict[str, Any]], owner: tuple[str, str] | None = None,
+                caller: str | None = None) -> list[dict[str, Any]]:
+    """`owner` is the app the workflow lives in: a node's model without user_id/app_id is looked up there
+    first, then among the public ones; `caller` may use its own models and anyone's public ones."""
     if not nodes:
         raise errors.invalid_argument("A workflow must have at least one node")
     if len(nodes) > MAX_NODES:
@@ -51,7 +55,14 @@ def build_nodes(catalog: ModelCatalog, nodes: list[dict[str, Any]]) -> list[dict
         if not model.get("id"):
             raise errors.invalid_argument(f"Node '{n['id']}' must name a model (model.id)")
         version_id = (model.get("model_version") or {}).get("id")
-        mdef, version = catalog.resolve(model["id"], version_id.lower() if version_id else None)
+        where = ((str(model.get("user_id") or owner[0]), str(model.get("app_id") or owner[1]))
+                 if owner is not None else None)
+        found = catalog.get(model["id"], where)
+        if found is not None and caller is not None and found.user_id != caller and found.visibility != PUBLIC:
+            raise errors.model_not_found(model["id"])  # another user's private model
+        if found is not None and not found.version_ids:
+            raise errors.model_untrained(model["id"])
+        mdef, version = catalog.resolve(model["id"], version_id.lower() if version_id else None, where)
         inputs: list[dict[str, str]] = []
         for ni in n.get("node_inputs") or []:
             src = ni.get("node_id", "")

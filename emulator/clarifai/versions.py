@@ -1,13 +1,14 @@
-"""Clarifai workflow-version RPCs (reference §5 "Workflow versions") and the GetModel / GetModelType
-pair the `clarifai` SDK calls before predicting (§10)."""
+"""Clarifai workflow-version RPCs (reference §5 "Workflow versions") and GetModelType, which the
+`clarifai` SDK calls before predicting (§10)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from emulator.clarifai import catalog, errors
+from emulator.clarifai.listing import ok, paginate, patch_request
 from emulator.clarifai.models import PRIVATE, WorkflowVersion
 from emulator.clarifai.patching import deep_merge
-from emulator.clarifai.workflows import find, ok, paginate, patch_request
+from emulator.clarifai.workflows import find
 
 if TYPE_CHECKING:
     from emulator.clarifai.backend import ClarifaiBackend, Scope
@@ -93,11 +94,6 @@ async def publish(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -
 async def unpublish(backend: ClarifaiBackend, req: dict[str, Any],
                     scope: Scope) -> tuple[dict[str, Any], int]:
     return await _set_visibility(backend, req, scope, PRIVATE)
-
-
-async def get_model(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
-    m, version = backend.catalog.resolve(req.get("model_id", ""), req.get("version_id") or None)
-    return ok({"model": catalog.model_json(m, version)})
 
 
 async def get_model_type(backend: ClarifaiBackend, req: dict[str, Any],

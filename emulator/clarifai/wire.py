@@ -166,6 +166,11 @@ def _reject_bools_in_numbers(value: Any, d: Descriptor, where: str) -> None:
                 raise errors.bad_request_format(
                     f"Failed to parse request: Failed to parse {key} field: invalid value for number field "
                     f"{where}{f.name}: {str(item).lower()}")
+            if isinstance(item, float) and f.type == FieldDescriptor.TYPE_ENUM and not item.is_integer():
+                # protojson takes an enum number only as an integer (json_format truncates 2.5 to 2)
+                raise errors.bad_request_format(
+                    f"Failed to parse request: Failed to parse {key} field: invalid value for enum field "
+                    f"{where}{f.name}: {item}")
             nested = f.type == FieldDescriptor.TYPE_MESSAGE and not f.message_type.GetOptions().map_entry
             if nested and not f.message_type.full_name.startswith("google.protobuf."):
                 _reject_bools_in_numbers(item, f.message_type, f"{where}{f.name}.")

@@ -9,7 +9,9 @@ import fnmatch
 import re
 from typing import TYPE_CHECKING, Any
 
-from emulator.clarifai import errors, wire
+from emulator.clarifai import errors
+from emulator.clarifai.listing import ok, paginate, patch_request
+from emulator.clarifai.model_defs import PUBLIC
 from emulator.clarifai.models import PRIVATE, Workflow, WorkflowVersion
 from emulator.clarifai.patching import merge_workflow, remove_from_workflow
 from emulator.clarifai.validation import build_nodes, check_workflow_id
@@ -17,31 +19,38 @@ from emulator.clarifai.validation import build_nodes, check_workflow_id
 if TYPE_CHECKING:
     from emulator.clarifai.backend import ClarifaiBackend, Scope
 
-DEFAULT_PER_PAGE = 128  # §3 / §5 ListWorkflows
-MAX_PER_PAGE = 1000
-PATCH_ACTIONS = ("merge", "overwrite", "remove")
 
 
-def patch_request(req: dict[str, Any], field: str, noun: str) -> tuple[str, list[dict[str, Any]]]:
-    """(action, items) of a Patch* request, both checked (§5: merge / overwrite / remove)."""
-    action = req.get("action", "")
-    if action not in PATCH_ACTIONS:
-        raise errors.invalid_request(f"Invalid action '{action}'; supported actions are merge, overwrite, remove")
-    items: list[dict[str, Any]] = req.get(field) or []
-    if not items:
-        raise errors.invalid_request(f"At least one {noun} must be provided")
-    return action, items
-
-
-def ok(req_extra: dict[str, Any], http: int = 200) -> tuple[dict[str, Any], int]:
-    return {"status": wire.ok_status(), **req_extra}, http
-
-
-def find(backend: ClarifaiBackend, scope: Scope, workflow_id: str) -> Workflow:
+def find(backend: ClarifaiBackend, scope: Scope, workflow_id: str, public_fallback: bool = False) -> Workflow:
+    """The workflow in the addressed app; another user's only when public (§8). With `public_fallback`
+    (GetWorkflow, PostWorkflowResults) an id missing from the app is looked up among Clarifai's
+    workflows, as service.proto's GetWorkflowRequest comment says."""
     wf = backend.store.app(scope.user_id, scope.app_id).get(workflow_id) if workflow_id else None
+    if wf is not None and wf.visibility != PUBLIC and scope.user_id != scope.principal.user_id:
+        wf = None
+    if wf is None and public_fallback and workflow_id:
+        pub = backend.public
+        wf = backend.store.apps.get((pub.user_id, pub.app_id), {}).get(workflow_id)
+        if wf is not None and wf.visibility != PUBLIC:
+            wf = None
     if wf is None:
         raise errors.workflow_not_found(workflow_id)
     return wf
+
+
+def find_for_predict(backend: ClarifaiBackend, scope: Scope, workflow_id: str) -> Workflow:
+    """PostWorkflowResults: without an id, the app's default workflow (its base workflow)."""
+    if not workflow_id:
+        app = backend.apps.get(scope.user_id, scope.app_id)
+        if app is None or not app.default_workflow_id:
+            raise errors.workflow_not_found("")
+        if app.default_workflow is not None:
+            u, a, w = app.default_workflow
+            wf = backend.store.apps.get((u, a), {}).get(w)
+            if wf is not None and (wf.visibility == PUBLIC or u == scope.principal.user_id):
+                return wf
+        workflow_id = app.default_workflow_id
+    return find(backend, scope, workflow_id, public_fallback=True)
 
 
 def new_version(backend: ClarifaiBackend, wf_id: str, scope: Scope,
@@ -64,7 +73,8 @@ async def post_workflows(backend: ClarifaiBackend, req: dict[str, Any],
         if wf_id in app or wf_id in seen:
             raise errors.workflow_duplicate(wf_id)
         seen.add(wf_id)
-        nodes = build_nodes(backend.catalog, item.get("nodes") or [])
+        nodes = build_nodes(backend.catalog, item.get("nodes") or [], (scope.user_id, scope.app_id),
+                            scope.principal.user_id)
         version = new_version(backend, wf_id, scope, nodes)
         vis = (item.get("visibility") or {}).get("gettable") or PRIVATE
         version.visibility = vis
@@ -94,6 +104,8 @@ async def list_workflows(backend: ClarifaiBackend, req: dict[str, Any],
         items = backend.store.user_workflows(scope.user_id)
     else:
         items = list(backend.store.app(scope.user_id, scope.app_id).values())
+    if scope.user_id != scope.principal.user_id:
+        items = [wf for wf in items if wf.visibility == PUBLIC]  # other users' private workflows are invisible
     search = req.get("search") or req.get("search_term") or ""
     if search:
         items = [wf for wf in items if _matches_search(wf, search, "user_id" not in ua)]
@@ -122,17 +134,9 @@ async def list_workflows(backend: ClarifaiBackend, req: dict[str, Any],
     return ok({"workflows": [wf.to_json(stars) for wf in page_items]})
 
 
-def paginate(items: list[Any], req: dict[str, Any]) -> list[Any]:
-    """§5: page from 1; per_page 0 means 128; at most 1000; past the end is an empty page."""
-    page = max(int(req.get("page") or 1), 1)
-    per_page = min(int(req.get("per_page") or DEFAULT_PER_PAGE), MAX_PER_PAGE)
-    start = (page - 1) * per_page
-    return items[start:start + per_page]
-
-
 async def get_workflow(backend: ClarifaiBackend, req: dict[str, Any],
                        scope: Scope) -> tuple[dict[str, Any], int]:
-    wf = find(backend, scope, req.get("workflow_id", ""))
+    wf = find(backend, scope, req.get("workflow_id", ""), public_fallback=True)
     stars = bool({"stars", "all"} & set(req.get("additional_fields") or []))
     return ok({"workflow": wf.to_json(stars)})
 
@@ -149,7 +153,8 @@ async def patch_workflows(backend: ClarifaiBackend, req: dict[str, Any],
             fields, nodes = merge_workflow(wf, item)
         else:
             fields, nodes = remove_from_workflow(wf, item)
-        built = build_nodes(backend.catalog, nodes) if nodes is not None else None
+        built = (build_nodes(backend.catalog, nodes, (scope.user_id, scope.app_id), scope.principal.user_id)
+                 if nodes is not None else None)
         staged.append((wf, fields, built))
     for wf, fields, built in staged:
         for k, v in fields.items():

@@ -5,7 +5,7 @@ import asyncio
 import itertools
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from emulator.core.clock import Clock, ManualClock, make_clock
@@ -121,6 +121,23 @@ class Emulator:
         self.entry_sink: Callable[[str], Callable[[Entry], None]] | None = None
         # secrets behind the fingerprints of saved state documents (core/snapshot.py): never answered
         self.vault = Vault()
+        # credential header -> value -> tenant: a client that cannot add the tenant header (an SDK)
+        # still gets its own world when its credential was bound to a tenant (control plane)
+        self.credential_tenants: dict[str, dict[str, str]] = {}
+
+    def bind_credential(self, header: str, value: str, tenant: str) -> None:
+        self.credential_tenants.setdefault(header.lower(), {})[value] = tenant
+
+    def tenant_name(self, headers: Mapping[str, str]) -> str | None:
+        """The tenant a request addresses: its tenant header, else the tenant its credential is bound to."""
+        name = headers.get(TENANT_HEADER)
+        if name or not self.credential_tenants:
+            return name
+        for header, values in self.credential_tenants.items():
+            value = headers.get(header)
+            if value is not None and value in values:
+                return values[value]
+        return None
 
     def register_backend(self, key: str, factory: BackendFactory) -> None:
         self.backend_factories[key] = factory

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope
 
-from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
+from emulator.core.emulator import Emulator, Tenant
 from emulator.core.journal import kept_headers, may_hold_secrets, redact
 from emulator.core.operation import FAULT_HEADER, BadFaultHeader, Fault, Operation
 
@@ -57,7 +57,7 @@ def emulator_of(request: Request) -> Emulator:
 
 
 def tenant_of(request: Request) -> Tenant:
-    return emulator_of(request).tenant(header(request, TENANT_HEADER))
+    return emulator_of(request).tenant(emulator_of(request).tenant_name(headers_of(request)))
 
 
 def header(request: Request, name: str) -> str | None:
@@ -142,7 +142,7 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
         headers = scope_headers(scope)
         emu: Emulator = request.app.state.emulator
         path, query = path_query(scope)
-        call = Operation(emu.tenant(headers.get(TENANT_HEADER)), api.name, op, request.method, path, query,
+        call = Operation(emu.tenant(emu.tenant_name(headers)), api.name, op, request.method, path, query,
                          scope_kept_headers(scope))
         error: str | None = None
         code: int | None = None

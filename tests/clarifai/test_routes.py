@@ -8,14 +8,14 @@ from clarifai_rest_support import GENERAL, Api, node, workflow
 
 def test_list_workflows_query_string_as_the_json_client_writes_it(api: Api) -> None:
     for wf_id in ("b-wf", "a-wf", "c-wf"):
-        api("POST", "/v2/users/u1/apps/a1/workflows", {"workflows": [workflow(wf_id)]})
-    status, body = api("GET", "/v2/users/u1/apps/a1/workflows?user_app_id.user_id=u1&user_app_id.app_id=a1"
+        api("POST", "/v2/users/me/apps/a1/workflows", {"workflows": [workflow(wf_id)]})
+    status, body = api("GET", "/v2/users/me/apps/a1/workflows?user_app_id.user_id=me&user_app_id.app_id=a1"
                               "&page=1&per_page=5&sort_ascending=True&sort_by_id=True"
                               "&additional_fields=stars&additional_fields=all")
     assert status == 200 and body["status"]["code"] == 10000
     assert [w["id"] for w in body["workflows"]] == ["a-wf", "b-wf", "c-wf"]
     assert body["workflows"][0]["is_starred"] is False and body["workflows"][0]["star_count"] == 0
-    _, lower = api("GET", "/v2/users/u1/apps/a1/workflows?sort_ascending=false&sort_by_id=true")
+    _, lower = api("GET", "/v2/users/me/apps/a1/workflows?sort_ascending=false&sort_by_id=true")
     assert [w["id"] for w in lower["workflows"]] == ["c-wf", "b-wf", "a-wf"]
 
 
@@ -76,11 +76,11 @@ def test_post_workflows_malformed_json_and_unknown_fields_are_bad_request_format
 
 
 def test_delete_workflows_takes_a_json_body_on_delete(api: Api) -> None:
-    api("POST", "/v2/users/u1/apps/a1/workflows", {"workflows": [workflow("w1"), workflow("w2"), workflow("w3")]})
-    status, body = api("DELETE", "/v2/users/u1/apps/a1/workflows",
-                       {"user_app_id": {"user_id": "u1", "app_id": "a1"}, "ids": ["w1", "w3"]})
+    api("POST", "/v2/users/me/apps/a1/workflows", {"workflows": [workflow("w1"), workflow("w2"), workflow("w3")]})
+    status, body = api("DELETE", "/v2/users/me/apps/a1/workflows",
+                       {"user_app_id": {"user_id": "me", "app_id": "a1"}, "ids": ["w1", "w3"]})
     assert status == 200 and body["status"]["code"] == 10000
-    _, listed = api("GET", "/v2/users/u1/apps/a1/workflows")
+    _, listed = api("GET", "/v2/users/me/apps/a1/workflows")
     assert [w["id"] for w in listed["workflows"]] == ["w2"]
 
 

@@ -101,8 +101,8 @@ def test_list_workflows_sdk_app_lister_over_grpc(live_emulator: LiveServer) -> N
     # the SDK sends no tenant: an app of its own in the default tenant keeps the test isolated
     app_id = "paging-" + uuid.uuid4().hex[:8]
     ids = _create_many(make_stub("grpc", live_emulator, "default"),
-                       resources_pb2.UserAppIDSet(user_id="sdk-user", app_id=app_id), 300)
-    app = App(user_id="sdk-user", app_id=app_id, base_url=f"http://127.0.0.1:{live_emulator.grpc_port}", pat=PAT)
+                       resources_pb2.UserAppIDSet(user_id="emulator-user", app_id=app_id), 300)
+    app = App(user_id="emulator-user", app_id=app_id, base_url=f"http://127.0.0.1:{live_emulator.grpc_port}", pat=PAT)
     listed = [w.id for w in app.list_workflows()]
     assert sorted(listed) == ids and len(listed) == len(set(listed))
 

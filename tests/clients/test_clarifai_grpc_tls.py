@@ -63,10 +63,10 @@ def test_post_workflow_results_sdk_https_base_over_tls(tls_server: LiveServer,
 
     stub = service_pb2_grpc.V2Stub(ClarifaiChannel.get_grpc_channel(
         base=f"127.0.0.1:{tls_server.grpc_port}", root_certificates_path=certificate[0]))
-    app = ex.user_app("tls-user", "tls-app")
+    app = ex.user_app("emulator-user", "tls-app")
     created = stub.PostWorkflows(ex.create_workflow(app=app), metadata=(("authorization", "Key " + PAT),))
     assert created.status.code == status_code_pb2.SUCCESS
-    workflow = Workflow(workflow_id=ex.WORKFLOW_ID, user_id="tls-user", app_id="tls-app", pat=PAT,
+    workflow = Workflow(workflow_id=ex.WORKFLOW_ID, user_id="emulator-user", app_id="tls-app", pat=PAT,
                         base_url=f"https://127.0.0.1:{tls_server.grpc_port}",
                         root_certificates_path=certificate[0])
     response = workflow.predict_by_url(ex.METRO_NORTH, input_type="image")

@@ -140,12 +140,13 @@ def test_list_workflows_grpc_req_id_honours_request_id_prefix(live_emulator: Liv
     assert re.fullmatch(r"[0-9a-f]{32}", plain.status.req_id)
 
 
-def test_list_models_grpc_unimplemented(live_emulator: LiveServer, tenant_id: str) -> None:
+def test_list_inputs_grpc_unimplemented_names_the_rpc(live_emulator: LiveServer, tenant_id: str) -> None:
     stub = make_stub("grpc", live_emulator, tenant_id)
     with pytest.raises(grpc.RpcError) as info:
-        stub.call("ListModels", service_pb2.ListModelsRequest())
+        stub.call("ListInputs", service_pb2.ListInputsRequest())
     assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert _journal(live_emulator, tenant_id)[-1].operation == "list_models"
+    assert info.value.details() == "ListInputs (/clarifai.api.V2/ListInputs) is not modelled by the emulator"
+    assert _journal(live_emulator, tenant_id)[-1].operation == "list_inputs"
 
 
 # --- journal and HTTP-level faults -------------------------------------------------------------------
@@ -332,8 +333,11 @@ def test_served_rpcs_journal_operation_names_match_rest_operation_ids() -> None:
         "post_workflows", "list_workflows", "get_workflow", "patch_workflows", "patch_workflow_ids",
         "delete_workflow", "delete_workflows", "post_workflow_results", "list_workflow_versions",
         "get_workflow_version", "patch_workflow_versions", "delete_workflow_versions",
-        "post_workflow_versions_publish", "post_workflow_versions_un_publish", "get_model", "get_model_type",
-        "post_model_outputs"]
+        "post_workflow_versions_publish", "post_workflow_versions_un_publish", "post_model_outputs",
+        "get_model", "list_models",
+        "post_models", "patch_models", "delete_model", "delete_models", "get_model_version", "list_model_versions",
+        "post_model_versions", "delete_model_version", "get_model_type", "list_model_types", "post_apps", "get_app",
+        "list_apps", "patch_apps", "patch_app", "delete_app"]
     app = create_app(Settings(grpc_enabled=False))
     rest_operations = {getattr(r.endpoint, "operation", None) for r in app.routes if isinstance(r, Route)}
     assert {operation_name(r) for r in SERVED_RPCS} <= rest_operations

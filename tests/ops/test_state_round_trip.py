@@ -53,6 +53,7 @@ def _answers(c: httpx.Client, tenant: str, wids: list[str]) -> dict[str, Any]:
     out["clarifai list"] = c.get("/v2/users/me/apps/main/workflows", headers=hc).json()
     out["clarifai get"] = c.get("/v2/users/me/apps/main/workflows/wf1", headers=hc).json()
     out["clarifai versions"] = c.get("/v2/users/me/apps/main/workflows/wf1/versions", headers=hc).json()
+    out["clarifai app"] = c.get("/v2/users/me/apps/kept-app", headers=hc).json()
     out["faults"] = c.get("/_emulator/faults", headers=h).json()
     clock = c.get("/_emulator/clock", headers=h).json()
     # the step that was running when the server stopped starts again at load, so its timers restart
@@ -88,6 +89,8 @@ def test_state_file_round_trip_across_a_restart(serve: Any, tmp_path: Path) -> N
         assert mid["state"] == "PROVISIONING" and [r["resource_type"] for r in mid["resources_created"]] == [
             "connector_id"]
         assert c.post("/v2/users/me/apps/main/workflows", json=CLARIFAI_WF, headers={**a, **PAT}).status_code == 200
+        app = {"apps": [{"id": "kept-app", "description": "made by PostApps", "default_workflow_id": "General"}]}
+        assert c.post("/v2/users/me/apps", json=app, headers={**a, **PAT}).status_code == 200
         rule = {"match": {"operation": "delete_workflow"}, "effect": {"type": "error", "status": 503}, "count": 7}
         assert c.post("/_emulator/faults", json=rule, headers=a).status_code == 201
         # tenant B: real clock, a deprovision that ends 202 because the connector refuses deletion
@@ -100,6 +103,7 @@ def test_state_file_round_trip_across_a_restart(serve: Any, tmp_path: Path) -> N
         assert c.post(f"{FLOW}/{wb}/_deprovision", headers=b).status_code == 202
         assert c.post("/v2/users/me/apps/main/workflows", json=CLARIFAI_WF, headers={**b, **PAT}).status_code == 200
         before = {"a": _answers(c, "tenant-a", [wa]), "b": _answers(c, "tenant-b", [wb])}
+        assert before["a"]["clarifai app"]["app"]["description"] == "made by PostApps"
         printed = c.get("/_emulator/state", params={"all": "true"}).content
         assert SECRET.encode() not in printed  # secrets are stored, never printed
     s1.stop()  # SIGTERM: a clean shutdown saves the file

@@ -1,0 +1,49 @@
+"""Clarifai's public app `clarifai/main` and its public workflows (`General`, ...) in a tenant's stores,
+built from the catalogue data file (public_catalog.py) when the tenant's Clarifai backend starts.
+
+They are ordinary stored workflows owned by user `clarifai`, public (`visibility.gettable=50`), so
+every caller can read and predict them and nobody else can change them (apps.check_access).
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from emulator.clarifai.app_store import App
+from emulator.clarifai.model_defs import PUBLIC
+from emulator.clarifai.models import Workflow, WorkflowVersion
+from emulator.clarifai.validation import build_nodes
+
+if TYPE_CHECKING:
+    from emulator.clarifai.handler_view import BackendView as ClarifaiBackend
+
+
+def _node(d: dict[str, Any]) -> dict[str, Any]:
+    model = d.get("model") or {}
+    out: dict[str, Any] = {"id": d["id"], "model": {"id": model["id"],
+                                                    "model_version": {"id": model.get("model_version_id", "")}}}
+    if d.get("node_inputs"):
+        out["node_inputs"] = list(d["node_inputs"])
+    return out
+
+
+def install(backend: ClarifaiBackend) -> None:
+    pub = backend.public
+    info = pub.app
+    created = float(info.get("created_at") or 0.0)
+    default = str(info.get("default_workflow_id") or "")
+    backend.apps.add(App(pub.app_id, pub.user_id, created, created, name=str(info.get("name") or pub.app_id),
+                         description=str(info.get("description") or ""), default_workflow_id=default,
+                         default_workflow=(pub.user_id, pub.app_id, default) if default else None,
+                         visibility=int(info.get("visibility") or PUBLIC)))
+    store = backend.store.app(pub.user_id, pub.app_id)
+    for d in pub.workflows:
+        wf_id = str(d["id"])
+        at = float(d.get("created_at") or created)
+        nodes = build_nodes(backend.catalog, [_node(n) for n in d["nodes"]]) if d.get("nodes") else []
+        # a stable version id per public workflow: the same in every tenant and every run
+        vid = hashlib.md5(f"{pub.user_id}/{pub.app_id}/{wf_id}".encode()).hexdigest()
+        version = WorkflowVersion(vid, wf_id, pub.user_id, pub.app_id, at, at, nodes, visibility=PUBLIC,
+                                  description=str(d.get("description") or ""))
+        store[wf_id] = Workflow(wf_id, pub.user_id, pub.app_id, at, at, {vid: version},
+                                description=str(d.get("description") or ""), visibility=PUBLIC)
