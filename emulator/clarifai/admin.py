@@ -2,8 +2,8 @@
 LOADING / BUSY / READY, reference/clarifai-workflows.md §5 "Retryable dependency states"), and the
 seed document's `clarifai.models`; mounted under /_emulator by core through the descriptor.
 
-The backend owns the model catalogue; this module validates admin input and reports the
-backend's `ClarifaiError`s as control-plane errors (404 for an unknown model, else 400).
+The tenant's ClarifaiState owns the model catalogue; this module validates admin input and reports
+its `ClarifaiError`s as control-plane errors (404 for an unknown model, else 400).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from emulator.clarifai import errors
-from emulator.clarifai.backend import ClarifaiBackend
+from emulator.clarifai.state import ClarifaiState
 from emulator.core.api import AdminKit
 from emulator.core.emulator import Tenant
 
@@ -29,9 +29,9 @@ ErrorFactory = Callable[[int, str], Exception]
 _NOT_FOUND_CODES = (errors.BY_NAME["MODEL_DOES_NOT_EXIST"].code, errors.BY_NAME["CONN_DOES_NOT_EXIST"].code)
 
 
-def _backend(tenant: Tenant) -> ClarifaiBackend:
-    backend: ClarifaiBackend = tenant.backend(BACKEND_KEY)
-    return backend
+def _state(tenant: Tenant) -> ClarifaiState:
+    state: ClarifaiState = tenant.backend(BACKEND_KEY)
+    return state
 
 
 def _admin_error(exc: errors.ClarifaiError, error: ErrorFactory) -> Exception:
@@ -53,7 +53,7 @@ async def register_model(tenant: Tenant, spec: Any, error: ErrorFactory) -> dict
         if spec.get(key) is not None and (not isinstance(spec[key], list) or len(spec[key]) > MAX_MODEL_LIST):
             raise error(400, f"`{key}` must be a list of at most {MAX_MODEL_LIST} items")
     try:
-        return _backend(tenant).register_model(spec)
+        return _state(tenant).register_model(spec)
     except errors.ClarifaiError as exc:
         raise _admin_error(exc, error) from None
     except (KeyError, ValueError, TypeError) as exc:
@@ -78,7 +78,7 @@ async def register_key(tenant: Tenant, spec: Any, error: ErrorFactory) -> dict[s
     if scopes is not None and (not isinstance(scopes, list) or not all(isinstance(x, str) for x in scopes)):
         raise error(400, "`scopes` must be a list of scope names or null (all)")
     try:
-        _backend(tenant).register_key({**spec, "type": kind})
+        _state(tenant).register_key({**spec, "type": kind})
     except errors.ClarifaiError as exc:
         raise _admin_error(exc, error) from None
     bound = bool(spec.get("bind_tenant"))
@@ -92,7 +92,7 @@ async def register_key(tenant: Tenant, spec: Any, error: ErrorFactory) -> dict[s
 
 def model_state(tenant: Tenant, model_id: str, error: ErrorFactory) -> dict[str, Any]:
     """The serving state a model answers with now: a forced state until its deadline, else READY."""
-    catalog = _backend(tenant).catalog
+    catalog = _state(tenant).catalog
     if catalog.get(model_id) is None:
         raise error(404, f"unknown model {model_id!r}")
     forced = catalog.dump().get("forced_states", {}).get(model_id)
@@ -115,7 +115,7 @@ def clarifai_routes(kit: AdminKit) -> list[Route]:
 
     async def list_clarifai_models(request: Request) -> Any:
         tenant = tenant_of(request)
-        return {"models": [model_state(tenant, m.id, error) for m in _backend(tenant).catalog.all()]}
+        return {"models": [model_state(tenant, m.id, error) for m in _state(tenant).catalog.all()]}
 
     async def register_clarifai_model(request: Request) -> Any:
         return await register_model(tenant_of(request), await json_body(request), error)
@@ -133,7 +133,7 @@ def clarifai_routes(kit: AdminKit) -> list[Route]:
             raise error(400, "`seconds` must be a non-negative number or null (until changed)")
         tenant, model_id = tenant_of(request), request.path_params["model_id"]
         try:
-            _backend(tenant).set_model_state(model_id, body["state"], seconds)
+            _state(tenant).set_model_state(model_id, body["state"], seconds)
         except errors.ClarifaiError as exc:
             raise _admin_error(exc, error) from None
         return model_state(tenant, model_id, error)

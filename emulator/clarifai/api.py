@@ -5,10 +5,10 @@ from typing import Any
 
 from emulator.clarifai import dashboard, errors, inputs
 from emulator.clarifai.admin import clarifai_routes, seed_models
-from emulator.clarifai.backend import ClarifaiBackend
 from emulator.clarifai.grpc_api import GrpcServer
 from emulator.clarifai.hooks import CLARIFAI_NODE
 from emulator.clarifai.routes import install
+from emulator.clarifai.state import ClarifaiState
 from emulator.core.admin import version
 from emulator.core.api import ApiDescriptor, Contract, ContractRules, SeedRequest, SeedSection, StatusCode
 from emulator.core.emulator import Emulator
@@ -72,7 +72,7 @@ DESCRIPTOR = ApiDescriptor(
     # no key: the API answers its auth error, in its own shape, when it is up
     health_probe="/v2/workflows",
     install=_install,
-    backends={"clarifai": ClarifaiBackend},
+    backends={"clarifai": ClarifaiState},
     status_codes=tuple(StatusCode(s.name, s.code, s.http_status, s.description) for s in errors.BY_CODE.values()),
     match_errors_by_code=True,
     fault_hooks=(CLARIFAI_NODE,),

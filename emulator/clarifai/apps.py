@@ -8,50 +8,47 @@ Unverified answers are chosen as the most plausible and named in errors.py, so
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.clarifai import errors
 from emulator.clarifai.app_store import App, gettable, valid_app_id
 from emulator.clarifai.listing import ok, paginate, patch_request
 from emulator.clarifai.model_defs import PRIVATE, PUBLIC
-
-if TYPE_CHECKING:
-    from emulator.clarifai.handler_view import BackendView as ClarifaiBackend
-    from emulator.clarifai.handler_view import ScopeView as Scope
+from emulator.clarifai.state import CallScope, ClarifaiState
 
 READ, WRITE, USER = "read", "write", "user"
 
 
-def owns(scope: Scope) -> bool:
+def owns(scope: CallScope) -> bool:
     return scope.user_id == scope.principal.user_id
 
 
-def check_access(backend: ClarifaiBackend, scope: Scope, kind: str) -> None:
+def check_access(state: ClarifaiState, scope: CallScope, kind: str) -> None:
     """The addressed app exists (or, for the caller's own apps with `clarifai_implicit_apps`, is made on
     first write) and the caller may do `kind` there."""
     if kind == USER:
         return
-    app = backend.apps.get(scope.user_id, scope.app_id)
+    app = state.apps.get(scope.user_id, scope.app_id)
     if not owns(scope):
-        if app is None or (kind == READ and not _readable(backend, app, scope)):
+        if app is None or (kind == READ and not _readable(state, app, scope)):
             raise errors.app_not_found(scope.user_id, scope.app_id)
         if kind == WRITE:
             raise errors.not_app_owner(scope.user_id, scope.app_id)
         return
     if app is None:
-        if not (backend.settings.clarifai_implicit_apps and valid_app_id(scope.app_id)):
+        if not (state.settings.clarifai_implicit_apps and valid_app_id(scope.app_id)):
             raise errors.app_not_found(scope.user_id, scope.app_id)
         if kind == WRITE:
-            backend.apps.add(App(scope.app_id, scope.user_id, scope.now, scope.now, implicit=True))
+            state.apps.add(App(scope.app_id, scope.user_id, scope.now, scope.now, implicit=True))
 
 
-def _readable(backend: ClarifaiBackend, app: App, scope: Scope) -> bool:
+def _readable(state: ClarifaiState, app: App, scope: CallScope) -> bool:
     # another user's app is reachable when it is public or holds something public (a public workflow)
     return app.public or any(wf.visibility == PUBLIC
-                             for wf in backend.store.app(app.user_id, app.id).values())
+                             for wf in state.store.app(app.user_id, app.id).values())
 
 
-def _app_request(item: dict[str, Any], scope: Scope, backend: ClarifaiBackend) -> App:
+def _app_request(item: dict[str, Any], scope: CallScope, state: ClarifaiState) -> App:
     app_id = str(item.get("id") or "")
     if not valid_app_id(app_id):
         raise errors.invalid_app_id(app_id)
@@ -59,8 +56,8 @@ def _app_request(item: dict[str, Any], scope: Scope, backend: ClarifaiBackend) -
     wf_id = str(item.get("default_workflow_id") or base.get("id") or "")
     default: tuple[str, str, str] | None = None
     if wf_id:
-        owner = (str(base.get("user_id") or backend.public.user_id), str(base.get("app_id") or backend.public.app_id))
-        if wf_id not in backend.store.app(*owner):
+        owner = (str(base.get("user_id") or state.public.user_id), str(base.get("app_id") or state.public.app_id))
+        if wf_id not in state.store.app(*owner):
             # a base workflow must be one of Clarifai's (or the named app's) workflows
             raise errors.workflow_not_found(wf_id)
         default = (owner[0], owner[1], wf_id)
@@ -72,7 +69,7 @@ def _app_request(item: dict[str, Any], scope: Scope, backend: ClarifaiBackend) -
                sample_ms=int(item.get("sample_ms") or 500), image=item.get("image"))
 
 
-async def post_apps(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
+async def post_apps(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
     if not owns(scope):
         raise errors.not_app_owner(scope.user_id, "")
     items = req.get("apps") or []
@@ -80,31 +77,31 @@ async def post_apps(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope)
         raise errors.invalid_request("At least one app must be provided")
     created: list[App] = []
     for item in items:  # all-or-nothing
-        app = _app_request(item, scope, backend)
-        existing = backend.apps.get(scope.user_id, app.id)
+        app = _app_request(item, scope, state)
+        existing = state.apps.get(scope.user_id, app.id)
         if (existing is not None and not existing.implicit) or any(a.id == app.id for a in created):
             raise errors.app_duplicate(app.id)
         created.append(app)
     for app in created:
-        backend.apps.add(app)
+        state.apps.add(app)
     return ok({"apps": [a.to_json() for a in created]})
 
 
-def _the_app(backend: ClarifaiBackend, scope: Scope) -> App:
-    app = backend.apps.get(scope.user_id, scope.app_id)
+def _the_app(state: ClarifaiState, scope: CallScope) -> App:
+    app = state.apps.get(scope.user_id, scope.app_id)
     if app is None:
-        if owns(scope) and backend.settings.clarifai_implicit_apps and valid_app_id(scope.app_id):
-            return backend.apps.add(App(scope.app_id, scope.user_id, scope.now, scope.now, implicit=True))
+        if owns(scope) and state.settings.clarifai_implicit_apps and valid_app_id(scope.app_id):
+            return state.apps.add(App(scope.app_id, scope.user_id, scope.now, scope.now, implicit=True))
         raise errors.app_not_found(scope.user_id, scope.app_id)
     return app
 
 
-async def get_app(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
-    return ok({"app": _the_app(backend, scope).to_json()})
+async def get_app(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+    return ok({"app": _the_app(state, scope).to_json()})
 
 
-async def list_apps(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
-    apps = backend.apps.of_user(scope.user_id)
+async def list_apps(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+    apps = state.apps.of_user(scope.user_id)
     if not owns(scope):
         apps = [a for a in apps if a.public]
     for key in ("id", "name"):
@@ -129,7 +126,7 @@ async def list_apps(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope)
     return ok({"apps": [a.to_json() for a in paginate(apps, req)]})
 
 
-def _patch(backend: ClarifaiBackend, app: App, item: dict[str, Any], action: str, scope: Scope) -> None:
+def _patch(state: ClarifaiState, app: App, item: dict[str, Any], action: str, scope: CallScope) -> None:
     for k in ("name", "description", "notes", "default_language"):
         if k in item:
             setattr(app, k, "" if action == "remove" else str(item[k]))
@@ -146,42 +143,42 @@ def _patch(backend: ClarifaiBackend, app: App, item: dict[str, Any], action: str
     wf_id = item.get("default_workflow_id") or (item.get("default_workflow") or {}).get("id")
     if wf_id:
         probe = _app_request({"id": app.id, "default_workflow_id": wf_id,
-                              "default_workflow": item.get("default_workflow")}, scope, backend)
+                              "default_workflow": item.get("default_workflow")}, scope, state)
         app.default_workflow_id, app.default_workflow = probe.default_workflow_id, probe.default_workflow
     app.modified_at = scope.now
 
 
-async def patch_apps(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
+async def patch_apps(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
     if not owns(scope):
         raise errors.not_app_owner(scope.user_id, "")
     action, items = patch_request(req, "apps", "app")
     targets = []
     for item in items:
-        app = backend.apps.get(scope.user_id, str(item.get("id") or ""))
+        app = state.apps.get(scope.user_id, str(item.get("id") or ""))
         if app is None:
             raise errors.app_not_found(scope.user_id, str(item.get("id") or ""))
         targets.append((app, item))
     for app, item in targets:
-        _patch(backend, app, item, action, scope)
+        _patch(state, app, item, action, scope)
     return ok({"apps": [a.to_json() for a, _ in targets]})
 
 
-async def patch_app(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
+async def patch_app(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
     action = req.get("action") or "overwrite"
     if action not in ("merge", "overwrite", "remove"):
         raise errors.invalid_request(f"Invalid action '{action}'; supported actions are merge, overwrite, remove")
     if not req.get("app"):
         raise errors.invalid_request("An app must be provided")
-    app = _the_app(backend, scope)
-    _patch(backend, app, req["app"], action, scope)
+    app = _the_app(state, scope)
+    _patch(state, app, req["app"], action, scope)
     return ok({"app": app.to_json()})
 
 
-async def delete_app(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
-    app = backend.apps.get(scope.user_id, scope.app_id)
-    if app is None or (not owns(scope) and not _readable(backend, app, scope)):
+async def delete_app(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+    app = state.apps.get(scope.user_id, scope.app_id)
+    if app is None or (not owns(scope) and not _readable(state, app, scope)):
         raise errors.app_not_found(scope.user_id, scope.app_id)
     if not owns(scope):
         raise errors.not_app_owner(scope.user_id, scope.app_id)
-    backend.delete_app(scope.user_id, scope.app_id)
+    state.delete_app(scope.user_id, scope.app_id)
     return ok({})

@@ -1,6 +1,7 @@
-"""The Clarifai V2 backend shared by the REST routes and the gRPC servicer (reference §5, §7, §8, §9).
+"""The Clarifai V2 service shared by the REST routes and the gRPC servicer (reference §5, §7, §8, §9):
+authenticate, scope and dispatch a call to its handler over the tenant's `ClarifaiState` (state.py).
 
-Transport contract: `await backend.call(rpc, request, ctx) -> (response_dict, http_status)` where
+Transport contract: `await backend.call(state, rpc, request, ctx) -> (response_dict, http_status)` where
 `rpc` is the proto RPC name, `request` the proto-JSON dict with proto field names (path parameters
 merged in; normalise with `wire.request_from_message` / `wire.request_from_json`), and the response
 is proto-JSON (snake_case, enums as ints, always-emitted fields present) with the HTTP status the
@@ -14,22 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.clarifai import (
-    app_store,
-    apps,
-    auth,
-    catalog,
-    errors,
-    model_predict,
-    models,
-    models_api,
-    predict,
-    public_content,
-    snapshot,
-    versions,
-    wire,
-    workflows,
-)
+from emulator.clarifai import apps, auth, errors, model_predict, models_api, predict, versions, wire, workflows
+from emulator.clarifai.state import CallScope, ClarifaiState
 from emulator.core.emulator import Tenant
 
 
@@ -42,20 +29,7 @@ class CallContext:
     session_token: str | None = None  # X-Clarifai-Session-Token / x-clarifai-session-token (§8)
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Who calls and which app the call addresses, after auth and `me` resolution."""
-    principal: auth.Principal
-    user_id: str
-    app_id: str
-    app_given: bool  # the request named an app (vs. the default app)
-    now: float
-    # REST bodies go straight to orjson, which takes pre-serialised parts (orjson.Fragment);
-    # gRPC turns the dict into a proto message and needs plain JSON values
-    fragments: bool = False
-
-
-Handler = Callable[["ClarifaiBackend", dict[str, Any], Scope], Awaitable[tuple[dict[str, Any], int]]]
+Handler = Callable[[ClarifaiState, dict[str, Any], CallScope], Awaitable[tuple[dict[str, Any], int]]]
 
 
 @dataclass(frozen=True)
@@ -117,118 +91,60 @@ RPCS: dict[str, Rpc] = {
 _USER_LEVEL = frozenset({"ListWorkflows", "ListModels"})
 
 
-class ClarifaiBackend:
-    """One tenant's Clarifai world: workflows, model catalogue, keys, rate limiter, predict states."""
+async def call(state: ClarifaiState, rpc: str, request: dict[str, Any],
+               ctx: CallContext) -> tuple[dict[str, Any], int]:
+    """The transport contract (module docstring): application errors come back in `status`."""
+    req_id = wire.request_id(state.tenant.ids.hex32(), ctx.request_id_prefix)
+    spec = RPCS.get(rpc)
+    try:
+        if spec is None:
+            raise errors.not_implemented(rpc)
+        principal = state.keys.authenticate(ctx.authorization, ctx.session_token)
+        auth.check_scopes(principal, spec.scopes)
+        now = state.tenant.clock.now()
+        state.limiter.check(principal.key, now, float(state.settings.clarifai_rate_limit_rps))
+        scope = _scope(state, rpc, principal, request, now, ctx.transport == "rest")
+        apps.check_access(state, scope, apps.USER if not scope.app_given and spec.access == apps.READ
+                          and rpc in _USER_LEVEL else spec.access)
+        body, http = await spec.handler(state, request, scope)
+    except errors.ClarifaiError as exc:
+        return error_body(state, exc, req_id, spec.empty if spec else ())
+    body["status"]["req_id"] = req_id
+    return body, http
 
-    snapshot_parts = snapshot.PARTS
 
-    def __init__(self, tenant: Tenant) -> None:
-        s = tenant.settings
-        self.tenant = tenant
-        self.settings = s
-        self.overrides: dict[str, Any] = dict(s.clarifai_status_overrides or {})
-        self.store = models.WorkflowStore()
-        self.catalog = catalog.ModelCatalog(s.clarifai_models_file)
-        self.public = self.catalog.public
-        self.apps = app_store.AppStore()
-        public_content.install(self)  # clarifai/main and its public workflows (catalogue data file)
-        self.keys = auth.KeyRegistry(s.clarifai_default_user_id, s.clarifai_api_keys_file)
-        self.limiter = auth.RateLimiter()
-        self.workflow_states: dict[str, float] = {}  # workflow_state id -> last use (§3: 5 min expiry)
-        self.predict_templates: dict[Any, Any] = {}  # predict_lane.Template per identical request
-        self.predict_seen: dict[int, None] = {}  # hashes of requests seen once (predict_lane.py)
-        self.predict_template_bytes = 0  # the templates' answer sizes, summed (bounded by the lane)
-        self.predict_lane_hits = 0  # requests the lane answered from a template
+def error_body(state: ClarifaiState, exc: errors.ClarifaiError, req_id: str,
+               empty: tuple[str, ...] = ()) -> tuple[dict[str, Any], int]:
+    code, description, details, http = exc.resolved(state.overrides)
+    body: dict[str, Any] = {"status": wire.status(code, description, details, req_id)}
+    for f in empty:
+        body[f] = []
+    return body, http
 
-    # --- the transport contract -------------------------------------------------------------
-    async def call(self, rpc: str, request: dict[str, Any], ctx: CallContext) -> tuple[dict[str, Any], int]:
-        req_id = wire.request_id(self.tenant.ids.hex32(), ctx.request_id_prefix)
-        spec = RPCS.get(rpc)
-        try:
-            if spec is None:
-                raise errors.not_implemented(rpc)
-            principal = self.keys.authenticate(ctx.authorization, ctx.session_token)
-            auth.check_scopes(principal, spec.scopes)
-            now = self.tenant.clock.now()
-            self.limiter.check(principal.key, now, float(self.settings.clarifai_rate_limit_rps))
-            scope = self._scope(rpc, principal, request, now, ctx.transport == "rest")
-            apps.check_access(self, scope, apps.USER if not scope.app_given and spec.access == apps.READ
-                              and rpc in _USER_LEVEL else spec.access)
-            body, http = await spec.handler(self, request, scope)
-        except errors.ClarifaiError as exc:
-            return self.error_body(exc, req_id, spec.empty if spec else ())
-        body["status"]["req_id"] = req_id
-        return body, http
 
-    def error_body(self, exc: errors.ClarifaiError, req_id: str,
-                   empty: tuple[str, ...] = ()) -> tuple[dict[str, Any], int]:
-        code, description, details, http = exc.resolved(self.overrides)
-        body: dict[str, Any] = {"status": wire.status(code, description, details, req_id)}
-        for f in empty:
-            body[f] = []
-        return body, http
-
-    def status_of(self, exc: errors.ClarifaiError) -> tuple[dict[str, Any], int]:
-        """A per-item status (predict outputs) with overrides applied."""
-        code, description, details, http = exc.resolved(self.overrides)
-        return wire.status(code, description, details), http
-
-    def _scope(self, rpc: str, principal: auth.Principal, request: dict[str, Any], now: float,
-               fragments: bool = False) -> Scope:
-        ua = request.get("user_app_id") or {}
-        user_id = ua.get("user_id") or "me"
-        app_id = ua.get("app_id") or ""
-        if user_id == "me":
-            user_id = principal.user_id
-        elif principal.key not in self.keys.keys and principal.app_id is None and user_id != self.public.user_id:
-            # open mode (an unregistered key): the emulator cannot know whose PAT it is, so it is the PAT
-            # of the user the request names (the docs' USER_ID); ownership needs registered keys. Clarifai's
-            # own user is never the caller.
-            principal = dataclasses.replace(principal, user_id=user_id)
-        if principal.app_id is not None:
-            # §8: an app-specific key implies user and app, and only reaches that app
-            if (app_id and app_id != principal.app_id) or user_id != principal.user_id:
-                raise errors.key_invalid("API key is not valid for this user and application")
-            return Scope(principal, principal.user_id, principal.app_id, True, now, fragments)
-        if not app_id:
-            # §8: a PAT needs an app; the default app serves short routes only in the open mode (any key
-            # is a PAT of the default user); a registered PAT or session token follows §8
-            default_app = self.settings.clarifai_default_app_id if principal.key not in self.keys.keys else ""
-            if not default_app and not ((rpc in _USER_LEVEL and ua.get("user_id")) or RPCS[rpc].access == apps.USER):
-                # §8: a PAT without an app, when no default app is configured
-                raise errors.key_invalid("Must provide app external ID in API authorizer")
-            return Scope(principal, user_id, default_app, False, now, fragments)
-        return Scope(principal, user_id, app_id, True, now, fragments)
-
-    # --- the API the control plane calls ------------------------------------------------------
-    def register_model(self, model: dict[str, Any]) -> dict[str, Any]:
-        return catalog.model_json(self.catalog.register(model))
-
-    def set_model_state(self, model_id: str, state: str, until_s: float | None = None) -> None:
-        """Force DEPLOYING / LOADING / BUSY / NOT_DEPLOYED for `until_s` seconds (None = until
-        set to READY)."""
-        if self.catalog.get(model_id) is None:
-            raise errors.model_not_found(model_id)
-        until = None if until_s is None else self.tenant.clock.now() + float(until_s)
-        self.catalog.set_state(model_id, state, until)
-
-    def register_key(self, key: dict[str, Any]) -> None:
-        self.keys.register(key)
-
-    def delete_app(self, user_id: str, app_id: str) -> None:
-        """An app and everything in it: workflows, custom models, app keys."""
-        self.apps.remove(user_id, app_id)
-        self.store.apps.pop((user_id, app_id), None)
-        self.catalog.apps.pop((user_id, app_id), None)
-        self.catalog.generation += 1
-        self.keys.forget_app(user_id, app_id)
-
-    def dump(self) -> dict[str, Any]:
-        return {"workflows": self.store.dump(), "catalog": self.catalog.dump(), "apps": self.apps.dump(),
-                # secrets never leave: who the keys belong to, never the keys
-                "keys": sorted(f"{k.kind}:{k.user_id}/{k.app_id or '*'}" for k in self.keys.keys.values()),
-                "workflow_states": sorted(self.workflow_states),
-                # the predict lane (predict_lane.py): how many answers came from templates
-                "predict_lane": {"enabled": self.settings.clarifai_predict_lane, "hits": self.predict_lane_hits,
-                                 "templates": len(self.predict_templates),
-                                 "template_bytes": self.predict_template_bytes}}
+def _scope(state: ClarifaiState, rpc: str, principal: auth.Principal, request: dict[str, Any], now: float,
+           fragments: bool = False) -> CallScope:
+    ua = request.get("user_app_id") or {}
+    user_id = ua.get("user_id") or "me"
+    app_id = ua.get("app_id") or ""
+    if user_id == "me":
+        user_id = principal.user_id
+    elif principal.key not in state.keys.keys and principal.app_id is None and user_id != state.public.user_id:
+        # open mode (an unregistered key): the emulator cannot know whose PAT it is, so it is the PAT
+        # of the user the request names (the docs' USER_ID); ownership needs registered keys. Clarifai's
+        # own user is never the caller.
+        principal = dataclasses.replace(principal, user_id=user_id)
+    if principal.app_id is not None:
+        # §8: an app-specific key implies user and app, and only reaches that app
+        if (app_id and app_id != principal.app_id) or user_id != principal.user_id:
+            raise errors.key_invalid("API key is not valid for this user and application")
+        return CallScope(principal, principal.user_id, principal.app_id, True, now, fragments)
+    if not app_id:
+        # §8: a PAT needs an app; the default app serves short routes only in the open mode (any key
+        # is a PAT of the default user); a registered PAT or session token follows §8
+        default_app = state.settings.clarifai_default_app_id if principal.key not in state.keys.keys else ""
+        if not default_app and not ((rpc in _USER_LEVEL and ua.get("user_id")) or RPCS[rpc].access == apps.USER):
+            # §8: a PAT without an app, when no default app is configured
+            raise errors.key_invalid("Must provide app external ID in API authorizer")
+        return CallScope(principal, user_id, default_app, False, now, fragments)
+    return CallScope(principal, user_id, app_id, True, now, fragments)

@@ -14,8 +14,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import Route
 
-from emulator.clarifai.backend import ClarifaiBackend
 from emulator.clarifai.models import Workflow
+from emulator.clarifai.state import ClarifaiState
 from emulator.core.api import AdminKit
 from emulator.core.emulator import Tenant
 from emulator.core.graph import layers
@@ -52,15 +52,15 @@ def graph(nodes: list[dict[str, Any]]) -> dict[str, Any]:
     return {"nodes": out, "edges": [{"source": s, "dest": d} for s, d in edges]}
 
 
-def model_states(backend: ClarifaiBackend, tenant: Tenant, model_ids: list[str]) -> dict[str, Any]:
+def model_states(state: ClarifaiState, tenant: Tenant, model_ids: list[str]) -> dict[str, Any]:
     """Serving state now, read without side effects (catalog.readiness would start a cold start)."""
-    dump = backend.catalog.dump()
+    dump = state.catalog.dump()
     forced, deploying = dump["forced_states"], dump["deploying_until"]
     now = tenant.clock.now()
     out: dict[str, Any] = {}
     for mid in dict.fromkeys(model_ids):
         f = forced.get(mid)
-        if backend.catalog.get(mid) is None:
+        if state.catalog.get(mid) is None:
             out[mid] = {"state": "UNKNOWN", "until_ms": None}
         elif f and (f["until"] is None or now < f["until"]):
             out[mid] = {"state": f["state"], "until_ms": None if f["until"] is None else int(f["until"] * 1000)}
@@ -118,14 +118,14 @@ def last_predictions(journal: Journal, wf: Workflow, entries: list[Entry]) -> li
     return out
 
 
-def workflow_view(backend: ClarifaiBackend, tenant: Tenant, wf: Workflow, entries: list[Entry]) -> dict[str, Any]:
+def workflow_view(state: ClarifaiState, tenant: Tenant, wf: Workflow, entries: list[Entry]) -> dict[str, Any]:
     g = graph(wf.nodes)
     return {"id": wf.id, "user_id": wf.user_id, "app_id": wf.app_id, "description": wf.description,
             "latest_version": wf.latest.id, "graph": g,
             "versions": [{"id": v.id, "created_at_ms": int(v.created_at * 1000), "nodes": len(v.nodes),
                           "description": v.description, "graph": graph(v.nodes)}
                          for v in list(reversed(wf.versions.values()))[:VERSIONS_SHOWN]],
-            "models": model_states(backend, tenant, [n["model_id"] for n in g["nodes"]]),
+            "models": model_states(state, tenant, [n["model_id"] for n in g["nodes"]]),
             "predictions": last_predictions(tenant.journal, wf, entries)}
 
 
@@ -134,13 +134,13 @@ def routes(kit: AdminKit) -> list[Route]:
 
     async def list_clarifai_workflows(request: Request) -> Any:
         tenant = tenant_of(request)
-        backend: ClarifaiBackend = tenant.backend("clarifai")
-        public = (backend.public.user_id, backend.public.app_id)  # Clarifai's own workflows are not the tenant's
-        workflows = [wf for key, wfs in backend.store.apps.items() if key != public
+        state: ClarifaiState = tenant.backend("clarifai")
+        public = (state.public.user_id, state.public.app_id)  # Clarifai's own workflows are not the tenant's
+        workflows = [wf for key, wfs in state.store.apps.items() if key != public
                      for wf in wfs.values()][-SHOWN_CAP:]
         predicts = predict_entries(tenant.journal)
         return {"tenant": tenant.name, "now_ms": tenant.clock.now_ms(),
-                "workflows": [workflow_view(backend, tenant, wf, predicts.get(wf.id, []))
+                "workflows": [workflow_view(state, tenant, wf, predicts.get(wf.id, []))
                               for wf in reversed(workflows)]}
 
     return [kit.route("/clarifai/workflows", "GET", "list_clarifai_workflows", list_clarifai_workflows)]

@@ -24,7 +24,7 @@ from google.protobuf import json_format, message_factory
 from google.protobuf.message import DecodeError, Message
 
 from emulator.clarifai import errors, proto_render, wire
-from emulator.clarifai.backend import RPCS, CallContext
+from emulator.clarifai.backend import RPCS, CallContext, call
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.journal import redact, redact_headers
 from emulator.core.operation import FAULT_HEADER, BadFaultHeader, Operation
@@ -134,7 +134,7 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         ctx = CallContext(tenant, metadata.get("authorization"), metadata.get(REQUEST_ID_PREFIX_HEADER), "grpc",
                           metadata.get("x-clarifai-session-token"))
         try:
-            body, status = await tenant.backend(API).call(rpc, request_dict, ctx)
+            body, status = await call(tenant.backend(API), rpc, request_dict, ctx)
         except errors.ClarifaiError as exc:
             code, description, details, status = exc.resolved(tenant.settings.clarifai_status_overrides)
             return self._status_only(response_cls, tenant, metadata, code, details, description), status

@@ -11,15 +11,13 @@ workflow predict (§5, §7).
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.clarifai import catalog, concept_select, errors, outputs_video, wire
 from emulator.clarifai.hooks import CLARIFAI_NODE
 from emulator.clarifai.inputs import InputContent, echo_data, read_input
 from emulator.clarifai.outputs import OutputConfig, Scorer
-
-if TYPE_CHECKING:
-    from emulator.clarifai.backend import ClarifaiBackend, Scope
+from emulator.clarifai.state import CallScope, ClarifaiState
 
 # docs (Predict, Images): "You can send up to 128 images in one API call"; SDK MAX_MODEL_PREDICT_INPUTS
 MAX_INPUTS = 128
@@ -42,9 +40,9 @@ def input_field(model: catalog.ModelDef) -> str:
     return catalog.MODEL_TYPES[model.model_type_id].input_fields[0]
 
 
-async def post_model_outputs(backend: ClarifaiBackend, req: dict[str, Any],
-                             scope: Scope) -> tuple[dict[str, Any], int]:
-    model, version = backend.catalog.resolve(req.get("model_id", ""), req.get("version_id") or None,
+async def post_model_outputs(state: ClarifaiState, req: dict[str, Any],
+                             scope: CallScope) -> tuple[dict[str, Any], int]:
+    model, version = state.catalog.resolve(req.get("model_id", ""), req.get("version_id") or None,
                                              (scope.user_id, scope.app_id))
     inputs = req.get("inputs") or []
     if not inputs:
@@ -54,16 +52,16 @@ async def post_model_outputs(backend: ClarifaiBackend, req: dict[str, Any],
     config = output_config(req)
     # the docs: no select_concepts matching at all is an invalid model argument, a partial match mixed success
     partial = concept_select.check(model, config.select)
-    s = backend.settings
-    code = backend.catalog.readiness(model.id, scope.now, s.clarifai_cold_start_s, s.clarifai_cold_start_idle_s)
+    s = state.settings
+    code = state.catalog.readiness(model.id, scope.now, s.clarifai_cold_start_s, s.clarifai_cold_start_idle_s)
     if code is not None:
         raise errors.model_not_ready(code, model.id)
-    backend.catalog.touch(model.id, scope.now)
+    state.catalog.touch(model.id, scope.now)
     created = wire.timestamp(scope.now, nanos=True)
     shown = catalog.shared_model_json(model, version)  # shared, never mutated
     field = input_field(model)
-    ids = backend.tenant.ids
-    faults = backend.tenant.faults
+    ids = state.tenant.ids
+    faults = state.tenant.faults
     outputs: list[dict[str, Any]] = []
     outcomes: set[int] = set()
     for index, inp in enumerate(inputs):
@@ -71,9 +69,9 @@ async def post_model_outputs(backend: ClarifaiBackend, req: dict[str, Any],
         out: dict[str, Any] = {"id": ids.hex32(), "status": OK, "created_at": created, "model": shown, "input": echo}
         content: InputContent | errors.ClarifaiError = read_input(inp, s.clarifai_max_image_bytes)
         if isinstance(content, errors.ClarifaiError):
-            out["status"] = backend.status_of(content)[0]
+            out["status"] = state.status_of(content)[0]
         elif not outputs_video.takes(model, field, content.kind):
-            out["status"] = backend.status_of(errors.ClarifaiError(
+            out["status"] = state.status_of(errors.ClarifaiError(
                 30104, f"Model '{model.id}' takes {field} inputs, got {content.kind}", "input_type_mismatch"))[0]
         else:
             effect = faults.fire(CLARIFAI_NODE, model_id=model.id, node_id=model.id, input_index=index,

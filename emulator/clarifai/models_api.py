@@ -10,48 +10,45 @@ model without a version cannot (22002).
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.clarifai import catalog, errors
 from emulator.clarifai.app_store import gettable
 from emulator.clarifai.listing import ok, paginate, patch_request
 from emulator.clarifai.model_defs import PRIVATE, PUBLIC, ModelDef
+from emulator.clarifai.state import CallScope, ClarifaiState
 from emulator.clarifai.validation import WORKFLOW_ID
-
-if TYPE_CHECKING:
-    from emulator.clarifai.handler_view import BackendView as ClarifaiBackend
-    from emulator.clarifai.handler_view import ScopeView as Scope
 
 MAX_ID = 48
 
 
-def _owner(scope: Scope) -> tuple[str, str]:
+def _owner(scope: CallScope) -> tuple[str, str]:
     return scope.user_id, scope.app_id
 
 
-def _visible(m: ModelDef, scope: Scope) -> bool:
+def _visible(m: ModelDef, scope: CallScope) -> bool:
     return m.visibility == PUBLIC or m.user_id == scope.principal.user_id
 
 
-def find_model(backend: ClarifaiBackend, scope: Scope, model_id: str) -> ModelDef:
-    m = backend.catalog.get(model_id, _owner(scope))
+def find_model(state: ClarifaiState, scope: CallScope, model_id: str) -> ModelDef:
+    m = state.catalog.get(model_id, _owner(scope))
     if m is None or not _visible(m, scope):
         raise errors.model_not_found(model_id)
     return m
 
 
-def _own_model(backend: ClarifaiBackend, scope: Scope, model_id: str) -> ModelDef:
+def _own_model(state: ClarifaiState, scope: CallScope, model_id: str) -> ModelDef:
     """A model the caller may change: one of the addressed app's own models."""
-    m = backend.catalog.app_models(_owner(scope)).get(model_id)
+    m = state.catalog.app_models(_owner(scope)).get(model_id)
     if m is None:
-        if backend.catalog.get(model_id) is not None:
+        if state.catalog.get(model_id) is not None:
             raise errors.ClarifaiError(21201, f"Model '{model_id}' belongs to another app", "model_permission_denied")
         raise errors.model_not_found(model_id)
     return m
 
 
-async def get_model(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
-    m = find_model(backend, scope, req.get("model_id", ""))
+async def get_model(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+    m = find_model(state, scope, req.get("model_id", ""))
     vid = req.get("version_id") or None
     if vid and vid not in m.version_ids:
         raise errors.model_not_found(m.id, vid)
@@ -77,15 +74,15 @@ def _matches(m: ModelDef, req: dict[str, Any]) -> bool:
     return not (gettable and m.visibility != gettable)
 
 
-async def list_models(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
+async def list_models(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
     ua = req.get("user_app_id") or {}
-    cat = backend.catalog
+    cat = state.catalog
     if not scope.app_given and ua.get("user_id"):
         # /v2/users/{user_id}/models: across that user's apps
         items = [m for (u, _), ms in cat.apps.items() if u == scope.user_id for m in ms.values()]
     else:
         items = list(cat.app_models(_owner(scope)).values())
-    pub = backend.public
+    pub = state.public
     if not req.get("dont_fetch_from_main") or (scope.user_id, scope.app_id) == (pub.user_id, pub.app_id):
         own = {m.id for m in items}
         items += [m for m in cat.all() if m.id not in own and m.visibility == PUBLIC]
@@ -119,19 +116,19 @@ def _concepts(item: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, str]]:
     return names, {str(c.get("name") or c["id"]): str(c["id"]) for c in found if c.get("id")}
 
 
-def _new_version(backend: ClarifaiBackend, m: ModelDef, mv: dict[str, Any], now: float) -> tuple[ModelDef, str]:
-    vid = backend.tenant.ids.hex32()
+def _new_version(state: ClarifaiState, m: ModelDef, mv: dict[str, Any], now: float) -> tuple[ModelDef, str]:
+    vid = state.tenant.ids.hex32()
     params = _version_params(mv)
     return dataclasses.replace(
         m, version_ids=(vid, *m.version_ids), version_created={**m.version_created, vid: now},
         version_params={**m.version_params, vid: params}, modified_at=now), vid
 
 
-async def post_models(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
+async def post_models(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
     items = list(req.get("models") or ([req["model"]] if req.get("model") else []))
     if not items:
         raise errors.model_invalid_argument("At least one model must be provided")
-    app = backend.catalog.app_models(_owner(scope))
+    app = state.catalog.app_models(_owner(scope))
     made: list[tuple[ModelDef, str]] = []
     for item in items:  # validate all before storing any
         model_id = str(item.get("id") or "")
@@ -149,7 +146,7 @@ async def post_models(backend: ClarifaiBackend, req: dict[str, Any], scope: Scop
                      notes=str(item.get("notes") or ""), modified_at=scope.now)
         vid = ""
         if item.get("model_version") is not None:  # a model sent with its first version
-            m, vid = _new_version(backend, m, {"output_info": item.get("output_info") or {}}, scope.now)
+            m, vid = _new_version(state, m, {"output_info": item.get("output_info") or {}}, scope.now)
         made.append((m, vid))
     for m, _ in made:
         app[m.id] = m
@@ -157,23 +154,23 @@ async def post_models(backend: ClarifaiBackend, req: dict[str, Any], scope: Scop
     return ok({"model": catalog.model_json(m, vid or None)})
 
 
-async def post_model_versions(backend: ClarifaiBackend, req: dict[str, Any],
-                              scope: Scope) -> tuple[dict[str, Any], int]:
-    m = _own_model(backend, scope, req.get("model_id", ""))
+async def post_model_versions(state: ClarifaiState, req: dict[str, Any],
+                              scope: CallScope) -> tuple[dict[str, Any], int]:
+    m = _own_model(state, scope, req.get("model_id", ""))
     versions = req.get("model_versions") or [{}]
     vid = ""
     for mv in versions:
-        m, vid = _new_version(backend, m, mv, scope.now)
-    backend.catalog.app_models(_owner(scope))[m.id] = m
+        m, vid = _new_version(state, m, mv, scope.now)
+    state.catalog.app_models(_owner(scope))[m.id] = m
     return ok({"model": catalog.model_json(m, vid)})
 
 
-async def patch_models(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
+async def patch_models(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
     action, items = patch_request(req, "models", "model")
-    app = backend.catalog.app_models(_owner(scope))
+    app = state.catalog.app_models(_owner(scope))
     staged = []
     for item in items:
-        m = _own_model(backend, scope, str(item.get("id") or ""))
+        m = _own_model(state, scope, str(item.get("id") or ""))
         changes: dict[str, Any] = {}
         for k in ("name", "description", "notes", "display_name"):
             if k in item:
@@ -182,20 +179,20 @@ async def patch_models(backend: ClarifaiBackend, req: dict[str, Any], scope: Sco
         staged.append(dataclasses.replace(m, modified_at=scope.now, **changes))
     for m in staged:
         app[m.id] = m
-    backend.catalog.generation += 1  # predict plans made from the old definitions are remade
+    state.catalog.generation += 1  # predict plans made from the old definitions are remade
     return ok({"models": [catalog.model_json(m) for m in staged]})
 
 
-async def delete_model(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
-    m = _own_model(backend, scope, req.get("model_id", ""))
-    del backend.catalog.app_models(_owner(scope))[m.id]
-    backend.catalog.generation += 1
+async def delete_model(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+    m = _own_model(state, scope, req.get("model_id", ""))
+    del state.catalog.app_models(_owner(scope))[m.id]
+    state.catalog.generation += 1
     return ok({})
 
 
-async def delete_models(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
-    app = backend.catalog.app_models(_owner(scope))
-    backend.catalog.generation += 1
+async def delete_models(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+    app = state.catalog.app_models(_owner(scope))
+    state.catalog.generation += 1
     if req.get("delete_all"):
         app.clear()
         return ok({})
@@ -203,48 +200,48 @@ async def delete_models(backend: ClarifaiBackend, req: dict[str, Any], scope: Sc
     if not ids:
         raise errors.model_invalid_argument("Either ids or delete_all must be provided")
     for model_id in ids:  # all-or-nothing
-        _own_model(backend, scope, model_id)
+        _own_model(state, scope, model_id)
     for model_id in ids:
         app.pop(model_id, None)
     return ok({})
 
 
-def _version_of(backend: ClarifaiBackend, scope: Scope, req: dict[str, Any]) -> tuple[ModelDef, str]:
-    m = find_model(backend, scope, req.get("model_id", ""))
+def _version_of(state: ClarifaiState, scope: CallScope, req: dict[str, Any]) -> tuple[ModelDef, str]:
+    m = find_model(state, scope, req.get("model_id", ""))
     vid = req.get("version_id", "")
     if vid not in m.version_ids:
         raise errors.model_not_found(m.id, vid)
     return m, vid
 
 
-async def get_model_version(backend: ClarifaiBackend, req: dict[str, Any],
-                            scope: Scope) -> tuple[dict[str, Any], int]:
-    m, vid = _version_of(backend, scope, req)
+async def get_model_version(state: ClarifaiState, req: dict[str, Any],
+                            scope: CallScope) -> tuple[dict[str, Any], int]:
+    m, vid = _version_of(state, scope, req)
     return ok({"model_version": catalog.version_json(m, vid)})
 
 
-async def list_model_versions(backend: ClarifaiBackend, req: dict[str, Any],
-                              scope: Scope) -> tuple[dict[str, Any], int]:
-    m = find_model(backend, scope, req.get("model_id", ""))
+async def list_model_versions(state: ClarifaiState, req: dict[str, Any],
+                              scope: CallScope) -> tuple[dict[str, Any], int]:
+    m = find_model(state, scope, req.get("model_id", ""))
     ordered = list(m.version_ids)  # newest first
     if req.get("sort_ascending"):
         ordered.reverse()
     return ok({"model_versions": [catalog.version_json(m, v) for v in paginate(ordered, req)]})
 
 
-async def delete_model_version(backend: ClarifaiBackend, req: dict[str, Any],
-                               scope: Scope) -> tuple[dict[str, Any], int]:
-    m = _own_model(backend, scope, req.get("model_id", ""))
+async def delete_model_version(state: ClarifaiState, req: dict[str, Any],
+                               scope: CallScope) -> tuple[dict[str, Any], int]:
+    m = _own_model(state, scope, req.get("model_id", ""))
     vid = req.get("version_id", "")
     if vid not in m.version_ids:
         raise errors.model_not_found(m.id, vid)
-    backend.catalog.app_models(_owner(scope))[m.id] = dataclasses.replace(
+    state.catalog.app_models(_owner(scope))[m.id] = dataclasses.replace(
         m, version_ids=tuple(v for v in m.version_ids if v != vid), modified_at=scope.now)
-    backend.catalog.generation += 1
+    state.catalog.generation += 1
     return ok({})
 
 
-async def list_model_types(backend: ClarifaiBackend, req: dict[str, Any],
-                           scope: Scope) -> tuple[dict[str, Any], int]:
+async def list_model_types(state: ClarifaiState, req: dict[str, Any],
+                           scope: CallScope) -> tuple[dict[str, Any], int]:
     types = [t.to_json() for t in catalog.MODEL_TYPES.values()]
     return ok({"model_types": paginate(types, req)})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
@@ -18,10 +18,8 @@ from emulator.clarifai.hooks import CLARIFAI_NODE
 from emulator.clarifai.inputs import InputContent, echo_data, read_input
 from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.clarifai.outputs import OutputConfig, Scorer
+from emulator.clarifai.state import CallScope, ClarifaiState
 from emulator.clarifai.workflows import find_for_predict
-
-if TYPE_CHECKING:
-    from emulator.clarifai.backend import ClarifaiBackend, Scope
 
 # set by the predict lane (predict_lane.py) around a full-path request: what the request resolved to
 trace: contextvars.ContextVar[list[Resolved] | None] = contextvars.ContextVar("predict_trace", default=None)
@@ -72,14 +70,14 @@ class Resolved:
     version: WorkflowVersion
     pinned: bool  # the request named its version
     plan: Plan
-    scope: Scope
+    scope: CallScope
     created: str  # the answer's `created_at`
     created_count: int  # how often it shows: once per result and per output
     shown: tuple[Any, ...]  # summary_key(workflow)
     api_key: Any  # the registered key the caller authenticated with (None: none registered)
 
 
-def plan_for(backend: ClarifaiBackend, v: WorkflowVersion) -> Plan:
+def plan_for(backend: ClarifaiState, v: WorkflowVersion) -> Plan:
     catalog = backend.catalog
     plan: Plan | None = v.plan
     if plan is None or plan.generation != catalog.generation:
@@ -117,7 +115,7 @@ def _workflow_summary(plan: Plan, wf: Workflow, v: WorkflowVersion,
     return hit[1] if fragments else hit[0]  # shared: never mutated
 
 
-def _workflow_state(backend: ClarifaiBackend, req: dict[str, Any], now: float) -> dict[str, Any] | None:
+def _workflow_state(backend: ClarifaiState, req: dict[str, Any], now: float) -> dict[str, Any] | None:
     sid = (req.get("workflow_state") or {}).get("id")
     if not sid:
         return None
@@ -131,8 +129,8 @@ def _workflow_state(backend: ClarifaiBackend, req: dict[str, Any], now: float) -
     return {"id": sid}
 
 
-async def post_workflow_results(backend: ClarifaiBackend, req: dict[str, Any],
-                                scope: Scope) -> tuple[dict[str, Any], int]:
+async def post_workflow_results(backend: ClarifaiState, req: dict[str, Any],
+                                scope: CallScope) -> tuple[dict[str, Any], int]:
     wf = find_for_predict(backend, scope, req.get("workflow_id", ""))
     vid = req.get("version_id")
     v = wf.versions.get(vid) if vid else wf.latest
@@ -236,7 +234,7 @@ def _results(inputs: list[dict[str, Any]], runs: list[Run], fresh: list[str], cr
     return out
 
 
-def _execute(backend: ClarifaiBackend, wf: Workflow, plan: Plan, config: OutputConfig, index: int,
+def _execute(backend: ClarifaiState, wf: Workflow, plan: Plan, config: OutputConfig, index: int,
              content: InputContent | errors.ClarifaiError, as_json: bool) -> Run:
     """Run one input through the plan's nodes in order (§5): statuses, data, the result status."""
     faults = backend.tenant.faults

@@ -36,8 +36,8 @@ from typing import Any
 from starlette.types import Message, Receive, Scope, Send
 
 from emulator.clarifai import auth, predict, wire
-from emulator.clarifai.backend import ClarifaiBackend
 from emulator.clarifai.models import Workflow, WorkflowVersion
+from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import path_query, receive_body, scope_headers, scope_kept_headers
 from emulator.core.ids import recording
@@ -104,7 +104,7 @@ class PredictLane:
             # the lane keys on the body bytes: large (or over-limit) bodies would pin megabytes per key
             await general(scope, _replay(body, receive), send)
             return
-        backend: ClarifaiBackend = tenant.backend("clarifai")
+        backend: ClarifaiState = tenant.backend("clarifai")
         authorization = headers.get("authorization")
         key = (scope["path"], scope.get("query_string", b""), body, authorization,
                headers.get("x-clarifai-request-id-prefix"))
@@ -129,7 +129,7 @@ class PredictLane:
         seen.pop(noted, None)
         await self._full(key, tenant, backend, scope, replay, send, general)
 
-    async def _full(self, key: Any, tenant: Tenant, backend: ClarifaiBackend, scope: Scope, receive: Receive,
+    async def _full(self, key: Any, tenant: Tenant, backend: ClarifaiState, scope: Scope, receive: Receive,
                     send: Send, general: General) -> None:
         """The full path, watched: its answer becomes the template for the next identical request."""
         sent: list[Message] = []
@@ -162,7 +162,7 @@ class PredictLane:
             templates[key] = t
 
 
-def _still_valid(t: Template, backend: ClarifaiBackend, authorization: str | None) -> bool:
+def _still_valid(t: Template, backend: ClarifaiState, authorization: str | None) -> bool:
     # (rate limits and cold starts send the request to the full path before it gets here)
     catalog = backend.catalog
     if catalog.generation != t.generation or not catalog.always_ready(t.model_ids,
@@ -183,7 +183,7 @@ def _still_valid(t: Template, backend: ClarifaiBackend, authorization: str | Non
     return (wf.versions.get(t.version.id) if t.pinned else wf.latest) is t.version
 
 
-async def _answer(t: Template, tenant: Tenant, backend: ClarifaiBackend, scope: Scope, headers: dict[str, str],
+async def _answer(t: Template, tenant: Tenant, backend: ClarifaiState, scope: Scope, headers: dict[str, str],
                   send: Send, started: float) -> None:
     now = tenant.clock.now()
     backend.predict_lane_hits += 1

@@ -1,5 +1,5 @@
 """Clarifai's public app `clarifai/main` and its public workflows (`General`, ...) in a tenant's stores,
-built from the catalogue data file (public_catalog.py) when the tenant's Clarifai backend starts.
+built from the catalogue data file (public_catalog.py) when the tenant's Clarifai state is made (state.py).
 
 They are ordinary stored workflows owned by user `clarifai`, public (`visibility.gettable=50`), so
 every caller can read and predict them and nobody else can change them (apps.check_access).
@@ -7,15 +7,14 @@ every caller can read and predict them and nobody else can change them (apps.che
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from emulator.clarifai.app_store import App
+from emulator.clarifai.app_store import App, AppStore
+from emulator.clarifai.catalog import ModelCatalog
 from emulator.clarifai.model_defs import PUBLIC
-from emulator.clarifai.models import Workflow, WorkflowVersion
+from emulator.clarifai.models import Workflow, WorkflowStore, WorkflowVersion
+from emulator.clarifai.public_catalog import PublicCatalog
 from emulator.clarifai.validation import build_nodes
-
-if TYPE_CHECKING:
-    from emulator.clarifai.handler_view import BackendView as ClarifaiBackend
 
 
 def _node(d: dict[str, Any]) -> dict[str, Any]:
@@ -27,20 +26,19 @@ def _node(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def install(backend: ClarifaiBackend) -> None:
-    pub = backend.public
+def install(pub: PublicCatalog, apps: AppStore, workflows: WorkflowStore, catalog: ModelCatalog) -> None:
     info = pub.app
     created = float(info.get("created_at") or 0.0)
     default = str(info.get("default_workflow_id") or "")
-    backend.apps.add(App(pub.app_id, pub.user_id, created, created, name=str(info.get("name") or pub.app_id),
+    apps.add(App(pub.app_id, pub.user_id, created, created, name=str(info.get("name") or pub.app_id),
                          description=str(info.get("description") or ""), default_workflow_id=default,
                          default_workflow=(pub.user_id, pub.app_id, default) if default else None,
                          visibility=int(info.get("visibility") or PUBLIC)))
-    store = backend.store.app(pub.user_id, pub.app_id)
+    store = workflows.app(pub.user_id, pub.app_id)
     for d in pub.workflows:
         wf_id = str(d["id"])
         at = float(d.get("created_at") or created)
-        nodes = build_nodes(backend.catalog, [_node(n) for n in d["nodes"]]) if d.get("nodes") else []
+        nodes = build_nodes(catalog, [_node(n) for n in d["nodes"]]) if d.get("nodes") else []
         # a stable version id per public workflow: the same in every tenant and every run
         vid = hashlib.md5(f"{pub.user_id}/{pub.app_id}/{wf_id}".encode()).hexdigest()
         version = WorkflowVersion(vid, wf_id, pub.user_id, pub.app_id, at, at, nodes, visibility=PUBLIC,

@@ -1,6 +1,6 @@
 """HTTP/JSON surface of the Clarifai V2 API (reference §2): every google.api.http binding of the
 workflow, app, model, model-version and model-type RPCs the backend models, transcoded into
-`ClarifaiBackend.call`.
+`backend.call`.
 
 GETs take every non-path field from the query string (as the official JSON client writes it);
 the other methods take the whole request message as the JSON body, DELETE included.
@@ -16,9 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from emulator.clarifai import errors, wire
-from emulator.clarifai.backend import RPCS, CallContext, ClarifaiBackend
+from emulator.clarifai import backend, errors, wire
+from emulator.clarifai.backend import RPCS, CallContext
 from emulator.clarifai.predict_lane import PredictLane
+from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import (
     ApiBinding,
@@ -169,7 +170,7 @@ BINDING = ApiBinding(
 
 def _handler(rpc: str, method: str) -> Any:
     async def handle(request: Request, tenant: Tenant) -> Response:
-        backend: ClarifaiBackend = tenant.backend("clarifai")
+        state: ClarifaiState = tenant.backend("clarifai")
         ctx = CallContext(tenant, header(request, "authorization"), header(request, "x-clarifai-request-id-prefix"),
                           "rest", header(request, "x-clarifai-session-token"))
         raw: bytes | None = None
@@ -189,9 +190,9 @@ def _handler(rpc: str, method: str) -> Any:
             req = wire.merge_path(wire.request_from_json(rpc, raw_req), dict(request.path_params))
         except errors.ClarifaiError as exc:
             req_id = wire.request_id(tenant.ids.hex32(), ctx.request_id_prefix)
-            body, http = backend.error_body(exc, req_id, RPCS[rpc].empty)
+            body, http = backend.error_body(state, exc, req_id, RPCS[rpc].empty)
         else:
-            body, http = await backend.call(rpc, req, ctx)
+            body, http = await backend.call(state, rpc, req, ctx)
         st = body["status"]
         if st["code"] != errors.SUCCESS.code:
             set_outcome(request, st.get("description"), st["code"])

@@ -2,45 +2,43 @@
 `clarifai` SDK calls before predicting (§10)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.clarifai import catalog, errors
 from emulator.clarifai.listing import ok, paginate, patch_request
 from emulator.clarifai.models import PRIVATE, WorkflowVersion
 from emulator.clarifai.patching import deep_merge
+from emulator.clarifai.state import CallScope, ClarifaiState
 from emulator.clarifai.workflows import find
-
-if TYPE_CHECKING:
-    from emulator.clarifai.backend import ClarifaiBackend, Scope
 
 PUBLIC = catalog.PUBLIC
 
 
-def _version(backend: ClarifaiBackend, scope: Scope, workflow_id: str, version_id: str) -> WorkflowVersion:
-    wf = find(backend, scope, workflow_id)
+def _version(state: ClarifaiState, scope: CallScope, workflow_id: str, version_id: str) -> WorkflowVersion:
+    wf = find(state, scope, workflow_id)
     v = wf.versions.get(version_id)
     if v is None:
         raise errors.workflow_version_not_found(workflow_id, version_id)
     return v
 
 
-async def list_workflow_versions(backend: ClarifaiBackend, req: dict[str, Any],
-                                 scope: Scope) -> tuple[dict[str, Any], int]:
-    wf = find(backend, scope, req.get("workflow_id", ""))
+async def list_workflow_versions(state: ClarifaiState, req: dict[str, Any],
+                                 scope: CallScope) -> tuple[dict[str, Any], int]:
+    wf = find(state, scope, req.get("workflow_id", ""))
     newest_first = list(reversed(wf.versions.values()))
     return ok({"workflow_versions": [v.to_json() for v in paginate(newest_first, req)]})
 
 
-async def get_workflow_version(backend: ClarifaiBackend, req: dict[str, Any],
-                               scope: Scope) -> tuple[dict[str, Any], int]:
-    v = _version(backend, scope, req.get("workflow_id", ""), req.get("workflow_version_id", ""))
+async def get_workflow_version(state: ClarifaiState, req: dict[str, Any],
+                               scope: CallScope) -> tuple[dict[str, Any], int]:
+    v = _version(state, scope, req.get("workflow_id", ""), req.get("workflow_version_id", ""))
     return ok({"workflow_version": v.to_json()})
 
 
-async def patch_workflow_versions(backend: ClarifaiBackend, req: dict[str, Any],
-                                  scope: Scope) -> tuple[dict[str, Any], int]:
+async def patch_workflow_versions(state: ClarifaiState, req: dict[str, Any],
+                                  scope: CallScope) -> tuple[dict[str, Any], int]:
     action, items = patch_request(req, "workflow_versions", "workflow version")
-    targets = [(_version(backend, scope, req.get("workflow_id", ""), it.get("id", "")), it) for it in items]
+    targets = [(_version(state, scope, req.get("workflow_id", ""), it.get("id", "")), it) for it in items]
     for v, it in targets:
         # §5: only description, metadata, visibility and license are patchable
         for k in ("description", "license"):
@@ -59,14 +57,14 @@ async def patch_workflow_versions(backend: ClarifaiBackend, req: dict[str, Any],
     return ok({"workflow_versions": [v.to_json() for v, _ in targets]})
 
 
-async def delete_workflow_versions(backend: ClarifaiBackend, req: dict[str, Any],
-                                   scope: Scope) -> tuple[dict[str, Any], int]:
-    wf = find(backend, scope, req.get("workflow_id", ""))
+async def delete_workflow_versions(state: ClarifaiState, req: dict[str, Any],
+                                   scope: CallScope) -> tuple[dict[str, Any], int]:
+    wf = find(state, scope, req.get("workflow_id", ""))
     ids = req.get("workflow_version_ids") or []
     if not ids:
         raise errors.invalid_argument("workflow_version_ids must not be empty")
     for vid in ids:
-        _version(backend, scope, wf.id, vid)
+        _version(state, scope, wf.id, vid)
     if set(ids) >= set(wf.versions):
         raise errors.invalid_argument("Cannot delete every version of a workflow; delete the workflow instead")
     for vid in ids:
@@ -75,29 +73,29 @@ async def delete_workflow_versions(backend: ClarifaiBackend, req: dict[str, Any]
     return ok({})
 
 
-async def _set_visibility(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope,
+async def _set_visibility(state: ClarifaiState, req: dict[str, Any], scope: CallScope,
                           gettable: int) -> tuple[dict[str, Any], int]:
     pubs = req.get("publications") or []
     if not pubs:
         raise errors.invalid_argument("publications must not be empty")
-    targets = [_version(backend, scope, req.get("workflow_id", ""), p.get("version_id", "")) for p in pubs]
+    targets = [_version(state, scope, req.get("workflow_id", ""), p.get("version_id", "")) for p in pubs]
     for v in targets:
         v.visibility = gettable
         v.modified_at = scope.now
     return ok({})
 
 
-async def publish(backend: ClarifaiBackend, req: dict[str, Any], scope: Scope) -> tuple[dict[str, Any], int]:
-    return await _set_visibility(backend, req, scope, PUBLIC)
+async def publish(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+    return await _set_visibility(state, req, scope, PUBLIC)
 
 
-async def unpublish(backend: ClarifaiBackend, req: dict[str, Any],
-                    scope: Scope) -> tuple[dict[str, Any], int]:
-    return await _set_visibility(backend, req, scope, PRIVATE)
+async def unpublish(state: ClarifaiState, req: dict[str, Any],
+                    scope: CallScope) -> tuple[dict[str, Any], int]:
+    return await _set_visibility(state, req, scope, PRIVATE)
 
 
-async def get_model_type(backend: ClarifaiBackend, req: dict[str, Any],
-                         scope: Scope) -> tuple[dict[str, Any], int]:
+async def get_model_type(state: ClarifaiState, req: dict[str, Any],
+                         scope: CallScope) -> tuple[dict[str, Any], int]:
     mt = catalog.MODEL_TYPES.get(req.get("model_type_id", ""))
     if mt is None:
         raise errors.ClarifaiError(11101, f"Model type '{req.get('model_type_id', '')}' does not exist",

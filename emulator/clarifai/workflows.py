@@ -1,36 +1,33 @@
 """Clarifai workflow CRUD RPCs (reference §5, §6): create, list, get, patch, rename, delete.
 
 Handlers take the canonical request dict (proto field names, enums as ints, defaults omitted)
-and the resolved `Scope`; they raise `ClarifaiError` and return (response dict, HTTP status).
+and the resolved `CallScope`; they raise `ClarifaiError` and return (response dict, HTTP status).
 """
 from __future__ import annotations
 
 import fnmatch
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.clarifai import errors
 from emulator.clarifai.listing import ok, paginate, patch_request
 from emulator.clarifai.model_defs import PUBLIC
 from emulator.clarifai.models import PRIVATE, Workflow, WorkflowVersion
 from emulator.clarifai.patching import merge_workflow, remove_from_workflow
+from emulator.clarifai.state import CallScope, ClarifaiState
 from emulator.clarifai.validation import build_nodes, check_workflow_id
 
-if TYPE_CHECKING:
-    from emulator.clarifai.backend import ClarifaiBackend, Scope
 
-
-
-def find(backend: ClarifaiBackend, scope: Scope, workflow_id: str, public_fallback: bool = False) -> Workflow:
+def find(state: ClarifaiState, scope: CallScope, workflow_id: str, public_fallback: bool = False) -> Workflow:
     """The workflow in the addressed app; another user's only when public (§8). With `public_fallback`
     (GetWorkflow, PostWorkflowResults) an id missing from the app is looked up among Clarifai's
     workflows, as service.proto's GetWorkflowRequest comment says."""
-    wf = backend.store.app(scope.user_id, scope.app_id).get(workflow_id) if workflow_id else None
+    wf = state.store.app(scope.user_id, scope.app_id).get(workflow_id) if workflow_id else None
     if wf is not None and wf.visibility != PUBLIC and scope.user_id != scope.principal.user_id:
         wf = None
     if wf is None and public_fallback and workflow_id:
-        pub = backend.public
-        wf = backend.store.apps.get((pub.user_id, pub.app_id), {}).get(workflow_id)
+        pub = state.public
+        wf = state.store.apps.get((pub.user_id, pub.app_id), {}).get(workflow_id)
         if wf is not None and wf.visibility != PUBLIC:
             wf = None
     if wf is None:
@@ -38,33 +35,33 @@ def find(backend: ClarifaiBackend, scope: Scope, workflow_id: str, public_fallba
     return wf
 
 
-def find_for_predict(backend: ClarifaiBackend, scope: Scope, workflow_id: str) -> Workflow:
+def find_for_predict(state: ClarifaiState, scope: CallScope, workflow_id: str) -> Workflow:
     """PostWorkflowResults: without an id, the app's default workflow (its base workflow)."""
     if not workflow_id:
-        app = backend.apps.get(scope.user_id, scope.app_id)
+        app = state.apps.get(scope.user_id, scope.app_id)
         if app is None or not app.default_workflow_id:
             raise errors.workflow_not_found("")
         if app.default_workflow is not None:
             u, a, w = app.default_workflow
-            wf = backend.store.apps.get((u, a), {}).get(w)
+            wf = state.store.apps.get((u, a), {}).get(w)
             if wf is not None and (wf.visibility == PUBLIC or u == scope.principal.user_id):
                 return wf
         workflow_id = app.default_workflow_id
-    return find(backend, scope, workflow_id, public_fallback=True)
+    return find(state, scope, workflow_id, public_fallback=True)
 
 
-def new_version(backend: ClarifaiBackend, wf_id: str, scope: Scope,
+def new_version(state: ClarifaiState, wf_id: str, scope: CallScope,
                 nodes: list[dict[str, Any]]) -> WorkflowVersion:
-    return WorkflowVersion(backend.tenant.ids.hex32(), wf_id, scope.user_id, scope.app_id, scope.now,
+    return WorkflowVersion(state.tenant.ids.hex32(), wf_id, scope.user_id, scope.app_id, scope.now,
                            scope.now, nodes)
 
 
-async def post_workflows(backend: ClarifaiBackend, req: dict[str, Any],
-                         scope: Scope) -> tuple[dict[str, Any], int]:
+async def post_workflows(state: ClarifaiState, req: dict[str, Any],
+                         scope: CallScope) -> tuple[dict[str, Any], int]:
     items = req.get("workflows") or []
     if not items:
         raise errors.invalid_request("At least one workflow must be provided")
-    app = backend.store.app(scope.user_id, scope.app_id)
+    app = state.store.app(scope.user_id, scope.app_id)
     created: list[Workflow] = []
     seen: set[str] = set()
     for item in items:  # validate everything before storing anything
@@ -73,9 +70,9 @@ async def post_workflows(backend: ClarifaiBackend, req: dict[str, Any],
         if wf_id in app or wf_id in seen:
             raise errors.workflow_duplicate(wf_id)
         seen.add(wf_id)
-        nodes = build_nodes(backend.catalog, item.get("nodes") or [], (scope.user_id, scope.app_id),
+        nodes = build_nodes(state.catalog, item.get("nodes") or [], (scope.user_id, scope.app_id),
                             scope.principal.user_id)
-        version = new_version(backend, wf_id, scope, nodes)
+        version = new_version(state, wf_id, scope, nodes)
         vis = (item.get("visibility") or {}).get("gettable") or PRIVATE
         version.visibility = vis
         created.append(Workflow(wf_id, scope.user_id, scope.app_id, scope.now, scope.now, {version.id: version},
@@ -96,14 +93,14 @@ def _matches_search(wf: Workflow, search: str, include_user: bool) -> bool:
     return all(any(w.startswith(tok) for w in words) for tok in re.split(r"[^0-9a-z]+", search.lower()) if tok)
 
 
-async def list_workflows(backend: ClarifaiBackend, req: dict[str, Any],
-                         scope: Scope) -> tuple[dict[str, Any], int]:
+async def list_workflows(state: ClarifaiState, req: dict[str, Any],
+                         scope: CallScope) -> tuple[dict[str, Any], int]:
     ua = req.get("user_app_id") or {}
     if "app_id" not in ua and "user_id" in ua and scope.principal.app_id is None:
         # /v2/users/{user_id}/workflows: across that user's apps (§5)
-        items = backend.store.user_workflows(scope.user_id)
+        items = state.store.user_workflows(scope.user_id)
     else:
-        items = list(backend.store.app(scope.user_id, scope.app_id).values())
+        items = list(state.store.app(scope.user_id, scope.app_id).values())
     if scope.user_id != scope.principal.user_id:
         items = [wf for wf in items if wf.visibility == PUBLIC]  # other users' private workflows are invisible
     search = req.get("search") or req.get("search_term") or ""
@@ -134,26 +131,26 @@ async def list_workflows(backend: ClarifaiBackend, req: dict[str, Any],
     return ok({"workflows": [wf.to_json(stars) for wf in page_items]})
 
 
-async def get_workflow(backend: ClarifaiBackend, req: dict[str, Any],
-                       scope: Scope) -> tuple[dict[str, Any], int]:
-    wf = find(backend, scope, req.get("workflow_id", ""), public_fallback=True)
+async def get_workflow(state: ClarifaiState, req: dict[str, Any],
+                       scope: CallScope) -> tuple[dict[str, Any], int]:
+    wf = find(state, scope, req.get("workflow_id", ""), public_fallback=True)
     stars = bool({"stars", "all"} & set(req.get("additional_fields") or []))
     return ok({"workflow": wf.to_json(stars)})
 
 
-async def patch_workflows(backend: ClarifaiBackend, req: dict[str, Any],
-                          scope: Scope) -> tuple[dict[str, Any], int]:
+async def patch_workflows(state: ClarifaiState, req: dict[str, Any],
+                          scope: CallScope) -> tuple[dict[str, Any], int]:
     action, items = patch_request(req, "workflows", "workflow")
     staged: list[tuple[Workflow, dict[str, Any], list[dict[str, Any]] | None]] = []
     for item in items:  # all-or-nothing: compute every result before applying any
-        wf = find(backend, scope, item.get("id", ""))
+        wf = find(state, scope, item.get("id", ""))
         if action == "overwrite":
             fields, nodes = _overwrite(wf, item)
         elif action == "merge":
             fields, nodes = merge_workflow(wf, item)
         else:
             fields, nodes = remove_from_workflow(wf, item)
-        built = (build_nodes(backend.catalog, nodes, (scope.user_id, scope.app_id), scope.principal.user_id)
+        built = (build_nodes(state.catalog, nodes, (scope.user_id, scope.app_id), scope.principal.user_id)
                  if nodes is not None else None)
         staged.append((wf, fields, built))
     for wf, fields, built in staged:
@@ -161,7 +158,7 @@ async def patch_workflows(backend: ClarifaiBackend, req: dict[str, Any],
             setattr(wf, k, v)
         if built is not None and built != wf.nodes:
             # §5: changing nodes creates a new WorkflowVersion that becomes the latest
-            v = new_version(backend, wf.id, scope, built)
+            v = new_version(state, wf.id, scope, built)
             v.visibility, v.metadata = wf.visibility, dict(wf.metadata)
             wf.versions[v.id] = v
         wf.modified_at = scope.now
@@ -178,18 +175,18 @@ def _overwrite(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], list
     return fields, item.get("nodes") if "nodes" in item else None
 
 
-async def patch_workflow_ids(backend: ClarifaiBackend, req: dict[str, Any],
-                             scope: Scope) -> tuple[dict[str, Any], int]:
+async def patch_workflow_ids(state: ClarifaiState, req: dict[str, Any],
+                             scope: CallScope) -> tuple[dict[str, Any], int]:
     if req.get("action", "") != "overwrite":
         raise errors.invalid_request("Only the 'overwrite' action is supported for PatchWorkflowIds")
     pairs = req.get("ids") or []
     if not pairs:
         raise errors.invalid_request("ids must contain one entry")
-    app = backend.store.app(scope.user_id, scope.app_id)
+    app = state.store.app(scope.user_id, scope.app_id)
     renames: list[tuple[Workflow, str]] = []
     taken = set(app)
     for p in pairs:
-        wf = find(backend, scope, p.get("id", ""))
+        wf = find(state, scope, p.get("id", ""))
         new_id = p.get("new_id", "")
         check_workflow_id(new_id)
         if new_id in taken:
@@ -206,16 +203,16 @@ async def patch_workflow_ids(backend: ClarifaiBackend, req: dict[str, Any],
     return ok({"workflows": [wf.to_json() for wf, _ in renames]})
 
 
-async def delete_workflow(backend: ClarifaiBackend, req: dict[str, Any],
-                          scope: Scope) -> tuple[dict[str, Any], int]:
-    wf = find(backend, scope, req.get("workflow_id", ""))
-    del backend.store.app(scope.user_id, scope.app_id)[wf.id]
+async def delete_workflow(state: ClarifaiState, req: dict[str, Any],
+                          scope: CallScope) -> tuple[dict[str, Any], int]:
+    wf = find(state, scope, req.get("workflow_id", ""))
+    del state.store.app(scope.user_id, scope.app_id)[wf.id]
     return ok({})
 
 
-async def delete_workflows(backend: ClarifaiBackend, req: dict[str, Any],
-                           scope: Scope) -> tuple[dict[str, Any], int]:
-    app = backend.store.app(scope.user_id, scope.app_id)
+async def delete_workflows(state: ClarifaiState, req: dict[str, Any],
+                           scope: CallScope) -> tuple[dict[str, Any], int]:
+    app = state.store.app(scope.user_id, scope.app_id)
     if req.get("delete_all"):
         app.clear()
         return ok({})
@@ -223,7 +220,7 @@ async def delete_workflows(backend: ClarifaiBackend, req: dict[str, Any],
     if not ids:
         raise errors.invalid_argument("Either ids or delete_all must be provided")
     for wf_id in ids:  # all-or-nothing (§5)
-        find(backend, scope, wf_id)
+        find(state, scope, wf_id)
     for wf_id in ids:
         app.pop(wf_id, None)
     return ok({})

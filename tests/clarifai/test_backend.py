@@ -1,4 +1,4 @@
-"""ClarifaiBackend.call, the transport contract shared by REST and gRPC, called directly."""
+"""backend.call, the transport contract shared by REST and gRPC, called directly."""
 from __future__ import annotations
 
 import asyncio
@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from clarifai_rest_support import GENERAL, node, workflow
 
-from emulator.clarifai.backend import CallContext, ClarifaiBackend
+from emulator.clarifai.backend import CallContext, call
 from emulator.clarifai.errors import ClarifaiError
+from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Emulator
 from emulator.settings import Settings
 
@@ -17,10 +18,10 @@ from emulator.settings import Settings
 def run(rpc: str, request: dict[str, Any], authorization: str | None = "Key k",
         prefix: str | None = None, emu: Emulator | None = None) -> tuple[dict[str, Any], int]:
     emu = emu or Emulator(Settings(clock="manual", seed=1))
-    emu.register_backend("clarifai", ClarifaiBackend)
+    emu.register_backend("clarifai", ClarifaiState)
     tenant = emu.tenant("t")
     ctx = CallContext(tenant, authorization, prefix, "grpc")
-    result: tuple[dict[str, Any], int] = asyncio.run(tenant.backend("clarifai").call(rpc, request, ctx))
+    result: tuple[dict[str, Any], int] = asyncio.run(call(tenant.backend("clarifai"), rpc, request, ctx))
     return result
 
 
@@ -53,7 +54,7 @@ def test_call_state_is_shared_per_tenant_across_transports() -> None:
 
 def test_set_model_state_unknown_model_and_state_are_errors() -> None:
     emu = Emulator(Settings(clock="manual", seed=1))
-    emu.register_backend("clarifai", ClarifaiBackend)
+    emu.register_backend("clarifai", ClarifaiState)
     b = emu.tenant("t").backend("clarifai")
     with pytest.raises(ClarifaiError) as not_found:
         b.set_model_state("nope", "BUSY")

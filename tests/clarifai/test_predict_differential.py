@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from emulator.clarifai import errors, wire
-from emulator.clarifai.backend import CallContext
+from emulator.clarifai.backend import CallContext, call
 from emulator.core.ids import IdFactory
 
 W = "/v2/users/me/apps/main/workflows"
@@ -117,7 +117,7 @@ def test_post_workflow_results_answers_what_the_reference_implementation_answers
     # the gRPC door: the same backend call with plain dicts instead of pre-serialised parts
     expected = _expected(b, wf, request, _replay(tenant.ids), now)
     ctx = CallContext(tenant, AUTH["Authorization"], None, "grpc")
-    answer, _ = client.portal.call(b.call, "PostWorkflowResults",  # type: ignore[union-attr]
+    answer, _ = client.portal.call(call, b, "PostWorkflowResults",  # type: ignore[union-attr]
                                    {**request, "workflow_id": wf, "user_app_id": {"user_id": "me", "app_id": "main"}},
                                    ctx)
     assert orjson.dumps(answer) == expected

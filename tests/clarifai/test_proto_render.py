@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from emulator.clarifai import proto_render
-from emulator.clarifai.backend import CallContext
+from emulator.clarifai.backend import CallContext, call
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
 WORKFLOWS = [workflow("two", node("food", FOOD), node("general", GENERAL)),
@@ -54,7 +54,7 @@ def test_to_message_equals_parse_dict(client_factory: Callable[..., TestClient],
     b = backend(c)
     req = {"user_app_id": {"user_id": "me", "app_id": "main"}, "workflow_id": wf_id, **extra}
     for _ in range(2):  # the second time, the shared parts come from the cache
-        body, _ = c.portal.call(b.call, "PostWorkflowResults", req, CallContext(b.tenant, "Key k", None, "grpc"))
+        body, _ = c.portal.call(call, b, "PostWorkflowResults", req, CallContext(b.tenant, "Key k", None, "grpc"))
         want = json_format.ParseDict(body, service_pb2.PostWorkflowResultsResponse(), ignore_unknown_fields=True)
         got = proto_render.to_message("PostWorkflowResults", body, service_pb2.PostWorkflowResultsResponse())
         assert got == want
