@@ -75,8 +75,6 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 # backends and the modules they delegate to still name each other for type checking: being removed
 # (issue #11 "state apart from handlers"); the list may only shrink
 KNOWN: list[list[str]] = [
-    ["emulator.opensearch_flow.backend", "emulator.opensearch_flow.deprovision",
-     "emulator.opensearch_flow.provisioning"],
 ]
 
 

@@ -6,9 +6,9 @@ from typing import Any
 from emulator.core.api import ApiDescriptor, Contract, ContractRules, SeedRequest, SeedSection
 from emulator.core.seed import SeedError
 from emulator.opensearch_flow import core_errors, dashboard, errors, template_errors
-from emulator.opensearch_flow.backend import FlowBackend
 from emulator.opensearch_flow.hooks import FLOW_STEP
 from emulator.opensearch_flow.routes import PREFIX, install
+from emulator.opensearch_flow.state import FlowState
 from emulator.settings import Settings
 
 WORKFLOW_PATH = f"{PREFIX}/workflow"
@@ -73,7 +73,7 @@ DESCRIPTOR = ApiDescriptor(
     errors=ERRORS,
     health_probe="/",
     install=install,
-    backends={"flow": FlowBackend},
+    backends={"flow": FlowState.for_tenant},
     fault_hooks=(FLOW_STEP,),
     seed=SeedSection("flow", _seed_plan, "flow_workflows", _created_id),
     admin_routes=dashboard.routes,  # the dashboard's Flow view (GET /_emulator/flow/workflows)

@@ -1,24 +1,21 @@
-"""The Flow Framework plugin's rules per tenant: the transport actions behind every REST handler (reference §2-§10)."""
+"""The Flow Framework plugin's transport actions (reference §2-§10): one function per REST operation, each
+taking the tenant's `FlowState` (state.py) and the request the REST layer parsed."""
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.core.emulator import Tenant
-from emulator.opensearch_flow import errors, query, snapshot
-from emulator.opensearch_flow.cluster import Cluster
-from emulator.opensearch_flow.credentials import CredentialCipher
-from emulator.opensearch_flow.deprovision import deprovision_workflow
-from emulator.opensearch_flow.errors import STATE_INDEX, TEMPLATES_INDEX, FlowError
-from emulator.opensearch_flow.models import DocIndex, Progress, State, initial_state, render_state
+from emulator.opensearch_flow import errors, query
+from emulator.opensearch_flow.deprovision import undo_resources
+from emulator.opensearch_flow.errors import FlowError
+from emulator.opensearch_flow.models import Progress, State, initial_state, render_state
 from emulator.opensearch_flow.provisioning import ProvisionRun
-from emulator.opensearch_flow.releases import release_for
 from emulator.opensearch_flow.reprovision import plan_reprovision
 from emulator.opensearch_flow.sorter import validate_workflow
+from emulator.opensearch_flow.state import FlowState
 from emulator.opensearch_flow.steps import DENY_LISTED, STEPS, step_json
 from emulator.opensearch_flow.template import parse_template, render_template
-from emulator.opensearch_flow.trace import FlowTrace
 from emulator.opensearch_flow.use_cases import find_use_case, parse_overrides, render_use_case
 
 UPDATE_FIELDS = ("name", "description", "use_case", "version", "ui_metadata")
@@ -43,341 +40,316 @@ class WriteRequest:
     tenant_id: str | None = None  # x-tenant-id (multi-tenancy only)
 
 
-class FlowBackend:
-    snapshot_parts = snapshot.PARTS
+# --- shared -----------------------------------------------------------------------------
 
-    def __init__(self, tenant: Tenant) -> None:
-        self.tenant = tenant
-        self.settings = tenant.settings
-        self.templates = DocIndex(TEMPLATES_INDEX)
-        self.state = DocIndex(STATE_INDEX)
-        self.release = release_for(self.settings.opensearch_version)
-        self.cluster = Cluster(mapping_types=not self.release.typeless_mappings)
-        self.cipher = CredentialCipher(self.settings.seed)
-        self.runs: dict[str, ProvisionRun] = {}
-        self.run_tenants: dict[str, str | None] = {}  # workflow id -> x-tenant-id of the running provision
-        self.deprovisions: dict[str | None, int] = {}
-        self.trace = FlowTrace(lambda: tenant.clock.now_ms())  # node states and deprovision timelines
-        # §2: before 3.0 provision answered 200 and create/update with provision 201
-        self.legacy_2x = not self.release.accepted_202
 
-    def snapshot_extra(self) -> dict[str, Any]:
-        """Runs in flight, with the outputs of the nodes they finished (opensearch_flow/snapshot.py)."""
-        return {"runs": [{"workflow_id": wid, "workflow": run.workflow, "order": run.order, "params": run.params,
-                          "finished": dict(run.outputs), "step_override": run.step_override,
-                          "reprovision": run.reprovision, "tenant_id": self.run_tenants.get(wid)}
-                         for wid, run in self.runs.items()]}
+def _check_enabled(flow: FlowState) -> None:
+    if not flow.tenant.settings.flow_enabled:
+        raise errors.disabled()
 
-    def restore_extra(self, extra: dict[str, Any]) -> None:
-        """Resume saved runs: finished nodes replay their outputs, the others run again."""
-        for r in extra.get("runs", []):
-            run = ProvisionRun(self, r["workflow_id"], r["workflow"], r["order"], r["params"],
-                               replay=r["finished"], step_override=r["step_override"], reprovision=r["reprovision"])
-            self.run_tenants[run.workflow_id] = r.get("tenant_id")
-            self.start_run(run)
 
-    # --- shared -----------------------------------------------------------------------------
-    def _check_enabled(self) -> None:
-        if not self.settings.flow_enabled:
-            raise errors.disabled()
+def _throttle(flow: FlowState, tenant_id: str | None, deprovision: bool) -> None:
+    """Multi-tenancy only (§1.4, §12): a tenant id is required and concurrent runs are capped."""
+    if not flow.tenant.settings.flow_multi_tenancy:
+        return
+    if not tenant_id:
+        raise errors.no_tenant_permission()
+    if deprovision:
+        limit = flow.tenant.settings.flow_max_active_deprovisions_per_tenant
+        if flow.deprovisions.get(tenant_id, 0) >= limit:
+            raise errors.tenant_deprovision_throttled(limit)
+        return
+    limit = flow.tenant.settings.flow_max_active_provisions_per_tenant
+    if sum(1 for wid in flow.runs if flow.run_tenants.get(wid) == tenant_id) >= limit:
+        raise errors.tenant_provision_throttled(limit)
 
-    def _throttle(self, tenant_id: str | None, deprovision: bool) -> None:
-        """Multi-tenancy only (§1.4, §12): a tenant id is required and concurrent runs are capped."""
-        if not self.settings.flow_multi_tenancy:
-            return
-        if not tenant_id:
-            raise errors.no_tenant_permission()
-        if deprovision:
-            limit = self.settings.flow_max_active_deprovisions_per_tenant
-            if self.deprovisions.get(tenant_id, 0) >= limit:
-                raise errors.tenant_deprovision_throttled(limit)
-            return
-        limit = self.settings.flow_max_active_provisions_per_tenant
-        if sum(1 for wid in self.runs if self.run_tenants.get(wid) == tenant_id) >= limit:
-            raise errors.tenant_provision_throttled(limit)
 
-    def add_resource(self, workflow_id: str, entry: dict[str, str]) -> None:
-        doc = self.state.get(workflow_id)
-        if doc is not None:
-            self.state.update(workflow_id, {"resources_created": [*(doc.get("resources_created") or []), entry]})
+def _template(flow: FlowState, workflow_id: str, missing_index: FlowError) -> dict[str, Any]:
+    if not flow.templates.exists:
+        raise missing_index
+    t = flow.templates.get(workflow_id)
+    if t is None:
+        raise errors.template_not_in_global_context(workflow_id)
+    return t
 
-    def remove_resource(self, workflow_id: str, entry: dict[str, str]) -> None:
-        doc = self.state.get(workflow_id)
-        if doc is None:
-            return
-        current = list(doc.get("resources_created") or [])
-        if entry in current:
-            current.remove(entry)
-            self.state.update(workflow_id, {"resources_created": current})
 
-    def _template(self, workflow_id: str, missing_index: FlowError) -> dict[str, Any]:
-        if not self.templates.exists:
-            raise missing_index
-        t = self.templates.get(workflow_id)
-        if t is None:
-            raise errors.template_not_in_global_context(workflow_id)
-        return t
+def _validate_all(flow: FlowState, template: dict[str, Any]) -> None:
+    for wf in (template.get("workflows") or {}).values():
+        validate_workflow(wf, workflow_id=None, max_steps=flow.tenant.settings.max_workflow_steps,
+                          release=flow.release,
+                          generic=errors.validation_failed_template(template.get("name", "")),
+                          installed_plugins=_plugins(flow))
 
-    def _validate_all(self, template: dict[str, Any]) -> None:
-        for wf in (template.get("workflows") or {}).values():
-            validate_workflow(wf, workflow_id=None, max_steps=self.settings.max_workflow_steps,
-                              release=self.release,
-                              generic=errors.validation_failed_template(template.get("name", "")),
-                              installed_plugins=self._plugins())
 
-    # --- create / update (§3.1, §10) ---------------------------------------------------------
-    def _rest_checks(self, req: WriteRequest, method: str) -> dict[str, Any]:
-        if not self.settings.flow_enabled:
-            raise errors.disabled_create()
-        if req.params and not req.provision:
-            raise errors.only_parameters_permitted(self.release.create_consumed_list())
-        if req.provision and req.update_fields:
-            raise errors.provision_and_update_fields()
-        if req.reprovision and method == "POST":
-            raise errors.reprovision_on_create()
-        if req.reprovision and req.use_case is not None:
-            raise errors.reprovision_with_use_case()
-        if req.reprovision and req.params:
-            # RestCreateWorkflowAction.java:151-157: provision=true lets params through, reprovision does not
-            raise errors.only_parameters_permitted()
-        if req.wait_timeout_s is not None and not (req.provision or req.reprovision):
-            raise errors.wait_without_provision()
-        return self.cipher.encrypt_template(self._request_template(req, method), req.tenant_id)
+# --- create / update (§3.1, §10) ---------------------------------------------------------
 
-    def _request_template(self, req: WriteRequest, method: str) -> dict[str, Any]:
-        if req.use_case is not None:
-            return parse_template(self._use_case_template(req))
-        if req.body is MALFORMED or req.body is None:
-            raise errors.template_content_invalid()
-        if req.update_fields and isinstance(req.body, dict):
-            # Template.parse(parser, updateFields) (Template.java:464-487) runs for POST as for PUT
-            for key in req.body:
-                if key not in UPDATE_FIELDS:
-                    raise errors.update_field_not_allowed(key)
-        return parse_template(req.body, require_name=not req.update_fields)
 
-    def _use_case_template(self, req: WriteRequest) -> dict[str, Any]:
-        """RestCreateWorkflowAction.java:168-228: file lookup, then the body (if any), then substitution."""
-        use_case = str(req.use_case)
-        find_use_case(use_case, self.release.version)
-        overrides = None
-        if req.raw_body:  # request.hasContent()
-            yaml_body = req.body if req.body_is_yaml and req.body is not MALFORMED else None
-            overrides = parse_overrides(req.raw_body, yaml_body)
-        return render_use_case(use_case, overrides, self.release.version)
+def _rest_checks(flow: FlowState, req: WriteRequest, method: str) -> dict[str, Any]:
+    if not flow.tenant.settings.flow_enabled:
+        raise errors.disabled_create()
+    if req.params and not req.provision:
+        raise errors.only_parameters_permitted(flow.release.create_consumed_list())
+    if req.provision and req.update_fields:
+        raise errors.provision_and_update_fields()
+    if req.reprovision and method == "POST":
+        raise errors.reprovision_on_create()
+    if req.reprovision and req.use_case is not None:
+        raise errors.reprovision_with_use_case()
+    if req.reprovision and req.params:
+        # RestCreateWorkflowAction.java:151-157: provision=true lets params through, reprovision does not
+        raise errors.only_parameters_permitted()
+    if req.wait_timeout_s is not None and not (req.provision or req.reprovision):
+        raise errors.wait_without_provision()
+    return flow.cipher.encrypt_template(_request_template(flow, req, method), req.tenant_id)
 
-    async def create_workflow(self, req: WriteRequest) -> tuple[dict[str, Any], int]:
-        template = self._rest_checks(req, "POST")
-        if req.validation_all:
-            self._validate_all(template)
-        if len(self.templates) >= self.settings.max_workflows:
-            raise errors.max_workflows(self.settings.max_workflows)
-        now = self.tenant.clock.now_ms()
-        workflow_id = self.tenant.ids.opensearch_id()
-        template.update(created_time=now, last_updated_time=now)
-        self.templates.index(workflow_id, template)
-        self.state.index(workflow_id, initial_state(workflow_id))
-        if not req.provision:
-            return {"workflow_id": workflow_id}, 201
-        # §3.1 quirk: with wait_for_completion_timeout the substitution params are dropped
-        params = {} if req.wait_timeout_s is not None else req.params
-        body, _ = await self.provision_workflow(workflow_id, params, req.wait_timeout_s, req.tenant_id)
-        return body, 201 if self.legacy_2x else 202
 
-    async def update_workflow(self, req: WriteRequest) -> tuple[dict[str, Any], int]:
-        workflow_id = str(req.workflow_id)
-        template = self._rest_checks(req, "PUT")
-        existing = self._template(workflow_id, errors.template_not_retrieved(workflow_id))
-        if req.validation_all:
-            self._validate_all(template)
-        now = self.tenant.clock.now_ms()
-        if req.update_fields:
-            # CreateWorkflowTransportAction.handleWorkflowExists (:444-455): the fields are merged into the
-            # stored template first; with reprovision the merged template is what gets reprovisioned
-            template = self._merge_fields(existing, template, now)
-        if req.reprovision:
-            return await self._reprovision(workflow_id, existing, template, req)
-        if req.update_fields:
-            self.templates.index(workflow_id, template)
-            return {"workflow_id": workflow_id}, 201
-        state = self.state.get(workflow_id) or {}
-        if state.get("provisioning_progress") != Progress.NOT_STARTED.value:
-            raise errors.update_requires_not_started(workflow_id)
-        template.update(created_time=existing.get("created_time"), last_updated_time=now)
-        if existing.get("last_provisioned_time") is not None:
-            template["last_provisioned_time"] = existing["last_provisioned_time"]
-        self.templates.index(workflow_id, template)
-        self.state.update(workflow_id, {"state": State.NOT_STARTED.value,
-                                        "provisioning_progress": Progress.NOT_STARTED.value})
-        # §16.1: PUT ?provision=true answers 202 but never provisions
-        return {"workflow_id": workflow_id}, 202 if req.provision and not self.legacy_2x else 201
+def _request_template(flow: FlowState, req: WriteRequest, method: str) -> dict[str, Any]:
+    if req.use_case is not None:
+        return parse_template(_use_case_template(flow, req))
+    if req.body is MALFORMED or req.body is None:
+        raise errors.template_content_invalid()
+    if req.update_fields and isinstance(req.body, dict):
+        # Template.parse(parser, updateFields) (Template.java:464-487) runs for POST as for PUT
+        for key in req.body:
+            if key not in UPDATE_FIELDS:
+                raise errors.update_field_not_allowed(key)
+    return parse_template(req.body, require_name=not req.update_fields)
 
-    @staticmethod
-    def _merge_fields(existing: dict[str, Any], template: dict[str, Any], now: int) -> dict[str, Any]:
-        """Template.updateExistingTemplate: the given allow-listed fields over the stored template."""
-        merged = dict(existing)
-        if "name" in template:
-            merged["name"] = template["name"]
-        for key in ("description", "use_case"):
-            if template.get(key):
-                merged[key] = template[key]
-        version = dict(existing.get("version") or {})
-        new_version = template.get("version") or {}
-        if new_version.get("template"):
-            version["template"] = new_version["template"]
-        if new_version.get("compatibility"):
-            version["compatibility"] = new_version["compatibility"]
-        if version:
-            merged["version"] = version
-        if "ui_metadata" in template:
-            merged["ui_metadata"] = template["ui_metadata"]
-        merged["last_updated_time"] = now
-        return merged
 
-    async def _reprovision(self, workflow_id: str, existing: dict[str, Any], template: dict[str, Any],
-                           req: WriteRequest) -> tuple[dict[str, Any], int]:
-        state = self.state.get(workflow_id) or {}
-        if state.get("state") not in (State.COMPLETED.value, State.FAILED.value):
-            raise errors.reprovision_requires_done(workflow_id)
-        workflow = (template.get("workflows") or {}).get("provision")
-        if workflow is None:
-            raise errors.reprovision_validation_failed(workflow_id)
-        try:
-            order = self._validate(workflow, workflow_id)
-        except FlowError:
-            raise errors.reprovision_validation_failed(workflow_id) from None
-        replay, overrides = plan_reprovision(existing, workflow, state.get("resources_created") or [])
-        now = self.tenant.clock.now_ms()
-        self.state.update(workflow_id, {"state": State.PROVISIONING.value,
-                                        "provisioning_progress": Progress.IN_PROGRESS.value,
-                                        "provision_start_time": now}, remove=("error",))
-        template.update(created_time=existing.get("created_time"), last_updated_time=now,
-                        last_provisioned_time=now)
-        self.templates.index(workflow_id, template)
-        run = ProvisionRun(self, workflow_id, workflow, order, {}, replay=replay, step_override=overrides,
-                          reprovision=True)
-        body = await self._start(run, req.wait_timeout_s)
-        return body, 201 if self.legacy_2x else 202
+def _use_case_template(flow: FlowState, req: WriteRequest) -> dict[str, Any]:
+    """RestCreateWorkflowAction.java:168-228: file lookup, then the body (if any), then substitution."""
+    use_case = str(req.use_case)
+    find_use_case(use_case, flow.release.version)
+    overrides = None
+    if req.raw_body:  # request.hasContent()
+        yaml_body = req.body if req.body_is_yaml and req.body is not MALFORMED else None
+        overrides = parse_overrides(req.raw_body, yaml_body)
+    return render_use_case(use_case, overrides, flow.release.version)
 
-    # --- provision (§3.4) -------------------------------------------------------------------
-    def _validate(self, workflow: dict[str, Any], workflow_id: str) -> list[dict[str, Any]]:
-        return validate_workflow(workflow, workflow_id=workflow_id, max_steps=self.settings.max_workflow_steps,
-                                 release=self.release,
-                                 generic=errors.provision_validation_failed(workflow_id),
-                                 installed_plugins=self._plugins())
 
-    def _plugins(self) -> tuple[str, ...]:
-        return ("opensearch-ml",) if self.settings.flow_ml_plugin_installed else ()
+async def create_workflow(flow: FlowState, req: WriteRequest) -> tuple[dict[str, Any], int]:
+    template = _rest_checks(flow, req, "POST")
+    if req.validation_all:
+        _validate_all(flow, template)
+    if len(flow.templates) >= flow.tenant.settings.max_workflows:
+        raise errors.max_workflows(flow.tenant.settings.max_workflows)
+    now = flow.tenant.clock.now_ms()
+    workflow_id = flow.tenant.ids.opensearch_id()
+    template.update(created_time=now, last_updated_time=now)
+    flow.templates.index(workflow_id, template)
+    flow.state.index(workflow_id, initial_state(workflow_id))
+    if not req.provision:
+        return {"workflow_id": workflow_id}, 201
+    # §3.1 quirk: with wait_for_completion_timeout the substitution params are dropped
+    params = {} if req.wait_timeout_s is not None else req.params
+    body, _ = await provision_workflow(flow, workflow_id, params, req.wait_timeout_s, req.tenant_id)
+    return body, 201 if flow.legacy_2x else 202
 
-    async def provision_workflow(self, workflow_id: str, params: dict[str, str], wait_timeout_s: float | None,
-                                 tenant_id: str | None = None) -> tuple[dict[str, Any], int]:
-        self._check_enabled()
-        self._throttle(tenant_id, deprovision=False)
-        template = self._template(workflow_id, errors.failed_to_get_template(workflow_id))
-        workflow = (template.get("workflows") or {}).get("provision")
-        if workflow is None:
-            raise errors.no_provision_workflow(workflow_id)
-        order = self._validate(workflow, workflow_id)
-        state = self.state.get(workflow_id)
-        progress = (state or {}).get("provisioning_progress", "unknown")
-        if progress != Progress.NOT_STARTED.value:
-            raise errors.provision_state_not_started(progress, workflow_id)
-        now = self.tenant.clock.now_ms()
-        self.state.update(workflow_id, {"state": State.PROVISIONING.value,
-                                        "provisioning_progress": Progress.IN_PROGRESS.value,
-                                        "provision_start_time": now, "resources_created": []})
-        self.templates.update(workflow_id, {"last_provisioned_time": now})
-        run = ProvisionRun(self, workflow_id, workflow, order, params)
-        self.run_tenants[workflow_id] = tenant_id
-        body = await self._start(run, wait_timeout_s)
-        return body, 200 if self.legacy_2x else 202
 
-    def start_run(self, run: ProvisionRun) -> None:
-        self.runs[run.workflow_id] = run
-        task = self.tenant.spawn(run.run())
-        task.add_done_callback(lambda _t: self.runs.pop(run.workflow_id, None) if self.runs.get(
-            run.workflow_id) is run else None)
+async def update_workflow(flow: FlowState, req: WriteRequest) -> tuple[dict[str, Any], int]:
+    workflow_id = str(req.workflow_id)
+    template = _rest_checks(flow, req, "PUT")
+    existing = _template(flow, workflow_id, errors.template_not_retrieved(workflow_id))
+    if req.validation_all:
+        _validate_all(flow, template)
+    now = flow.tenant.clock.now_ms()
+    if req.update_fields:
+        # CreateWorkflowTransportAction.handleWorkflowExists (:444-455): the fields are merged into the
+        # stored template first; with reprovision the merged template is what gets reprovisioned
+        template = _merge_fields(existing, template, now)
+    if req.reprovision:
+        return await _reprovision(flow, workflow_id, existing, template, req)
+    if req.update_fields:
+        flow.templates.index(workflow_id, template)
+        return {"workflow_id": workflow_id}, 201
+    state = flow.state.get(workflow_id) or {}
+    if state.get("provisioning_progress") != Progress.NOT_STARTED.value:
+        raise errors.update_requires_not_started(workflow_id)
+    template.update(created_time=existing.get("created_time"), last_updated_time=now)
+    if existing.get("last_provisioned_time") is not None:
+        template["last_provisioned_time"] = existing["last_provisioned_time"]
+    flow.templates.index(workflow_id, template)
+    flow.state.update(workflow_id, {"state": State.NOT_STARTED.value,
+                                    "provisioning_progress": Progress.NOT_STARTED.value})
+    # §16.1: PUT ?provision=true answers 202 but never provisions
+    return {"workflow_id": workflow_id}, 202 if req.provision and not flow.legacy_2x else 201
 
-    async def _start(self, run: ProvisionRun, wait_timeout_s: float | None) -> dict[str, Any]:
-        self.start_run(run)
-        if wait_timeout_s is None or wait_timeout_s < 0:
-            return {"workflow_id": run.workflow_id}
-        # synchronous mode (§3.4): the outcome if it arrives in time, else the current snapshot
-        timer: asyncio.Future[Any] = asyncio.ensure_future(self.tenant.clock.sleep(wait_timeout_s))
-        done: asyncio.Future[Any] = run.done
-        await asyncio.wait({done, timer}, return_when=asyncio.FIRST_COMPLETED)
-        timer.cancel()
-        if run.done.done():
-            outcome = run.done.result()
-            if not outcome.ok:
-                raise FlowError(outcome.status, str(outcome.error), exception="WorkflowStepException")
-        state = self.state.get(run.workflow_id)
-        if state is None:
-            return {"workflow_id": run.workflow_id, "error": errors.workflow_timed_out_state(), "state": "UNKNOWN"}
-        return render_state(state, all_fields=False)
 
-    # --- deprovision, status, get, delete, steps ---------------------------------------------
-    async def deprovision_workflow(self, workflow_id: str, allow_delete: set[str],
-                                   tenant_id: str | None = None) -> dict[str, Any]:
-        self._check_enabled()
-        self._throttle(tenant_id, deprovision=True)
-        self.deprovisions[tenant_id] = self.deprovisions.get(tenant_id, 0) + 1
-        try:
-            return await deprovision_workflow(self, workflow_id, allow_delete)
-        finally:
-            self.deprovisions[tenant_id] -= 1
+def _merge_fields(existing: dict[str, Any], template: dict[str, Any], now: int) -> dict[str, Any]:
+    """Template.updateExistingTemplate: the given allow-listed fields over the stored template."""
+    merged = dict(existing)
+    if "name" in template:
+        merged["name"] = template["name"]
+    for key in ("description", "use_case"):
+        if template.get(key):
+            merged[key] = template[key]
+    version = dict(existing.get("version") or {})
+    new_version = template.get("version") or {}
+    if new_version.get("template"):
+        version["template"] = new_version["template"]
+    if new_version.get("compatibility"):
+        version["compatibility"] = new_version["compatibility"]
+    if version:
+        merged["version"] = version
+    if "ui_metadata" in template:
+        merged["ui_metadata"] = template["ui_metadata"]
+    merged["last_updated_time"] = now
+    return merged
 
-    def get_workflow_status(self, workflow_id: str, all_fields: bool) -> dict[str, Any]:
-        self._check_enabled()
-        doc = self.state.get(workflow_id)
-        if doc is None:
-            raise errors.status_not_found(workflow_id)
-        return render_state(doc, all_fields=all_fields)
 
-    def get_workflow(self, workflow_id: str) -> dict[str, Any]:
-        self._check_enabled()
-        return render_template(self._template(workflow_id, errors.no_templates_get()))
+async def _reprovision(flow: FlowState, workflow_id: str, existing: dict[str, Any], template: dict[str, Any],
+                       req: WriteRequest) -> tuple[dict[str, Any], int]:
+    state = flow.state.get(workflow_id) or {}
+    if state.get("state") not in (State.COMPLETED.value, State.FAILED.value):
+        raise errors.reprovision_requires_done(workflow_id)
+    workflow = (template.get("workflows") or {}).get("provision")
+    if workflow is None:
+        raise errors.reprovision_validation_failed(workflow_id)
+    try:
+        order = _validate(flow, workflow, workflow_id)
+    except FlowError:
+        raise errors.reprovision_validation_failed(workflow_id) from None
+    replay, overrides = plan_reprovision(existing, workflow, state.get("resources_created") or [])
+    now = flow.tenant.clock.now_ms()
+    flow.state.update(workflow_id, {"state": State.PROVISIONING.value,
+                                    "provisioning_progress": Progress.IN_PROGRESS.value,
+                                    "provision_start_time": now}, remove=("error",))
+    template.update(created_time=existing.get("created_time"), last_updated_time=now,
+                    last_provisioned_time=now)
+    flow.templates.index(workflow_id, template)
+    run = ProvisionRun(flow, flow.tenant, workflow_id, workflow, order, {}, replay=replay, step_override=overrides,
+                      reprovision=True)
+    body = await _start(flow, run, req.wait_timeout_s)
+    return body, 201 if flow.legacy_2x else 202
 
-    def delete_workflow(self, workflow_id: str, clear_status: bool | None) -> dict[str, Any]:
-        self._check_enabled()
-        if not self.templates.exists:
-            raise errors.no_templates_delete()
-        if clear_status is None:
-            # Booleans.parseBoolean throws in the transport action (DeleteWorkflowTransportAction.java:105);
-            # the REST listener wraps any non-plugin exception (RestDeleteWorkflowAction.java:95-97)
-            raise errors.plugin(400, "Failed to get workflow.")
-        response = self.templates.delete(workflow_id)
-        state = self.state.get(workflow_id)
-        # §3.3: the state survives unless cleared or empty, and never while provisioning
-        if state is not None and (clear_status or not state.get("resources_created")) \
-                and state.get("provisioning_progress") != Progress.IN_PROGRESS.value:
-            self.state.delete(workflow_id)
-        return response
 
-    def get_workflow_steps(self, names: list[str] | None) -> dict[str, Any]:
-        self._check_enabled()
-        if names is None:
-            return {n: step_json(s) for n, s in STEPS.items() if n not in DENY_LISTED and self.release.has_step(n)}
-        out: dict[str, Any] = {}
-        for n in names:
-            if n not in STEPS or n in DENY_LISTED or not self.release.has_step(n):
-                raise errors.steps_json_failed()  # the inner `Invalid step name` is swallowed (§3.7)
-            out[n] = step_json(STEPS[n])
-        return out
+# --- provision (§3.4) -------------------------------------------------------------------
 
-    # --- search (§3.8) ----------------------------------------------------------------------
-    def search_workflows(self, body: dict[str, Any]) -> dict[str, Any]:
-        self._check_enabled()
-        # only the provision workflow's credentials are excluded (credentials.py); others show their ciphertext
-        return query.search(self.templates, body, lambda t: render_template(t, strip_credentials=False),
-                            self.settings.request_timeout_s, self.tenant.clock.now_ms(),
-                            aggs_answered=not self.release.search_response_reparsed)
 
-    def search_workflow_state(self, body: dict[str, Any]) -> dict[str, Any]:
-        self._check_enabled()
-        return query.search(self.state, body, lambda s: dict(s), self.settings.request_timeout_s,
-                            self.tenant.clock.now_ms(), aggs_answered=not self.release.search_response_reparsed)
+def _validate(flow: FlowState, workflow: dict[str, Any], workflow_id: str) -> list[dict[str, Any]]:
+    return validate_workflow(workflow, workflow_id=workflow_id, max_steps=flow.tenant.settings.max_workflow_steps,
+                             release=flow.release,
+                             generic=errors.provision_validation_failed(workflow_id),
+                             installed_plugins=_plugins(flow))
 
-    def dump(self) -> dict[str, Any]:
-        return {"templates": self.templates.dump(), "state": self.state.dump(), "cluster": self.cluster.dump(),
-                "provisioning": sorted(self.runs)}
+
+def _plugins(flow: FlowState) -> tuple[str, ...]:
+    return ("opensearch-ml",) if flow.tenant.settings.flow_ml_plugin_installed else ()
+
+
+async def provision_workflow(flow: FlowState, workflow_id: str, params: dict[str, str], wait_timeout_s: float | None,
+                             tenant_id: str | None = None) -> tuple[dict[str, Any], int]:
+    _check_enabled(flow)
+    _throttle(flow, tenant_id, deprovision=False)
+    template = _template(flow, workflow_id, errors.failed_to_get_template(workflow_id))
+    workflow = (template.get("workflows") or {}).get("provision")
+    if workflow is None:
+        raise errors.no_provision_workflow(workflow_id)
+    order = _validate(flow, workflow, workflow_id)
+    state = flow.state.get(workflow_id)
+    progress = (state or {}).get("provisioning_progress", "unknown")
+    if progress != Progress.NOT_STARTED.value:
+        raise errors.provision_state_not_started(progress, workflow_id)
+    now = flow.tenant.clock.now_ms()
+    flow.state.update(workflow_id, {"state": State.PROVISIONING.value,
+                                    "provisioning_progress": Progress.IN_PROGRESS.value,
+                                    "provision_start_time": now, "resources_created": []})
+    flow.templates.update(workflow_id, {"last_provisioned_time": now})
+    run = ProvisionRun(flow, flow.tenant, workflow_id, workflow, order, params)
+    flow.run_tenants[workflow_id] = tenant_id
+    body = await _start(flow, run, wait_timeout_s)
+    return body, 200 if flow.legacy_2x else 202
+
+
+async def _start(flow: FlowState, run: ProvisionRun, wait_timeout_s: float | None) -> dict[str, Any]:
+    flow.start_run(run)
+    if wait_timeout_s is None or wait_timeout_s < 0:
+        return {"workflow_id": run.workflow_id}
+    # synchronous mode (§3.4): the outcome if it arrives in time, else the current snapshot
+    timer: asyncio.Future[Any] = asyncio.ensure_future(flow.tenant.clock.sleep(wait_timeout_s))
+    done: asyncio.Future[Any] = run.done
+    await asyncio.wait({done, timer}, return_when=asyncio.FIRST_COMPLETED)
+    timer.cancel()
+    if run.done.done():
+        outcome = run.done.result()
+        if not outcome.ok:
+            raise FlowError(outcome.status, str(outcome.error), exception="WorkflowStepException")
+    state = flow.state.get(run.workflow_id)
+    if state is None:
+        return {"workflow_id": run.workflow_id, "error": errors.workflow_timed_out_state(), "state": "UNKNOWN"}
+    return render_state(state, all_fields=False)
+
+
+# --- deprovision, status, get, delete, steps ---------------------------------------------
+
+
+async def deprovision_workflow(flow: FlowState, workflow_id: str, allow_delete: set[str],
+                               tenant_id: str | None = None) -> dict[str, Any]:
+    _check_enabled(flow)
+    _throttle(flow, tenant_id, deprovision=True)
+    flow.deprovisions[tenant_id] = flow.deprovisions.get(tenant_id, 0) + 1
+    try:
+        return await undo_resources(flow, flow.tenant, workflow_id, allow_delete,
+                                    allow_delete_supported=flow.release.allow_delete)
+    finally:
+        flow.deprovisions[tenant_id] -= 1
+
+
+def get_workflow_status(flow: FlowState, workflow_id: str, all_fields: bool) -> dict[str, Any]:
+    _check_enabled(flow)
+    doc = flow.state.get(workflow_id)
+    if doc is None:
+        raise errors.status_not_found(workflow_id)
+    return render_state(doc, all_fields=all_fields)
+
+
+def get_workflow(flow: FlowState, workflow_id: str) -> dict[str, Any]:
+    _check_enabled(flow)
+    return render_template(_template(flow, workflow_id, errors.no_templates_get()))
+
+
+def delete_workflow(flow: FlowState, workflow_id: str, clear_status: bool | None) -> dict[str, Any]:
+    _check_enabled(flow)
+    if not flow.templates.exists:
+        raise errors.no_templates_delete()
+    if clear_status is None:
+        # Booleans.parseBoolean throws in the transport action (DeleteWorkflowTransportAction.java:105);
+        # the REST listener wraps any non-plugin exception (RestDeleteWorkflowAction.java:95-97)
+        raise errors.plugin(400, "Failed to get workflow.")
+    response = flow.templates.delete(workflow_id)
+    state = flow.state.get(workflow_id)
+    # §3.3: the state survives unless cleared or empty, and never while provisioning
+    if state is not None and (clear_status or not state.get("resources_created")) \
+            and state.get("provisioning_progress") != Progress.IN_PROGRESS.value:
+        flow.state.delete(workflow_id)
+    return response
+
+
+def get_workflow_steps(flow: FlowState, names: list[str] | None) -> dict[str, Any]:
+    _check_enabled(flow)
+    if names is None:
+        return {n: step_json(s) for n, s in STEPS.items() if n not in DENY_LISTED and flow.release.has_step(n)}
+    out: dict[str, Any] = {}
+    for n in names:
+        if n not in STEPS or n in DENY_LISTED or not flow.release.has_step(n):
+            raise errors.steps_json_failed()  # the inner `Invalid step name` is swallowed (§3.7)
+        out[n] = step_json(STEPS[n])
+    return out
+
+
+# --- search (§3.8) ----------------------------------------------------------------------
+
+
+def search_workflows(flow: FlowState, body: dict[str, Any]) -> dict[str, Any]:
+    _check_enabled(flow)
+    # only the provision workflow's credentials are excluded (credentials.py); others show their ciphertext
+    return query.search(flow.templates, body, lambda t: render_template(t, strip_credentials=False),
+                        flow.tenant.settings.request_timeout_s, flow.tenant.clock.now_ms(),
+                        aggs_answered=not flow.release.search_response_reparsed)
+
+
+def search_workflow_state(flow: FlowState, body: dict[str, Any]) -> dict[str, Any]:
+    _check_enabled(flow)
+    return query.search(flow.state, body, lambda s: dict(s), flow.tenant.settings.request_timeout_s,
+                        flow.tenant.clock.now_ms(), aggs_answered=not flow.release.search_response_reparsed)
+

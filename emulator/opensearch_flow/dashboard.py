@@ -15,7 +15,7 @@ from starlette.routing import Route
 from emulator.core.api import AdminKit
 from emulator.core.graph import layers
 from emulator.core.journal import redact
-from emulator.opensearch_flow.backend import FlowBackend
+from emulator.opensearch_flow.state import FlowState
 from emulator.opensearch_flow.template import render_template
 
 SHOWN_CAP = 200  # newest workflows shown
@@ -37,9 +37,9 @@ def graph(workflow: dict[str, Any]) -> dict[str, Any]:
     return {"nodes": out, "edges": [{"source": s, "dest": d} for s, d in edges]}
 
 
-def workflow_view(backend: FlowBackend, workflow_id: str) -> dict[str, Any]:
-    template = backend.templates.get(workflow_id)
-    state = backend.state.get(workflow_id) or {}
+def workflow_view(flow: FlowState, workflow_id: str) -> dict[str, Any]:
+    template = flow.templates.get(workflow_id)
+    state = flow.state.get(workflow_id) or {}
     rendered = render_template(template) if template is not None else {}
     provision = (rendered.get("workflows") or {}).get("provision") or {}
     resources = state.get("resources_created") or []
@@ -48,7 +48,7 @@ def workflow_view(backend: FlowBackend, workflow_id: str) -> dict[str, Any]:
             "state": {k: state.get(k) for k in ("state", "provisioning_progress", "error", "provision_start_time",
                                                  "provision_end_time")},
             "resources_created": resources, "graph": graph(provision),
-            "workflows": sorted(rendered.get("workflows") or {}), **backend.trace.dump(workflow_id)}
+            "workflows": sorted(rendered.get("workflows") or {}), **flow.trace.dump(workflow_id)}
 
 
 def routes(kit: AdminKit) -> list[Route]:
@@ -56,9 +56,9 @@ def routes(kit: AdminKit) -> list[Route]:
 
     async def list_flow_workflows(request: Request) -> Any:
         tenant = tenant_of(request)
-        backend: FlowBackend = tenant.backend("flow")
-        ids = list(dict.fromkeys([*backend.templates.docs, *backend.state.docs]))[-SHOWN_CAP:]
+        flow: FlowState = tenant.backend("flow")
+        ids = list(dict.fromkeys([*flow.templates.docs, *flow.state.docs]))[-SHOWN_CAP:]
         return {"tenant": tenant.name, "now_ms": tenant.clock.now_ms(),
-                "workflows": [workflow_view(backend, wid) for wid in reversed(ids)]}
+                "workflows": [workflow_view(flow, wid) for wid in reversed(ids)]}
 
     return [kit.route("/flow/workflows", "GET", "list_flow_workflows", list_flow_workflows)]

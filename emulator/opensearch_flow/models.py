@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, TypedDict
 
 
 class State(str, Enum):  # noqa: UP042 - str(member) stays "State.X"; JSON and f-strings give the value
@@ -109,6 +109,15 @@ def render_state(doc: dict[str, Any], *, all_fields: bool) -> dict[str, Any]:
     return out
 
 
-def resource_entry(step_name: str, node_id: str, resource_type: str, resource_id: str) -> dict[str, str]:
+class ResourceEntry(TypedDict):
+    """One `resources_created` item of the state document (§6.1), kept in the plugin's field order."""
+
+    workflow_step_name: str
+    workflow_step_id: str
+    resource_type: str
+    resource_id: str
+
+
+def resource_entry(step_name: str, node_id: str, resource_type: str, resource_id: str) -> ResourceEntry:
     return {"workflow_step_name": step_name, "workflow_step_id": node_id, "resource_type": resource_type,
             "resource_id": resource_id}

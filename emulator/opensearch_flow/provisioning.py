@@ -9,21 +9,20 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
+from emulator.core.emulator import Tenant
 from emulator.opensearch_flow import errors
 from emulator.opensearch_flow.cluster import ClusterError
 from emulator.opensearch_flow.errors import FlowError, rest_status_name
 from emulator.opensearch_flow.hooks import FLOW_STEP
+from emulator.opensearch_flow.ledger import Ledger
 from emulator.opensearch_flow.models import Progress, State, resource_entry
 from emulator.opensearch_flow.sorter import parse_time_value, predecessors
 from emulator.opensearch_flow.steps import REGISTERS_MODEL, STEPS, StepContext, StepSpec
 from emulator.opensearch_flow.trace import CANCELLED, COMPLETED, FAILED, NOT_RUN, REUSED, RUNNING
-
-if TYPE_CHECKING:
-    from emulator.opensearch_flow.backend import FlowBackend
 
 _NODE_REF = re.compile(r"\$\{\{\s*(\w+)\.(\w+)\s*\}\}")
 _PARAM_REF = re.compile(r"\$\{\{\s*([^\s{}]+)\s*\}\}")
@@ -112,12 +111,12 @@ def resolve_inputs(spec: StepSpec, node: dict[str, Any], user_params: dict[str, 
 class ProvisionRun:
     """One execution of a template's `provision` workflow."""
 
-    def __init__(self, backend: FlowBackend, workflow_id: str, workflow: dict[str, Any],
+    def __init__(self, ledger: Ledger, scope: Tenant, workflow_id: str, workflow: dict[str, Any],
                  order: list[dict[str, Any]], params: dict[str, str],
                  replay: dict[str, dict[str, Any]] | None = None,
                  step_override: dict[str, str] | None = None, reprovision: bool = False) -> None:
-        self.backend = backend
-        self.tenant = backend.tenant
+        self.ledger = ledger
+        self.tenant = scope
         self.workflow_id = workflow_id
         self.workflow = workflow
         self.order = order
@@ -136,7 +135,7 @@ class ProvisionRun:
             fut: asyncio.Future[dict[str, Any]] = loop.create_future()
             fut.add_done_callback(lambda f: None if f.cancelled() else f.exception())
             futures[node["id"]] = fut
-        trace = self.backend.trace
+        trace = self.ledger.trace
         trace.provision_started(self.workflow_id, [n["id"] for n in self.order], self.reprovision)
         for node in self.order:
             self.tenant.spawn(self._node(node, futures))
@@ -152,11 +151,11 @@ class ProvisionRun:
                 break
         now = self.tenant.clock.now_ms()
         if outcome.ok:
-            self.backend.state.update(self.workflow_id, {"state": State.COMPLETED.value,
+            self.ledger.set_state(self.workflow_id, {"state": State.COMPLETED.value,
                                                          "provisioning_progress": Progress.DONE.value,
                                                          "provision_end_time": now})
         else:
-            self.backend.state.update(self.workflow_id, {"state": State.FAILED.value,
+            self.ledger.set_state(self.workflow_id, {"state": State.FAILED.value,
                                                          "provisioning_progress": Progress.FAILED.value,
                                                          "error": outcome.error, "provision_end_time": now})
         trace.provision_ended(self.workflow_id)
@@ -166,7 +165,7 @@ class ProvisionRun:
 
     async def _node(self, node: dict[str, Any], futures: dict[str, asyncio.Future[dict[str, Any]]]) -> None:
         fut = futures[node["id"]]
-        trace, nid = self.backend.trace, node["id"]
+        trace, nid = self.ledger.trace, node["id"]
         started = False
         try:
             for p in self.preds[nid]:
@@ -229,9 +228,9 @@ class ProvisionRun:
         if delay > 0:
             await self.tenant.clock.sleep(delay)
         if effect is not None:
-            self.backend.trace.node(self.workflow_id, node["id"], None, fault=effect.get("rule"))
+            self.ledger.trace.node(self.workflow_id, node["id"], None, fault=effect.get("rule"))
             raise errors.step_exception(int(effect.get("status", 500)), str(effect.get("message") or spec.failure))
-        ctx = StepContext(cluster=self.backend.cluster, new_id=self.tenant.ids.opensearch_id, inputs=inputs,
+        ctx = StepContext(cluster=self.ledger.cluster, new_id=self.tenant.ids.opensearch_id, inputs=inputs,
                           node_id=node["id"], workflow_id=self.workflow_id,
                           predecessors={p: self.outputs.get(p, {}) for p in self.preds[node["id"]]},
                           previous_node_inputs=node["previous_node_inputs"])
@@ -244,8 +243,8 @@ class ProvisionRun:
                 raise errors.step_exception(500, spec.failure) from None
             raise errors.step_exception(exc.status, exc.message) from None
         if spec.resource_type and spec.name == node["type"]:
-            rid = str(outputs[spec.resource_type])
-            self.backend.add_resource(self.workflow_id, resource_entry(spec.name, node["id"], spec.resource_type, rid))
+            rid, record = str(outputs[spec.resource_type]), self.ledger.record_resource
+            record(self.workflow_id, resource_entry(spec.name, node["id"], spec.resource_type, rid))
             if spec.name in REGISTERS_MODEL and str(inputs.get("deploy", "")).lower() == "true":
-                self.backend.add_resource(self.workflow_id, resource_entry("deploy_model", node["id"], "model_id", rid))
+                record(self.workflow_id, resource_entry("deploy_model", node["id"], "model_id", rid))
         return outputs

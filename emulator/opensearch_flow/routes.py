@@ -16,9 +16,11 @@ from starlette.routing import Route
 from emulator.core import safe_yaml
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import ApiBinding, ApiMount, operation_route, read_body, remember_body
+from emulator.opensearch_flow import backend as actions
 from emulator.opensearch_flow import core_errors, errors, filter_path, media
-from emulator.opensearch_flow.backend import MALFORMED, FlowBackend, WriteRequest
+from emulator.opensearch_flow.backend import MALFORMED, WriteRequest
 from emulator.opensearch_flow.errors import FlowError
+from emulator.opensearch_flow.state import FlowState
 
 PREFIX = "/_plugins/_flow_framework"
 WORKFLOW = f"{PREFIX}/workflow"
@@ -187,9 +189,9 @@ def _decode(raw: bytes, request: Request) -> Any:
     return parsed
 
 
-def _backend(tenant: Tenant) -> FlowBackend:
-    backend: FlowBackend = tenant.backend("flow")
-    return backend
+def _flow(tenant: Tenant) -> FlowState:
+    flow: FlowState = tenant.backend("flow")
+    return flow
 
 
 def _workflow_id(request: Request) -> str:
@@ -204,7 +206,7 @@ def _workflow_id(request: Request) -> str:
 
 async def _write_request(request: Request, tenant: Tenant, raw: bytes, workflow_id: str | None) -> WriteRequest:
     # a parameter this release's handler does not read is a substitution parameter (releases.FEATURES)
-    release = _backend(tenant).release
+    release = _flow(tenant).release
     consumed = release.create_params()
     provision = _bool(request, "provision")
     reprovision = release.reprovision and _bool(request, "reprovision")
@@ -227,12 +229,12 @@ async def create_workflow(request: Request, tenant: Tenant) -> Response:
     # too, so POST ?workflow_id=X is an update of X (the transport action branches on it alone, :273)
     workflow_id = request.query_params.get("workflow_id")
     req = await _write_request(request, tenant, raw, workflow_id)
-    backend = _backend(tenant)
+    flow = _flow(tenant)
     try:
         if workflow_id is not None:
-            body, status = await backend.update_workflow(req)
+            body, status = await actions.update_workflow(flow, req)
         else:
-            body, status = await backend.create_workflow(req)
+            body, status = await actions.create_workflow(flow, req)
     except FlowError as exc:
         raise _unread_body(exc, request, raw) from None
     return _respond(request, body, status)
@@ -243,7 +245,7 @@ async def update_workflow(request: Request, tenant: Tenant) -> Response:
     workflow_id = _workflow_id(request)
     req = await _write_request(request, tenant, raw, workflow_id)
     try:
-        body, status = await _backend(tenant).update_workflow(req)
+        body, status = await actions.update_workflow(_flow(tenant), req)
     except FlowError as exc:
         raise _unread_body(exc, request, raw) from None
     return _respond(request, body, status)
@@ -255,7 +257,7 @@ async def get_workflow(request: Request, tenant: Tenant) -> Response:
     _no_head(request, ["GET", "PUT", "DELETE"])
     _reject_unconsumed(request, ("workflow_id",))
     try:
-        return _respond(request, _backend(tenant).get_workflow(workflow_id))
+        return _respond(request, actions.get_workflow(_flow(tenant), workflow_id))
     except FlowError as exc:
         raise _unread_body(exc, request, raw) from None
 
@@ -275,7 +277,7 @@ async def delete_workflow(request: Request, tenant: Tenant) -> Response:
     clear_status = _clear_status(request)
     _reject_unconsumed(request, ("workflow_id", "clear_status"))
     try:
-        return _respond(request, _backend(tenant).delete_workflow(workflow_id, clear_status))
+        return _respond(request, actions.delete_workflow(_flow(tenant), workflow_id, clear_status))
     except FlowError as exc:
         raise _unread_body(exc, request, raw) from None
 
@@ -308,13 +310,13 @@ def _provision_params(request: Request, raw: bytes) -> dict[str, str]:
 async def provision_workflow(request: Request, tenant: Tenant) -> Response:
     raw = await _raw_body(request, tenant)
     workflow_id = str(request.path_params["workflow_id"])
-    timed = _backend(tenant).release.wait_for_completion_timeout  # before 2.19 it is one more substitution param
+    timed = _flow(tenant).release.wait_for_completion_timeout  # before 2.19 it is one more substitution param
     wait = _time(request, "wait_for_completion_timeout") if timed else None
     params = _provision_params(request, raw)
     for key in (("wait_for_completion_timeout",) if timed else ()) + RESPONSE_PARAMS:
         if key in request.query_params:
             params.pop(key, None)
-    result, status = await _backend(tenant).provision_workflow(workflow_id, params, wait,
+    result, status = await actions.provision_workflow(_flow(tenant), workflow_id, params, wait,
                                                                request.headers.get(TENANT_ID_HEADER))
     return _respond(request, result, status)
 
@@ -322,12 +324,12 @@ async def provision_workflow(request: Request, tenant: Tenant) -> Response:
 async def deprovision_workflow(request: Request, tenant: Tenant) -> Response:
     body = await _raw_body(request, tenant)
     workflow_id = str(request.path_params["workflow_id"])
-    has_allow_delete = _backend(tenant).release.allow_delete  # 2.16+ (releases.FEATURES)
+    has_allow_delete = _flow(tenant).release.allow_delete  # 2.16+ (releases.FEATURES)
     raw = request.query_params.get("allow_delete") if has_allow_delete else None
     _reject_unconsumed(request, ("workflow_id", "allow_delete") if has_allow_delete else ("workflow_id",))
     allow = {p.strip() for p in raw.split(",") if p.strip()} if raw else set()
     try:
-        result = await _backend(tenant).deprovision_workflow(workflow_id, allow,
+        result = await actions.deprovision_workflow(_flow(tenant), workflow_id, allow,
                                                              request.headers.get(TENANT_ID_HEADER))
     except FlowError as exc:
         raise _unread_body(exc, request, body) from None
@@ -341,7 +343,7 @@ async def get_workflow_status(request: Request, tenant: Tenant) -> Response:
     all_fields = _bool(request, "all")
     _reject_unconsumed(request, ("workflow_id", "all"))
     try:
-        return _respond(request, _backend(tenant).get_workflow_status(workflow_id, all_fields))
+        return _respond(request, actions.get_workflow_status(_flow(tenant), workflow_id, all_fields))
     except FlowError as exc:
         raise _unread_body(exc, request, raw) from None
 
@@ -363,7 +365,7 @@ async def get_workflow_steps(request: Request, tenant: Tenant) -> Response:
     raw = request.query_params.get("workflow_step")
     _reject_unconsumed(request, ("workflow_step",))
     try:
-        return _respond(request, _backend(tenant).get_workflow_steps(_step_names(raw)))
+        return _respond(request, actions.get_workflow_steps(_flow(tenant), _step_names(raw)))
     except FlowError as exc:
         raise _unread_body(exc, request, raw_body) from None
 
@@ -388,12 +390,12 @@ async def _search_body(request: Request, tenant: Tenant) -> dict[str, Any]:
 
 async def search_workflows(request: Request, tenant: Tenant) -> Response:
     body = await _search_body(request, tenant)
-    return _respond(request, _backend(tenant).search_workflows(body))
+    return _respond(request, actions.search_workflows(_flow(tenant), body))
 
 
 async def search_workflow_state(request: Request, tenant: Tenant) -> Response:
     body = await _search_body(request, tenant)
-    return _respond(request, _backend(tenant).search_workflow_state(body))
+    return _respond(request, actions.search_workflow_state(_flow(tenant), body))
 
 
 def cluster_info(version: str) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 credential master key (the plugin keeps it in its config index, so encrypted credentials stay readable),
 and provisioning runs still in flight, which resume where they were.
 
-A run in flight is saved with the outputs of the nodes it finished (`FlowBackend.snapshot_extra`); on
+A run in flight is saved with the outputs of the nodes it finished (`FlowState.snapshot_extra`); on
 load those nodes are replayed (their resources are already in `resources_created`) and the rest run
 again, as if the step that was running when the server stopped had just started.
 """

@@ -10,14 +10,16 @@ from flow_builders import connector, deploy, model, template
 
 from emulator.core.api import register
 from emulator.core.emulator import Emulator, Tenant
+from emulator.opensearch_flow import backend as actions
 from emulator.opensearch_flow.api import DESCRIPTOR as FLOW
-from emulator.opensearch_flow.backend import FlowBackend, WriteRequest
+from emulator.opensearch_flow.backend import WriteRequest
 from emulator.opensearch_flow.cluster import Cluster, ClusterError
 from emulator.opensearch_flow.errors import FlowError
+from emulator.opensearch_flow.state import FlowState
 from emulator.settings import Settings
 
 
-def run(test: Callable[[Tenant, FlowBackend], Awaitable[None]], **settings: Any) -> None:
+def run(test: Callable[[Tenant, FlowState], Awaitable[None]], **settings: Any) -> None:
     async def main() -> None:
         emu = Emulator(Settings(**{"clock": "manual", "grpc_enabled": False, "seed": 3, "step_latency_scale": 0,
                                    **settings}))
@@ -30,16 +32,16 @@ def run(test: Callable[[Tenant, FlowBackend], Awaitable[None]], **settings: Any)
     asyncio.run(main())
 
 
-async def provisioned(tenant: Tenant, backend: FlowBackend, body: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
-    out, _ = await backend.create_workflow(WriteRequest(body=body, provision=True))
+async def provisioned(tenant: Tenant, backend: FlowState, body: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
+    out, _ = await actions.create_workflow(backend, WriteRequest(body=body, provision=True))
     await tenant.clock.advance(60)  # type: ignore[attr-defined]
-    state = backend.get_workflow_status(out["workflow_id"], all_fields=False)
+    state = actions.get_workflow_status(backend, out["workflow_id"], all_fields=False)
     assert state["state"] == "COMPLETED", state
     return out["workflow_id"], state["resources_created"]
 
 
 def test_deprovision_workflow_progress_based_passes_timeline() -> None:
-    async def scenario(tenant: Tenant, backend: FlowBackend) -> None:
+    async def scenario(tenant: Tenant, backend: FlowState) -> None:
         body = template(connector("c1"), connector("c2", name="Other connector"), model("m", after="c1"))
         wid, resources = await provisioned(tenant, backend, body)
         assert [r["workflow_step_id"] for r in resources] == ["c1", "c2", "m"]
@@ -47,7 +49,7 @@ def test_deprovision_workflow_progress_based_passes_timeline() -> None:
                                   "effect": {"type": "step_error", "status": 500}, "count": 1})
         clock: Any = tenant.clock
         start = clock.now()
-        task = asyncio.ensure_future(backend.deprovision_workflow(wid, set()))
+        task = asyncio.ensure_future(actions.deprovision_workflow(backend, wid, set()))
         # pass 1: m fails, c2 succeeds (+100 ms), c1 refused (m still uses it); progress -> 1 s pause
         # pass 2: m succeeds (+100 ms), c1 succeeds (+100 ms)
         await clock.advance(1.15)
@@ -65,7 +67,7 @@ def test_deprovision_workflow_progress_based_passes_timeline() -> None:
 
 
 def test_deprovision_workflow_stops_after_pass_without_success() -> None:
-    async def scenario(tenant: Tenant, backend: FlowBackend) -> None:
+    async def scenario(tenant: Tenant, backend: FlowState) -> None:
         wid, resources = await provisioned(tenant, backend, template(connector(), model(deploy=True)))
         tenant.faults.add({"match": {"phase": "deprovision", "step_type": "deploy_model"},
                            "effect": {"type": "step_error", "status": 500}})
@@ -74,7 +76,7 @@ def test_deprovision_workflow_stops_after_pass_without_success() -> None:
         clock: Any = tenant.clock
         start = clock.now()
         with pytest.raises(FlowError) as exc:
-            await backend.deprovision_workflow(wid, set())
+            await actions.deprovision_workflow(backend, wid, set())
         assert clock.now() == start  # one pass, nothing succeeded, no pauses at all
         assert exc.value.status == 202
         assert exc.value.message == (f"Failed to deprovision some resources: [model_id {model_id}, "
@@ -88,13 +90,13 @@ def test_deprovision_workflow_stops_after_pass_without_success() -> None:
 
 
 def test_deprovision_workflow_missing_resources_model_ok_index_fails() -> None:
-    async def scenario(tenant: Tenant, backend: FlowBackend) -> None:
+    async def scenario(tenant: Tenant, backend: FlowState) -> None:
         idx = {"id": "i", "type": "create_index", "user_inputs": {"index_name": "gone", "configurations": "{}"}}
         wid, _resources = await provisioned(tenant, backend, template(connector(), model(), deploy(), idx))
         backend.cluster.models.clear()
         backend.cluster.connectors.clear()
         backend.cluster.indices.clear()
-        task = asyncio.ensure_future(backend.deprovision_workflow(wid, {"gone"}))
+        task = asyncio.ensure_future(actions.deprovision_workflow(backend, wid, {"gone"}))
         await tenant.clock.advance(10)  # type: ignore[attr-defined]
         with pytest.raises(FlowError) as exc:
             task.result()
@@ -104,27 +106,27 @@ def test_deprovision_workflow_missing_resources_model_ok_index_fails() -> None:
 
 
 def test_deprovision_workflow_template_deleted_removes_state() -> None:
-    async def scenario(tenant: Tenant, backend: FlowBackend) -> None:
+    async def scenario(tenant: Tenant, backend: FlowState) -> None:
         wid, _ = await provisioned(tenant, backend, template(connector()))
-        assert backend.delete_workflow(wid, clear_status=False)["result"] == "deleted"
-        assert backend.get_workflow_status(wid, all_fields=False)["state"] == "COMPLETED"  # state survives delete
-        task = asyncio.ensure_future(backend.deprovision_workflow(wid, set()))
+        assert actions.delete_workflow(backend, wid, clear_status=False)["result"] == "deleted"
+        assert actions.get_workflow_status(backend, wid, all_fields=False)["state"] == "COMPLETED"  # state survives delete
+        task = asyncio.ensure_future(actions.deprovision_workflow(backend, wid, set()))
         await tenant.clock.advance(1)  # type: ignore[attr-defined]
         assert task.result() == {"workflow_id": wid}
         with pytest.raises(FlowError) as exc:
-            backend.get_workflow_status(wid, all_fields=False)
+            actions.get_workflow_status(backend, wid, all_fields=False)
         assert exc.value.message == f"Fail to find workflow status of {wid}"
     run(scenario)
 
 
 def test_deprovision_workflow_during_provisioning_races() -> None:
-    async def scenario(tenant: Tenant, backend: FlowBackend) -> None:
-        out, _ = await backend.create_workflow(WriteRequest(body=template(connector(), model(), deploy()),
+    async def scenario(tenant: Tenant, backend: FlowState) -> None:
+        out, _ = await actions.create_workflow(backend, WriteRequest(body=template(connector(), model(), deploy()),
                                                             provision=True))
         wid = out["workflow_id"]
         clock: Any = tenant.clock
         await clock.advance(0.08)
-        task = asyncio.ensure_future(backend.deprovision_workflow(wid, set()))
+        task = asyncio.ensure_future(actions.deprovision_workflow(backend, wid, set()))
         await clock.advance(0.5)
         assert task.done()
         assert task.result() == {"workflow_id": wid}

@@ -38,11 +38,11 @@ def test_release_checks_live_only_in_the_table() -> None:
                if re.search(r"opensearch_version|_version_tuple", p.read_text())}
     # settings (+ its help text) define it; routes.py (GET /) and the Flow descriptor (/_emulator/info) print it
     assert readers <= {"settings.py", "settings_help.py", "opensearch_flow/api.py", "opensearch_flow/routes.py",
-                       "opensearch_flow/releases.py", "opensearch_flow/backend.py"}
+                       "opensearch_flow/releases.py", "opensearch_flow/state.py"}
     callers = {str(p.relative_to(EMULATOR)) for p in EMULATOR.rglob("*.py") if "release_for(" in p.read_text()}
-    assert callers == {"opensearch_flow/releases.py", "opensearch_flow/backend.py"}
-    backend = (EMULATOR / "opensearch_flow" / "backend.py").read_text()
-    assert backend.count("opensearch_version") == 1  # read once: release_for(settings.opensearch_version)
+    assert callers == {"opensearch_flow/releases.py", "opensearch_flow/state.py"}
+    state = (EMULATOR / "opensearch_flow" / "state.py").read_text()
+    assert state.count("opensearch_version") == 1  # read once: release_for(settings.opensearch_version)
 
 
 def test_deprovision_workflow_allow_delete_since_2_16(make_flow: Callable[..., FlowApi]) -> None:
