@@ -14,7 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import Route
 
-from emulator.clarifai.models import Workflow
+from emulator.clarifai.models import Workflow, WorkflowNode
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.api import AdminKit
 from emulator.core.emulator import Tenant
@@ -29,25 +29,17 @@ _PREDICT_OPERATION = "post_workflow_results"
 _RESULTS_PATH = re.compile(r"/workflows/([^/]+)(?:/versions/([^/]+))?/results$")
 
 
-def _node_model(node: dict[str, Any]) -> tuple[str, str | None]:
-    model = node.get("model") or {}
-    return str(model.get("id") or ""), (model.get("model_version") or {}).get("id")
-
-
-def graph(nodes: list[dict[str, Any]]) -> dict[str, Any]:
-    ids = [str(n.get("id")) for n in nodes]
-    edges = [(str(i.get("node_id")), str(n.get("id"))) for n in nodes for i in n.get("node_inputs") or []]
+def graph(nodes: tuple[WorkflowNode, ...]) -> dict[str, Any]:
+    ids = [n.id for n in nodes]
+    edges = [(i, n.id) for n in nodes for i in n.node_inputs]
     cols = layers(ids, edges)
     rows: dict[int, int] = {}
     out = []
     for n in nodes:
-        col = cols.get(str(n.get("id")), 0)
-        model_id, version_id = _node_model(n)
-        out.append({"id": n.get("id"), "model_id": model_id, "model_version_id": version_id,
-                    "model_type_id": (n.get("model") or {}).get("model_type_id"),
-                    "suppress_output": bool(n.get("suppress_output")),
-                    "node_inputs": [i.get("node_id") for i in n.get("node_inputs") or []],
-                    "layer": col, "row": rows.get(col, 0)})
+        col = cols.get(n.id, 0)
+        out.append({"id": n.id, "model_id": n.model.id, "model_version_id": n.model.version_id,
+                    "model_type_id": n.model.model_type_id, "suppress_output": n.suppress_output,
+                    "node_inputs": list(n.node_inputs), "layer": col, "row": rows.get(col, 0)})
         rows[col] = rows.get(col, 0) + 1
     return {"nodes": out, "edges": [{"source": s, "dest": d} for s, d in edges]}
 
@@ -101,14 +93,14 @@ def last_predictions(journal: Journal, wf: Workflow, entries: list[Entry]) -> li
         if isinstance(body, dict):
             version_id = ((body.get("workflow") or {}).get("version") or {}).get("id")
             version = wf.versions.get(version_id) if version_id else None
-            shown = [n for n in (version.nodes if version else wf.nodes) if not n.get("suppress_output")]
+            shown = [n for n in (version.nodes if version else wf.nodes) if not n.suppress_output]
             pred["version_id"] = version_id
             pred["inputs"] = []
             for index, result in enumerate(body.get("results") or []):
                 nodes = []
                 for i, output in enumerate(result.get("outputs") or []):
                     st = output.get("status") or {}
-                    nodes.append({"node_id": shown[i].get("id") if i < len(shown) else None,
+                    nodes.append({"node_id": shown[i].id if i < len(shown) else None,
                                   "model_id": (output.get("model") or {}).get("id"),
                                   "code": st.get("code"), "description": st.get("description")})
                 rst = result.get("status") or {}

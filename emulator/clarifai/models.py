@@ -1,8 +1,10 @@
-"""Stored Clarifai workflows and workflow versions (reference §4), per user and app, and their JSON.
+"""Stored Clarifai workflows, workflow versions and workflow nodes (reference §4), per user and app,
+and their JSON.
 
-A workflow's `nodes` are those of its latest version (§4); each version keeps its own node list
-and, lazily, its predict execution plan (predict is the hot path). Stored values are replaced,
-never mutated in place, so `to_json` shares them with the response instead of copying.
+A workflow's `nodes` are those of its latest version (§4); each version keeps its own node tuple
+and, lazily, its predict execution plan (predict is the hot path). Nodes are typed (`WorkflowNode`,
+`NodeModel`): the wire form is read once, by `NodeSpec.from_json`, and written once, by `to_json`.
+Stored values are replaced, never mutated in place, so `to_json` shares them with the response.
 """
 from __future__ import annotations
 
@@ -15,6 +17,75 @@ from emulator.clarifai import wire
 PRIVATE = 10  # Visibility.Gettable.PRIVATE, the default for new workflows (§5)
 
 
+@dataclass(frozen=True)
+class ModelRef:
+    """A node's model as a request names it (resources.proto WorkflowNode.model): `model.id`, and
+    optionally `model.model_version.id`, `model.user_id`, `model.app_id` (the app that owns it)."""
+    id: str
+    version_id: str | None = None
+    user_id: str | None = None
+    app_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """A workflow node as a request gives it (PostWorkflows, PatchWorkflows, the public catalogue),
+    before validation.py resolves its model and checks the graph."""
+    id: str
+    model: ModelRef | None  # None: the request named no model id
+    node_inputs: tuple[str, ...] = ()  # the `node_id` of each NodeInput, as given
+    suppress_output: bool = False
+    output_info_override: dict[str, Any] | None = None
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> NodeSpec:
+        m = d.get("model") or {}
+        ref = (ModelRef(str(m["id"]), (m.get("model_version") or {}).get("id") or None, m.get("user_id") or None,
+                        m.get("app_id") or None) if m.get("id") else None)
+        return cls(str(d.get("id") or ""), ref, tuple(str(i.get("node_id") or "") for i in d.get("node_inputs") or ()),
+                   bool(d.get("suppress_output")), d.get("output_info_override") or None)
+
+
+@dataclass(frozen=True)
+class NodeModel:
+    """The model a stored node runs, resolved in the catalogue when the node was made: custom models
+    resolve in the app that owns them (`user_id`, `app_id`)."""
+    id: str
+    version_id: str
+    user_id: str
+    app_id: str
+    model_type_id: str
+    # the Model message the node shows (catalog.shared_model_json): shared, never mutated
+    shown: dict[str, Any] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class WorkflowNode:
+    id: str
+    model: NodeModel
+    node_inputs: tuple[str, ...] = ()  # upstream node ids, without repeats
+    suppress_output: bool = False
+    output_info_override: dict[str, Any] | None = field(default=None, hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "model": self.model.shown}
+        if self.node_inputs:
+            out["node_inputs"] = [{"node_id": i} for i in self.node_inputs]
+        if self.suppress_output:
+            out["suppress_output"] = True
+        if self.output_info_override:
+            out["output_info_override"] = self.output_info_override
+        return out
+
+    def to_patch(self) -> dict[str, Any]:
+        """The node as a PATCH request would give it: only model.id and model_version.id matter (§4)."""
+        out = self.to_json()
+        out["model"] = {"id": self.model.id, "model_version": {"id": self.model.version_id}}
+        if "node_inputs" in out:  # a fresh list: merging may extend it
+            out["node_inputs"] = [dict(i) for i in out["node_inputs"]]
+        return out
+
+
 @dataclass
 class WorkflowVersion:
     id: str
@@ -23,7 +94,7 @@ class WorkflowVersion:
     app_id: str
     created_at: float
     modified_at: float
-    nodes: list[dict[str, Any]]
+    nodes: tuple[WorkflowNode, ...]
     visibility: int = PRIVATE
     metadata: dict[str, Any] = field(default_factory=dict)
     description: str = ""
@@ -38,7 +109,7 @@ class WorkflowVersion:
                                "visibility": {"gettable": self.visibility}, "metadata": self.metadata,
                                "app_id": self.app_id, "user_id": self.user_id}
         if with_nodes:
-            out["nodes"] = self.nodes
+            out["nodes"] = [n.to_json() for n in self.nodes]
         if self.description:
             out["description"] = self.description
         if self.license:
@@ -73,14 +144,14 @@ class Workflow:
         return next(reversed(self.versions.values()))
 
     @property
-    def nodes(self) -> list[dict[str, Any]]:
+    def nodes(self) -> tuple[WorkflowNode, ...]:
         return self.latest.nodes
 
     def to_json(self, stars: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "app_id": self.app_id, "user_id": self.user_id,
                                "created_at": wire.timestamp(self.created_at),
                                "modified_at": wire.timestamp(self.modified_at),
-                               "nodes": self.nodes, "metadata": self.metadata,
+                               "nodes": [n.to_json() for n in self.nodes], "metadata": self.metadata,
                                "visibility": {"gettable": self.visibility},
                                "version": self.latest.to_json(with_nodes=False),
                                # cl_show_if_empty (§1)

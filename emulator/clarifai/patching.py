@@ -8,10 +8,9 @@ Each function returns (workflow fields to set, new node list or None when nodes 
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from emulator.clarifai.models import Workflow
+from emulator.clarifai.models import NodeSpec, Workflow
 
 _SCALARS = ("description", "notes")
 
@@ -41,17 +40,7 @@ def merge_list(base: list[Any], patch: list[Any]) -> list[Any]:
     return out
 
 
-def _node_for_patch(node: dict[str, Any]) -> dict[str, Any]:
-    # stored nodes carry the full catalogue Model; only model.id and model_version.id matter (§4)
-    out = copy.deepcopy(node)
-    model = out.get("model") or {}
-    out["model"] = {"id": model.get("id", "")}
-    if (model.get("model_version") or {}).get("id"):
-        out["model"]["model_version"] = {"id": model["model_version"]["id"]}
-    return out
-
-
-def merge_workflow(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+def merge_workflow(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], list[NodeSpec] | None]:
     fields: dict[str, Any] = {k: item[k] for k in _SCALARS if k in item}
     if "metadata" in item:
         fields["metadata"] = deep_merge(wf.metadata, item["metadata"])
@@ -64,7 +53,7 @@ def merge_workflow(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], 
             fields[k] = list(getattr(wf, k)) + [x for x in item[k] if x not in getattr(wf, k)]
     nodes = None
     if item.get("nodes"):
-        current = [_node_for_patch(n) for n in wf.nodes]
+        current = [n.to_patch() for n in wf.nodes]
         index = {n["id"]: i for i, n in enumerate(current)}
         for pn in item["nodes"]:
             if pn.get("id") in index:
@@ -78,12 +67,12 @@ def merge_workflow(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], 
             else:
                 current.append(copy.deepcopy(pn))
                 index[pn.get("id", "")] = len(current) - 1
-        nodes = current
+        nodes = [NodeSpec.from_json(n) for n in current]
     return fields, nodes
 
 
 def remove_from_workflow(wf: Workflow,
-                         item: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+                         item: dict[str, Any]) -> tuple[dict[str, Any], list[NodeSpec] | None]:
     fields: dict[str, Any] = {k: item[k] for k in _SCALARS if k in item}
     if "metadata" in item:
         meta = copy.deepcopy(wf.metadata)
@@ -101,5 +90,5 @@ def remove_from_workflow(wf: Workflow,
     if item.get("nodes"):
         gone = {n.get("id") for n in item["nodes"]}
         # a node still feeding from a removed node fails validation (node_inputs, §6)
-        nodes = [_node_for_patch(n) for n in wf.nodes if n["id"] not in gone]
+        nodes = [NodeSpec.from_json(n.to_patch()) for n in wf.nodes if n.id not in gone]
     return fields, nodes

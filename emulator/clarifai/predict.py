@@ -81,15 +81,14 @@ def plan_for(backend: ClarifaiState, v: WorkflowVersion) -> Plan:
     catalog = backend.catalog
     plan: Plan | None = v.plan
     if plan is None or plan.generation != catalog.generation:
-        index = {n["id"]: i for i, n in enumerate(v.nodes)}
+        index = {n.id: i for i, n in enumerate(v.nodes)}
         nodes = []
         for n in v.nodes:
-            m = n["model"]  # custom models resolve in the app that owns them
-            mdef, version = catalog.resolve(m["id"], m["model_version"]["id"], (m["user_id"], m["app_id"]))
-            inputs = n.get("node_inputs") or []
-            nodes.append(PlanNode(n["id"], mdef, version, n["model"], orjson.dumps(n["model"]),
+            m = n.model  # custom models resolve in the app that owns them
+            mdef, version = catalog.resolve(m.id, m.version_id, (m.user_id, m.app_id))
+            nodes.append(PlanNode(n.id, mdef, version, m.shown, orjson.dumps(m.shown),
                                   MODEL_TYPES[mdef.model_type_id].input_fields[0],
-                                  index[inputs[0]["node_id"]] if inputs else -1, bool(n.get("suppress_output")),
+                                  index[n.node_inputs[0]] if n.node_inputs else -1, n.suppress_output,
                                   Scorer(mdef, version)))
         plan = v.plan = Plan(tuple(nodes), tuple(dict.fromkeys(p.model.id for p in nodes)), catalog.generation,
                              sum(1 for p in nodes if not p.suppress))

@@ -12,18 +12,16 @@ from typing import Any
 from emulator.clarifai.app_store import App, AppStore
 from emulator.clarifai.catalog import ModelCatalog
 from emulator.clarifai.model_defs import PUBLIC
-from emulator.clarifai.models import Workflow, WorkflowStore, WorkflowVersion
+from emulator.clarifai.models import ModelRef, NodeSpec, Workflow, WorkflowStore, WorkflowVersion
 from emulator.clarifai.public_catalog import PublicCatalog
 from emulator.clarifai.validation import build_nodes
 
 
-def _node(d: dict[str, Any]) -> dict[str, Any]:
+def _node(d: dict[str, Any]) -> NodeSpec:
+    """A node of the catalogue data file: {id, model: {id, model_version_id}, node_inputs: [{node_id}]}."""
     model = d.get("model") or {}
-    out: dict[str, Any] = {"id": d["id"], "model": {"id": model["id"],
-                                                    "model_version": {"id": model.get("model_version_id", "")}}}
-    if d.get("node_inputs"):
-        out["node_inputs"] = list(d["node_inputs"])
-    return out
+    return NodeSpec(str(d["id"]), ModelRef(str(model["id"]), model.get("model_version_id") or None),
+                    tuple(str(i["node_id"]) for i in d.get("node_inputs") or ()))
 
 
 def install(pub: PublicCatalog, apps: AppStore, workflows: WorkflowStore, catalog: ModelCatalog) -> None:
@@ -38,7 +36,7 @@ def install(pub: PublicCatalog, apps: AppStore, workflows: WorkflowStore, catalo
     for d in pub.workflows:
         wf_id = str(d["id"])
         at = float(d.get("created_at") or created)
-        nodes = build_nodes(catalog, [_node(n) for n in d["nodes"]]) if d.get("nodes") else []
+        nodes = build_nodes(catalog, [_node(n) for n in d["nodes"]]) if d.get("nodes") else ()
         # a stable version id per public workflow: the same in every tenant and every run
         vid = hashlib.md5(f"{pub.user_id}/{pub.app_id}/{wf_id}".encode()).hexdigest()
         version = WorkflowVersion(vid, wf_id, pub.user_id, pub.app_id, at, at, nodes, visibility=PUBLIC,

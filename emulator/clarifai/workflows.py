@@ -12,7 +12,7 @@ from typing import Any
 from emulator.clarifai import errors
 from emulator.clarifai.listing import ok, paginate, patch_request
 from emulator.clarifai.model_defs import PUBLIC
-from emulator.clarifai.models import PRIVATE, Workflow, WorkflowVersion
+from emulator.clarifai.models import PRIVATE, NodeSpec, Workflow, WorkflowNode, WorkflowVersion
 from emulator.clarifai.patching import merge_workflow, remove_from_workflow
 from emulator.clarifai.state import CallScope, ClarifaiState
 from emulator.clarifai.validation import build_nodes, check_workflow_id
@@ -51,7 +51,7 @@ def find_for_predict(state: ClarifaiState, scope: CallScope, workflow_id: str) -
 
 
 def new_version(state: ClarifaiState, wf_id: str, scope: CallScope,
-                nodes: list[dict[str, Any]]) -> WorkflowVersion:
+                nodes: tuple[WorkflowNode, ...]) -> WorkflowVersion:
     return WorkflowVersion(state.tenant.ids.hex32(), wf_id, scope.user_id, scope.app_id, scope.now,
                            scope.now, nodes)
 
@@ -70,8 +70,8 @@ async def post_workflows(state: ClarifaiState, req: dict[str, Any],
         if wf_id in app or wf_id in seen:
             raise errors.workflow_duplicate(wf_id)
         seen.add(wf_id)
-        nodes = build_nodes(state.catalog, item.get("nodes") or [], (scope.user_id, scope.app_id),
-                            scope.principal.user_id)
+        nodes = build_nodes(state.catalog, [NodeSpec.from_json(n) for n in item.get("nodes") or []],
+                            (scope.user_id, scope.app_id), scope.principal.user_id)
         version = new_version(state, wf_id, scope, nodes)
         vis = (item.get("visibility") or {}).get("gettable") or PRIVATE
         version.visibility = vis
@@ -141,7 +141,7 @@ async def get_workflow(state: ClarifaiState, req: dict[str, Any],
 async def patch_workflows(state: ClarifaiState, req: dict[str, Any],
                           scope: CallScope) -> tuple[dict[str, Any], int]:
     action, items = patch_request(req, "workflows", "workflow")
-    staged: list[tuple[Workflow, dict[str, Any], list[dict[str, Any]] | None]] = []
+    staged: list[tuple[Workflow, dict[str, Any], tuple[WorkflowNode, ...] | None]] = []
     for item in items:  # all-or-nothing: compute every result before applying any
         wf = find(state, scope, item.get("id", ""))
         if action == "overwrite":
@@ -165,14 +165,14 @@ async def patch_workflows(state: ClarifaiState, req: dict[str, Any],
     return ok({"workflows": [wf.to_json() for wf, _, _ in staged]})
 
 
-def _overwrite(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+def _overwrite(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], list[NodeSpec] | None]:
     fields: dict[str, Any] = {}
     for k in ("description", "notes", "use_cases", "check_consents", "image", "metadata"):
         if k in item:
             fields[k] = item[k]
     if "visibility" in item:
         fields["visibility"] = item["visibility"].get("gettable") or wf.visibility
-    return fields, item.get("nodes") if "nodes" in item else None
+    return fields, [NodeSpec.from_json(n) for n in item["nodes"] or []] if "nodes" in item else None
 
 
 async def patch_workflow_ids(state: ClarifaiState, req: dict[str, Any],

@@ -65,7 +65,8 @@ def _expected(b: Any, wf_id: str, request: dict[str, Any], ids: IdFactory, now: 
     wf = b.store.app(ref_user(b), "main")[wf_id]
     v = wf.latest
     req_id = ids.hex32()
-    results, outcomes = ref.results(b, v.nodes, request["inputs"], request.get("output_config") or {}, ids.hex32,
+    nodes = [n.to_json() for n in v.nodes]  # the reference reads nodes in their wire form
+    results, outcomes = ref.results(b, nodes, request["inputs"], request.get("output_config") or {}, ids.hex32,
                                     wire.timestamp(now, nanos=True))
     spec = (errors.SUCCESS if set(outcomes) == {0} else errors.FAILURE if set(outcomes) == {2}
             else errors.MIXED_STATUS)
