@@ -52,66 +52,50 @@ class _ModelId(Convertor[str]):
 
 register_url_convertor("model_id", _ModelId())
 
-# (RPC, method, path, operationId suffix) in match order: literal segments before parameters
-BINDINGS: tuple[tuple[str, str, str, str], ...] = (
-    ("PostWorkflows", "POST", U + "/workflows", ""),
-    ("PostWorkflows", "POST", "/v2/workflows", "_short"),
+Binding = tuple[str, str, str, str]  # (RPC, method, path, operationId suffix)
+
+
+def _app(rpc: str, method: str, path: str, suffix: str = "") -> tuple[Binding, ...]:
+    """An app-scoped binding and its short form without /users/{user_id}/apps/{app_id} (the caller's
+    default app, §8), which service.proto declares as an additional_binding of nearly every RPC."""
+    return (rpc, method, U + path, suffix), (rpc, method, "/v2" + path, suffix + "_short")
+
+
+# in match order: literal segments before parameters
+BINDINGS: tuple[Binding, ...] = (
+    *_app("PostWorkflows", "POST", "/workflows"),
     ("ListWorkflows", "GET", U + "/workflows", ""),
     ("ListWorkflows", "GET", "/v2/users/{user_id}/workflows", "_user"),
     ("ListWorkflows", "GET", "/v2/workflows", "_short"),
-    ("PatchWorkflows", "PATCH", U + "/workflows", ""),
-    ("PatchWorkflows", "PATCH", "/v2/workflows", "_short"),
-    ("DeleteWorkflows", "DELETE", U + "/workflows", ""),
-    ("DeleteWorkflows", "DELETE", "/v2/workflows", "_short"),
+    *_app("PatchWorkflows", "PATCH", "/workflows"),
+    *_app("DeleteWorkflows", "DELETE", "/workflows"),
     ("PatchWorkflowIds", "PATCH", U + "/workflows/ids", ""),
-    ("GetWorkflow", "GET", U + WF, ""),
-    ("GetWorkflow", "GET", "/v2" + WF, "_short"),
-    ("DeleteWorkflow", "DELETE", U + WF, ""),
-    ("DeleteWorkflow", "DELETE", "/v2" + WF, "_short"),
+    *_app("GetWorkflow", "GET", WF),
+    *_app("DeleteWorkflow", "DELETE", WF),
     ("PostWorkflowResults", "POST", U + WF + "/versions/{version_id}/results", "_version"),
-    ("PostWorkflowResults", "POST", U + WF + "/results", ""),
-    ("PostWorkflowResults", "POST", "/v2" + WF + "/results", "_short"),
-    ("ListWorkflowVersions", "GET", U + WF + "/versions", ""),
-    ("ListWorkflowVersions", "GET", "/v2" + WF + "/versions", "_short"),
-    ("PatchWorkflowVersions", "PATCH", U + WF + "/versions", ""),
-    ("PatchWorkflowVersions", "PATCH", "/v2" + WF + "/versions", "_short"),
-    ("DeleteWorkflowVersions", "DELETE", U + WF + "/versions", ""),
-    ("DeleteWorkflowVersions", "DELETE", "/v2" + WF + "/versions", "_short"),
-    ("GetWorkflowVersion", "GET", U + WF + "/versions/{workflow_version_id}", ""),
-    ("GetWorkflowVersion", "GET", "/v2" + WF + "/versions/{workflow_version_id}", "_short"),
-    ("PostWorkflowVersionsPublish", "POST", U + WF + "/publish", ""),
-    ("PostWorkflowVersionsPublish", "POST", "/v2" + WF + "/publish", "_short"),
-    ("PostWorkflowVersionsUnPublish", "POST", U + WF + "/unpublish", ""),
-    ("PostWorkflowVersionsUnPublish", "POST", "/v2" + WF + "/unpublish", "_short"),
-    ("GetModelType", "GET", U + "/models/types/{model_type_id}", ""),
-    ("GetModelType", "GET", "/v2/models/types/{model_type_id}", "_short"),
-    ("PostModelOutputs", "POST", U + "/models/{model_id}/versions/{version_id}/outputs", "_version"),
-    ("PostModelOutputs", "POST", "/v2/models/{model_id}/versions/{version_id}/outputs", "_version_short"),
-    ("PostModelOutputs", "POST", U + "/models/{model_id}/outputs", ""),
-    ("PostModelOutputs", "POST", "/v2/models/{model_id}/outputs", "_short"),
-    ("ListModelTypes", "GET", U + "/models/types", ""),
-    ("ListModelTypes", "GET", "/v2/models/types", "_short"),
-    ("GetModelVersion", "GET", U + M + "/versions/{version_id}", ""),
-    ("GetModelVersion", "GET", "/v2" + M + "/versions/{version_id}", "_short"),
-    ("DeleteModelVersion", "DELETE", U + M + "/versions/{version_id}", ""),
-    ("DeleteModelVersion", "DELETE", "/v2" + M + "/versions/{version_id}", "_short"),
-    ("ListModelVersions", "GET", U + M + "/versions", ""),
-    ("ListModelVersions", "GET", "/v2" + M + "/versions", "_short"),
-    ("PostModelVersions", "POST", U + M + "/versions", ""),
-    ("PostModelVersions", "POST", "/v2" + M + "/versions", "_short"),
-    ("GetModel", "GET", U + M, ""),
-    ("GetModel", "GET", "/v2" + M, "_short"),
-    ("DeleteModel", "DELETE", U + M, ""),
-    ("DeleteModel", "DELETE", "/v2" + M, "_short"),
+    *_app("PostWorkflowResults", "POST", WF + "/results"),
+    *_app("ListWorkflowVersions", "GET", WF + "/versions"),
+    *_app("PatchWorkflowVersions", "PATCH", WF + "/versions"),
+    *_app("DeleteWorkflowVersions", "DELETE", WF + "/versions"),
+    *_app("GetWorkflowVersion", "GET", WF + "/versions/{workflow_version_id}"),
+    *_app("PostWorkflowVersionsPublish", "POST", WF + "/publish"),
+    *_app("PostWorkflowVersionsUnPublish", "POST", WF + "/unpublish"),
+    *_app("GetModelType", "GET", "/models/types/{model_type_id}"),
+    *_app("PostModelOutputs", "POST", "/models/{model_id}/versions/{version_id}/outputs", "_version"),
+    *_app("PostModelOutputs", "POST", "/models/{model_id}/outputs"),
+    *_app("ListModelTypes", "GET", "/models/types"),
+    *_app("GetModelVersion", "GET", M + "/versions/{version_id}"),
+    *_app("DeleteModelVersion", "DELETE", M + "/versions/{version_id}"),
+    *_app("ListModelVersions", "GET", M + "/versions"),
+    *_app("PostModelVersions", "POST", M + "/versions"),
+    *_app("GetModel", "GET", M),
+    *_app("DeleteModel", "DELETE", M),
     ("ListModels", "GET", U + "/models", ""),
     ("ListModels", "GET", "/v2/users/{user_id}/models", "_user"),
     ("ListModels", "GET", "/v2/models", "_short"),
-    ("PostModels", "POST", U + "/models", ""),
-    ("PostModels", "POST", "/v2/models", "_short"),
-    ("PatchModels", "PATCH", U + "/models", ""),
-    ("PatchModels", "PATCH", "/v2/models", "_short"),
-    ("DeleteModels", "DELETE", U + "/models", ""),
-    ("DeleteModels", "DELETE", "/v2/models", "_short"),
+    *_app("PostModels", "POST", "/models"),
+    *_app("PatchModels", "PATCH", "/models"),
+    *_app("DeleteModels", "DELETE", "/models"),
     ("PostApps", "POST", "/v2/users/{user_id}/apps", ""),
     ("ListApps", "GET", "/v2/users/{user_id}/apps", ""),
     ("ListApps", "GET", "/v2/apps", "_short"),
@@ -160,12 +144,25 @@ def _method_not_allowed(request: Request, allowed: list[str]) -> Response:
     return resp
 
 
+def _clarifai_error(exc: Exception) -> errors.ClarifaiError:
+    # core hands these hooks only exceptions of the binding's `error_type`
+    if not isinstance(exc, errors.ClarifaiError):
+        raise TypeError(f"not a ClarifaiError: {exc!r}")
+    return exc
+
+
+def _render_error(exc: Exception, request: Request | None) -> Response:
+    return _fallback_body(_clarifai_error(exc), request=request)
+
+
+def _outcome(exc: Exception) -> tuple[str | None, int | None]:
+    err = _clarifai_error(exc)
+    return err.description, err.code
+
+
 BINDING = ApiBinding(
-    name="clarifai", prefixes=("/v2",), error_type=errors.ClarifaiError,
-    render_error=lambda exc, request: _fallback_body(exc, request=request),  # type: ignore[arg-type]
-    render_status=_render_status,
-    outcome=lambda exc: (exc.description, exc.code),  # type: ignore[attr-defined]
-    not_found=_not_found, method_not_allowed=_method_not_allowed)
+    name="clarifai", prefixes=("/v2",), error_type=errors.ClarifaiError, render_error=_render_error,
+    render_status=_render_status, outcome=_outcome, not_found=_not_found, method_not_allowed=_method_not_allowed)
 
 
 def _handler(rpc: str, method: str) -> Any:
