@@ -12,7 +12,7 @@ from typing import Any
 
 from emulator.clarifai import errors
 from emulator.clarifai.app_store import App, gettable, valid_app_id
-from emulator.clarifai.listing import ok, paginate, patch_request
+from emulator.clarifai.listing import Reply, Request, ok, paginate, patch_request
 from emulator.clarifai.model_defs import PRIVATE, PUBLIC
 from emulator.clarifai.state import CallScope, ClarifaiState
 
@@ -69,7 +69,7 @@ def _app_request(item: dict[str, Any], scope: CallScope, state: ClarifaiState) -
                sample_ms=int(item.get("sample_ms") or 500), image=item.get("image"))
 
 
-async def post_apps(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+async def post_apps(state: ClarifaiState, req: Request, scope: CallScope) -> Reply:
     if not owns(scope):
         raise errors.not_app_owner(scope.user_id, "")
     items = req.get("apps") or []
@@ -96,11 +96,11 @@ def _the_app(state: ClarifaiState, scope: CallScope) -> App:
     return app
 
 
-async def get_app(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+async def get_app(state: ClarifaiState, req: Request, scope: CallScope) -> Reply:
     return ok({"app": _the_app(state, scope).to_json()})
 
 
-async def list_apps(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+async def list_apps(state: ClarifaiState, req: Request, scope: CallScope) -> Reply:
     apps = state.apps.of_user(scope.user_id)
     if not owns(scope):
         apps = [a for a in apps if a.public]
@@ -148,7 +148,7 @@ def _patch(state: ClarifaiState, app: App, item: dict[str, Any], action: str, sc
     app.modified_at = scope.now
 
 
-async def patch_apps(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+async def patch_apps(state: ClarifaiState, req: Request, scope: CallScope) -> Reply:
     if not owns(scope):
         raise errors.not_app_owner(scope.user_id, "")
     action, items = patch_request(req, "apps", "app")
@@ -163,7 +163,7 @@ async def patch_apps(state: ClarifaiState, req: dict[str, Any], scope: CallScope
     return ok({"apps": [a.to_json() for a, _ in targets]})
 
 
-async def patch_app(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+async def patch_app(state: ClarifaiState, req: Request, scope: CallScope) -> Reply:
     action = req.get("action") or "overwrite"
     if action not in ("merge", "overwrite", "remove"):
         raise errors.invalid_request(f"Invalid action '{action}'; supported actions are merge, overwrite, remove")
@@ -174,7 +174,7 @@ async def patch_app(state: ClarifaiState, req: dict[str, Any], scope: CallScope)
     return ok({"app": app.to_json()})
 
 
-async def delete_app(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+async def delete_app(state: ClarifaiState, req: Request, scope: CallScope) -> Reply:
     app = state.apps.get(scope.user_id, scope.app_id)
     if app is None or (not owns(scope) and not _readable(state, app, scope)):
         raise errors.app_not_found(scope.user_id, scope.app_id)

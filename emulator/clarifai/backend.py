@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.clarifai import apps, auth, errors, model_predict, models_api, predict, versions, wire, workflows
+from emulator.clarifai.listing import Reply
 from emulator.clarifai.state import CallScope, ClarifaiState
 from emulator.core.emulator import Tenant
 
@@ -29,7 +30,8 @@ class CallContext:
     session_token: str | None = None  # X-Clarifai-Session-Token / x-clarifai-session-token (§8)
 
 
-Handler = Callable[[ClarifaiState, dict[str, Any], CallScope], Awaitable[tuple[dict[str, Any], int]]]
+# handlers read the request through `listing.Request` (read-only); predict still takes the dict it is given
+Handler = Callable[[ClarifaiState, dict[str, Any], CallScope], Awaitable[Reply]]
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ _USER_LEVEL = frozenset({"ListWorkflows", "ListModels"})
 
 
 async def call(state: ClarifaiState, rpc: str, request: dict[str, Any],
-               ctx: CallContext) -> tuple[dict[str, Any], int]:
+               ctx: CallContext) -> Reply:
     """The transport contract (module docstring): application errors come back in `status`."""
     req_id = wire.request_id(state.tenant.ids.hex32(), ctx.request_id_prefix)
     spec = RPCS.get(rpc)
@@ -114,7 +116,7 @@ async def call(state: ClarifaiState, rpc: str, request: dict[str, Any],
 
 
 def error_body(state: ClarifaiState, exc: errors.ClarifaiError, req_id: str,
-               empty: tuple[str, ...] = ()) -> tuple[dict[str, Any], int]:
+               empty: tuple[str, ...] = ()) -> Reply:
     code, description, details, http = exc.resolved(state.overrides)
     body: dict[str, Any] = {"status": wire.status(code, description, details, req_id)}
     for f in empty:

@@ -16,6 +16,7 @@ from typing import Any
 from emulator.clarifai import catalog, concept_select, errors, outputs_video, wire
 from emulator.clarifai.hooks import CLARIFAI_NODE
 from emulator.clarifai.inputs import InputContent, echo_data, read_input
+from emulator.clarifai.listing import Reply, Request
 from emulator.clarifai.outputs import OutputConfig, Scorer
 from emulator.clarifai.state import CallScope, ClarifaiState
 
@@ -24,7 +25,7 @@ MAX_INPUTS = 128
 OK = wire.ok_status()
 
 
-def output_config(req: dict[str, Any]) -> OutputConfig:
+def output_config(req: Request) -> OutputConfig:
     model = req.get("model") or {}
     merged: dict[str, Any] = dict((model.get("output_info") or {}).get("output_config") or {})
     merged.update(((model.get("model_version") or {}).get("output_info") or {}).get("output_config") or {})
@@ -40,8 +41,8 @@ def input_field(model: catalog.ModelDef) -> str:
     return catalog.MODEL_TYPES[model.model_type_id].input_fields[0]
 
 
-async def post_model_outputs(state: ClarifaiState, req: dict[str, Any],
-                             scope: CallScope) -> tuple[dict[str, Any], int]:
+async def post_model_outputs(state: ClarifaiState, req: Request,
+                             scope: CallScope) -> Reply:
     model, version = state.catalog.resolve(req.get("model_id", ""), req.get("version_id") or None,
                                              (scope.user_id, scope.app_id))
     inputs = req.get("inputs") or []

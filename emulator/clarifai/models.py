@@ -47,6 +47,27 @@ class NodeSpec:
 
 
 @dataclass(frozen=True)
+class WorkflowSpec:
+    """A workflow as PostWorkflows gives it (resources.proto Workflow), before validation."""
+    id: str
+    nodes: tuple[NodeSpec, ...]
+    visibility: int  # Visibility.Gettable; 0 = not given
+    description: str = ""
+    notes: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)  # a google.protobuf.Struct: free-form
+    use_cases: tuple[str, ...] = ()
+    check_consents: tuple[str, ...] = ()
+    image: dict[str, Any] | None = None  # an Image message, stored and shown as given
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> WorkflowSpec:
+        return cls(str(d.get("id") or ""), tuple(NodeSpec.from_json(n) for n in d.get("nodes") or ()),
+                   int((d.get("visibility") or {}).get("gettable") or 0), str(d.get("description") or ""),
+                   str(d.get("notes") or ""), dict(d.get("metadata") or {}), tuple(d.get("use_cases") or ()),
+                   tuple(d.get("check_consents") or ()), d.get("image"))
+
+
+@dataclass(frozen=True)
 class NodeModel:
     """The model a stored node runs, resolved in the catalogue when the node was made: custom models
     resolve in the app that owns them (`user_id`, `app_id`)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from emulator.clarifai import catalog, errors
 from emulator.clarifai.app_store import gettable
-from emulator.clarifai.listing import ok, paginate, patch_request
+from emulator.clarifai.listing import Reply, Request, ok, paginate, patch_request
 from emulator.clarifai.model_defs import PRIVATE, PUBLIC, ModelDef
 from emulator.clarifai.state import CallScope, ClarifaiState
 from emulator.clarifai.validation import WORKFLOW_ID
@@ -47,7 +47,7 @@ def _own_model(state: ClarifaiState, scope: CallScope, model_id: str) -> ModelDe
     return m
 
 
-async def get_model(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+async def get_model(state: ClarifaiState, req: Request, scope: CallScope) -> Reply:
     m = find_model(state, scope, req.get("model_id", ""))
     vid = req.get("version_id") or None
     if vid and vid not in m.version_ids:
@@ -55,7 +55,7 @@ async def get_model(state: ClarifaiState, req: dict[str, Any], scope: CallScope)
     return ok({"model": catalog.model_json(m, vid)})
 
 
-def _matches(m: ModelDef, req: dict[str, Any]) -> bool:
+def _matches(m: ModelDef, req: Request) -> bool:
     mt = catalog.MODEL_TYPES.get(m.model_type_id)
     if req.get("model_type_id") and m.model_type_id != req["model_type_id"]:
         return False
@@ -74,7 +74,7 @@ def _matches(m: ModelDef, req: dict[str, Any]) -> bool:
     return not (gettable and m.visibility != gettable)
 
 
-async def list_models(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+async def list_models(state: ClarifaiState, req: Request, scope: CallScope) -> Reply:
     ua = req.get("user_app_id") or {}
     cat = state.catalog
     if not scope.app_given and ua.get("user_id"):
@@ -124,7 +124,7 @@ def _new_version(state: ClarifaiState, m: ModelDef, mv: dict[str, Any], now: flo
         version_params={**m.version_params, vid: params}, modified_at=now), vid
 
 
-async def post_models(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+async def post_models(state: ClarifaiState, req: Request, scope: CallScope) -> Reply:
     items = list(req.get("models") or ([req["model"]] if req.get("model") else []))
     if not items:
         raise errors.model_invalid_argument("At least one model must be provided")
@@ -154,8 +154,8 @@ async def post_models(state: ClarifaiState, req: dict[str, Any], scope: CallScop
     return ok({"model": catalog.model_json(m, vid or None)})
 
 
-async def post_model_versions(state: ClarifaiState, req: dict[str, Any],
-                              scope: CallScope) -> tuple[dict[str, Any], int]:
+async def post_model_versions(state: ClarifaiState, req: Request,
+                              scope: CallScope) -> Reply:
     m = _own_model(state, scope, req.get("model_id", ""))
     versions = req.get("model_versions") or [{}]
     vid = ""
@@ -165,7 +165,7 @@ async def post_model_versions(state: ClarifaiState, req: dict[str, Any],
     return ok({"model": catalog.model_json(m, vid)})
 
 
-async def patch_models(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+async def patch_models(state: ClarifaiState, req: Request, scope: CallScope) -> Reply:
     action, items = patch_request(req, "models", "model")
     app = state.catalog.app_models(_owner(scope))
     staged = []
@@ -183,14 +183,14 @@ async def patch_models(state: ClarifaiState, req: dict[str, Any], scope: CallSco
     return ok({"models": [catalog.model_json(m) for m in staged]})
 
 
-async def delete_model(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+async def delete_model(state: ClarifaiState, req: Request, scope: CallScope) -> Reply:
     m = _own_model(state, scope, req.get("model_id", ""))
     del state.catalog.app_models(_owner(scope))[m.id]
     state.catalog.generation += 1
     return ok({})
 
 
-async def delete_models(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+async def delete_models(state: ClarifaiState, req: Request, scope: CallScope) -> Reply:
     app = state.catalog.app_models(_owner(scope))
     state.catalog.generation += 1
     if req.get("delete_all"):
@@ -206,7 +206,7 @@ async def delete_models(state: ClarifaiState, req: dict[str, Any], scope: CallSc
     return ok({})
 
 
-def _version_of(state: ClarifaiState, scope: CallScope, req: dict[str, Any]) -> tuple[ModelDef, str]:
+def _version_of(state: ClarifaiState, scope: CallScope, req: Request) -> tuple[ModelDef, str]:
     m = find_model(state, scope, req.get("model_id", ""))
     vid = req.get("version_id", "")
     if vid not in m.version_ids:
@@ -214,14 +214,14 @@ def _version_of(state: ClarifaiState, scope: CallScope, req: dict[str, Any]) -> 
     return m, vid
 
 
-async def get_model_version(state: ClarifaiState, req: dict[str, Any],
-                            scope: CallScope) -> tuple[dict[str, Any], int]:
+async def get_model_version(state: ClarifaiState, req: Request,
+                            scope: CallScope) -> Reply:
     m, vid = _version_of(state, scope, req)
     return ok({"model_version": catalog.version_json(m, vid)})
 
 
-async def list_model_versions(state: ClarifaiState, req: dict[str, Any],
-                              scope: CallScope) -> tuple[dict[str, Any], int]:
+async def list_model_versions(state: ClarifaiState, req: Request,
+                              scope: CallScope) -> Reply:
     m = find_model(state, scope, req.get("model_id", ""))
     ordered = list(m.version_ids)  # newest first
     if req.get("sort_ascending"):
@@ -229,8 +229,8 @@ async def list_model_versions(state: ClarifaiState, req: dict[str, Any],
     return ok({"model_versions": [catalog.version_json(m, v) for v in paginate(ordered, req)]})
 
 
-async def delete_model_version(state: ClarifaiState, req: dict[str, Any],
-                               scope: CallScope) -> tuple[dict[str, Any], int]:
+async def delete_model_version(state: ClarifaiState, req: Request,
+                               scope: CallScope) -> Reply:
     m = _own_model(state, scope, req.get("model_id", ""))
     vid = req.get("version_id", "")
     if vid not in m.version_ids:
@@ -241,7 +241,7 @@ async def delete_model_version(state: ClarifaiState, req: dict[str, Any],
     return ok({})
 
 
-async def list_model_types(state: ClarifaiState, req: dict[str, Any],
-                           scope: CallScope) -> tuple[dict[str, Any], int]:
+async def list_model_types(state: ClarifaiState, req: Request,
+                           scope: CallScope) -> Reply:
     types = [t.to_json() for t in catalog.MODEL_TYPES.values()]
     return ok({"model_types": paginate(types, req)})

@@ -2,10 +2,8 @@
 `clarifai` SDK calls before predicting (§10)."""
 from __future__ import annotations
 
-from typing import Any
-
 from emulator.clarifai import catalog, errors
-from emulator.clarifai.listing import ok, paginate, patch_request
+from emulator.clarifai.listing import Reply, Request, ok, paginate, patch_request
 from emulator.clarifai.models import PRIVATE, WorkflowVersion
 from emulator.clarifai.patching import deep_merge
 from emulator.clarifai.state import CallScope, ClarifaiState
@@ -22,21 +20,21 @@ def _version(state: ClarifaiState, scope: CallScope, workflow_id: str, version_i
     return v
 
 
-async def list_workflow_versions(state: ClarifaiState, req: dict[str, Any],
-                                 scope: CallScope) -> tuple[dict[str, Any], int]:
+async def list_workflow_versions(state: ClarifaiState, req: Request,
+                                 scope: CallScope) -> Reply:
     wf = find(state, scope, req.get("workflow_id", ""))
     newest_first = list(reversed(wf.versions.values()))
     return ok({"workflow_versions": [v.to_json() for v in paginate(newest_first, req)]})
 
 
-async def get_workflow_version(state: ClarifaiState, req: dict[str, Any],
-                               scope: CallScope) -> tuple[dict[str, Any], int]:
+async def get_workflow_version(state: ClarifaiState, req: Request,
+                               scope: CallScope) -> Reply:
     v = _version(state, scope, req.get("workflow_id", ""), req.get("workflow_version_id", ""))
     return ok({"workflow_version": v.to_json()})
 
 
-async def patch_workflow_versions(state: ClarifaiState, req: dict[str, Any],
-                                  scope: CallScope) -> tuple[dict[str, Any], int]:
+async def patch_workflow_versions(state: ClarifaiState, req: Request,
+                                  scope: CallScope) -> Reply:
     action, items = patch_request(req, "workflow_versions", "workflow version")
     targets = [(_version(state, scope, req.get("workflow_id", ""), it.get("id", "")), it) for it in items]
     for v, it in targets:
@@ -57,8 +55,8 @@ async def patch_workflow_versions(state: ClarifaiState, req: dict[str, Any],
     return ok({"workflow_versions": [v.to_json() for v, _ in targets]})
 
 
-async def delete_workflow_versions(state: ClarifaiState, req: dict[str, Any],
-                                   scope: CallScope) -> tuple[dict[str, Any], int]:
+async def delete_workflow_versions(state: ClarifaiState, req: Request,
+                                   scope: CallScope) -> Reply:
     wf = find(state, scope, req.get("workflow_id", ""))
     ids = req.get("workflow_version_ids") or []
     if not ids:
@@ -73,8 +71,8 @@ async def delete_workflow_versions(state: ClarifaiState, req: dict[str, Any],
     return ok({})
 
 
-async def _set_visibility(state: ClarifaiState, req: dict[str, Any], scope: CallScope,
-                          gettable: int) -> tuple[dict[str, Any], int]:
+async def _set_visibility(state: ClarifaiState, req: Request, scope: CallScope,
+                          gettable: int) -> Reply:
     pubs = req.get("publications") or []
     if not pubs:
         raise errors.invalid_argument("publications must not be empty")
@@ -85,17 +83,17 @@ async def _set_visibility(state: ClarifaiState, req: dict[str, Any], scope: Call
     return ok({})
 
 
-async def publish(state: ClarifaiState, req: dict[str, Any], scope: CallScope) -> tuple[dict[str, Any], int]:
+async def publish(state: ClarifaiState, req: Request, scope: CallScope) -> Reply:
     return await _set_visibility(state, req, scope, PUBLIC)
 
 
-async def unpublish(state: ClarifaiState, req: dict[str, Any],
-                    scope: CallScope) -> tuple[dict[str, Any], int]:
+async def unpublish(state: ClarifaiState, req: Request,
+                    scope: CallScope) -> Reply:
     return await _set_visibility(state, req, scope, PRIVATE)
 
 
-async def get_model_type(state: ClarifaiState, req: dict[str, Any],
-                         scope: CallScope) -> tuple[dict[str, Any], int]:
+async def get_model_type(state: ClarifaiState, req: Request,
+                         scope: CallScope) -> Reply:
     mt = catalog.MODEL_TYPES.get(req.get("model_type_id", ""))
     if mt is None:
         raise errors.ClarifaiError(11101, f"Model type '{req.get('model_type_id', '')}' does not exist",

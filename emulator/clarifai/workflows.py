@@ -10,9 +10,9 @@ import re
 from typing import Any
 
 from emulator.clarifai import errors
-from emulator.clarifai.listing import ok, paginate, patch_request
+from emulator.clarifai.listing import Reply, Request, ok, paginate, patch_request
 from emulator.clarifai.model_defs import PUBLIC
-from emulator.clarifai.models import PRIVATE, NodeSpec, Workflow, WorkflowNode, WorkflowVersion
+from emulator.clarifai.models import PRIVATE, NodeSpec, Workflow, WorkflowNode, WorkflowSpec, WorkflowVersion
 from emulator.clarifai.patching import merge_workflow, remove_from_workflow
 from emulator.clarifai.state import CallScope, ClarifaiState
 from emulator.clarifai.validation import build_nodes, check_workflow_id
@@ -56,31 +56,26 @@ def new_version(state: ClarifaiState, wf_id: str, scope: CallScope,
                            scope.now, nodes)
 
 
-async def post_workflows(state: ClarifaiState, req: dict[str, Any],
-                         scope: CallScope) -> tuple[dict[str, Any], int]:
+async def post_workflows(state: ClarifaiState, req: Request,
+                         scope: CallScope) -> Reply:
     items = req.get("workflows") or []
     if not items:
         raise errors.invalid_request("At least one workflow must be provided")
     app = state.store.app(scope.user_id, scope.app_id)
     created: list[Workflow] = []
     seen: set[str] = set()
-    for item in items:  # validate everything before storing anything
-        wf_id = item.get("id", "")
-        check_workflow_id(wf_id)
-        if wf_id in app or wf_id in seen:
-            raise errors.workflow_duplicate(wf_id)
-        seen.add(wf_id)
-        nodes = build_nodes(state.catalog, [NodeSpec.from_json(n) for n in item.get("nodes") or []],
-                            (scope.user_id, scope.app_id), scope.principal.user_id)
-        version = new_version(state, wf_id, scope, nodes)
-        vis = (item.get("visibility") or {}).get("gettable") or PRIVATE
-        version.visibility = vis
-        created.append(Workflow(wf_id, scope.user_id, scope.app_id, scope.now, scope.now, {version.id: version},
-                                description=item.get("description", ""), notes=item.get("notes", ""),
-                                metadata=dict(item.get("metadata") or {}), visibility=vis,
-                                use_cases=list(item.get("use_cases") or []),
-                                check_consents=list(item.get("check_consents") or []),
-                                image=item.get("image")))
+    for spec in map(WorkflowSpec.from_json, items):  # validate everything before storing anything
+        check_workflow_id(spec.id)
+        if spec.id in app or spec.id in seen:
+            raise errors.workflow_duplicate(spec.id)
+        seen.add(spec.id)
+        nodes = build_nodes(state.catalog, spec.nodes, (scope.user_id, scope.app_id), scope.principal.user_id)
+        version = new_version(state, spec.id, scope, nodes)
+        version.visibility = vis = spec.visibility or PRIVATE
+        created.append(Workflow(spec.id, scope.user_id, scope.app_id, scope.now, scope.now, {version.id: version},
+                                description=spec.description, notes=spec.notes, metadata=spec.metadata,
+                                visibility=vis, use_cases=list(spec.use_cases),
+                                check_consents=list(spec.check_consents), image=spec.image))
     for wf in created:
         app[wf.id] = wf
     return ok({"workflows": [wf.to_json() for wf in created]})
@@ -93,8 +88,8 @@ def _matches_search(wf: Workflow, search: str, include_user: bool) -> bool:
     return all(any(w.startswith(tok) for w in words) for tok in re.split(r"[^0-9a-z]+", search.lower()) if tok)
 
 
-async def list_workflows(state: ClarifaiState, req: dict[str, Any],
-                         scope: CallScope) -> tuple[dict[str, Any], int]:
+async def list_workflows(state: ClarifaiState, req: Request,
+                         scope: CallScope) -> Reply:
     ua = req.get("user_app_id") or {}
     if "app_id" not in ua and "user_id" in ua and scope.principal.app_id is None:
         # /v2/users/{user_id}/workflows: across that user's apps (§5)
@@ -131,15 +126,15 @@ async def list_workflows(state: ClarifaiState, req: dict[str, Any],
     return ok({"workflows": [wf.to_json(stars) for wf in page_items]})
 
 
-async def get_workflow(state: ClarifaiState, req: dict[str, Any],
-                       scope: CallScope) -> tuple[dict[str, Any], int]:
+async def get_workflow(state: ClarifaiState, req: Request,
+                       scope: CallScope) -> Reply:
     wf = find(state, scope, req.get("workflow_id", ""), public_fallback=True)
     stars = bool({"stars", "all"} & set(req.get("additional_fields") or []))
     return ok({"workflow": wf.to_json(stars)})
 
 
-async def patch_workflows(state: ClarifaiState, req: dict[str, Any],
-                          scope: CallScope) -> tuple[dict[str, Any], int]:
+async def patch_workflows(state: ClarifaiState, req: Request,
+                          scope: CallScope) -> Reply:
     action, items = patch_request(req, "workflows", "workflow")
     staged: list[tuple[Workflow, dict[str, Any], tuple[WorkflowNode, ...] | None]] = []
     for item in items:  # all-or-nothing: compute every result before applying any
@@ -175,8 +170,8 @@ def _overwrite(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], list
     return fields, [NodeSpec.from_json(n) for n in item["nodes"] or []] if "nodes" in item else None
 
 
-async def patch_workflow_ids(state: ClarifaiState, req: dict[str, Any],
-                             scope: CallScope) -> tuple[dict[str, Any], int]:
+async def patch_workflow_ids(state: ClarifaiState, req: Request,
+                             scope: CallScope) -> Reply:
     if req.get("action", "") != "overwrite":
         raise errors.invalid_request("Only the 'overwrite' action is supported for PatchWorkflowIds")
     pairs = req.get("ids") or []
@@ -203,15 +198,15 @@ async def patch_workflow_ids(state: ClarifaiState, req: dict[str, Any],
     return ok({"workflows": [wf.to_json() for wf, _ in renames]})
 
 
-async def delete_workflow(state: ClarifaiState, req: dict[str, Any],
-                          scope: CallScope) -> tuple[dict[str, Any], int]:
+async def delete_workflow(state: ClarifaiState, req: Request,
+                          scope: CallScope) -> Reply:
     wf = find(state, scope, req.get("workflow_id", ""))
     del state.store.app(scope.user_id, scope.app_id)[wf.id]
     return ok({})
 
 
-async def delete_workflows(state: ClarifaiState, req: dict[str, Any],
-                           scope: CallScope) -> tuple[dict[str, Any], int]:
+async def delete_workflows(state: ClarifaiState, req: Request,
+                           scope: CallScope) -> Reply:
     app = state.store.app(scope.user_id, scope.app_id)
     if req.get("delete_all"):
         app.clear()
