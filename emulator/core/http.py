@@ -17,7 +17,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope
 
 from emulator.core.emulator import Emulator, Tenant
-from emulator.core.journal import kept_headers, may_hold_secrets, redact
+from emulator.core.journal import kept_headers, redact, secret_free
 from emulator.core.operation import FAULT_HEADER, BadFaultHeader, Fault, Operation
 
 Handler = Callable[[Request, Tenant], Awaitable[Response]]
@@ -228,7 +228,7 @@ def remember_body(request: Request, parsed: Any, raw: bytes | None = None) -> No
     is instead of copied through `redact` (the caller must not mutate `parsed` afterwards)."""
     st = request.scope.setdefault("state", {})
     st["parsed_body"] = parsed
-    st["parsed_body_clean"] = raw is not None and not may_hold_secrets(raw)
+    st["parsed_body_clean"] = raw is not None and secret_free(parsed)
 
 
 def set_outcome(request: Request, error: str | None, code: int | None) -> None:

@@ -6,9 +6,9 @@ error, code) outcome, so consumer coverage survives the ring buffer wrapping aro
 from __future__ import annotations
 
 import contextvars
+import functools
 import hashlib
 import itertools
-import re
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -77,6 +77,29 @@ def _secret_key(key: Any) -> bool:
     return name in SECRET_KEYS or ("." in name and any(part in SECRET_KEYS for part in name.split(".")))
 
 
+# the same answer for the keys request bodies repeat (`inputs`, `data`, `image`, `url`...): a pure
+# function of a string, so remembering it cannot change it; bounded, because keys come from callers
+_secret_name = functools.lru_cache(maxsize=4096)(_secret_key)
+
+
+def secret_free(value: Any) -> bool:
+    """True when `redact(value)` would be an unchanged copy: no key at any depth is a secret's.
+    Walks the keys only, so a body carrying tens of kilobytes of base64 costs what its few keys do
+    (a scan of the raw bytes read every byte, twice for the long strings)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if _secret_name(k) if type(k) is str else _secret_key(k):
+                    return False
+                if isinstance(x, (dict, list)):
+                    stack.append(x)
+        elif isinstance(v, list):
+            stack.extend(x for x in v if isinstance(x, (dict, list)))
+    return True
+
+
 def fingerprint(secret: Any) -> str:
     """What stands in for a secret: enough to tell two secrets apart (or see the same one used
     twice), nothing to recover it from."""
@@ -101,17 +124,6 @@ def redact(value: Any) -> Any:
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
-
-
-_QUOTED_SECRET_KEY = re.compile(b'"(?:[^"]*\\.)?(?:' + b"|".join(re.escape(k.encode()) for k in sorted(SECRET_KEYS))
-                                + b')(?:\\.[^"]*)?"', re.IGNORECASE)
-
-
-def may_hold_secrets(raw: bytes) -> bool:
-    """False when a JSON document cannot have a key `redact` would hide, so redacting it would
-    copy it unchanged: such a key must appear quoted in the bytes unless it is written with
-    escapes or non-ASCII letters that lower-case to ASCII (the Kelvin sign), which count as maybe."""
-    return not raw.isascii() or b"\\" in raw or _QUOTED_SECRET_KEY.search(raw) is not None
 
 
 def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
