@@ -165,7 +165,7 @@ class EmulatorApp(Starlette):
             if hit is not None and getattr(hit[1], "lane", None) is not None:
                 # a lane answers most requests itself: the scope is completed only if it hands over
                 scope["app"] = self
-                await self._lane(hit[1].lane, scope, receive, send, functools.partial(self._general, *hit))
+                await self._lane(hit[1].lane, scope, receive, send, functools.partial(self._general, *hit), hit[2])
                 return
             route, match, child_scope = router.lookup(scope)
             if match is Match.FULL and getattr(getattr(route, "endpoint", None), "direct", False):
@@ -182,7 +182,8 @@ class EmulatorApp(Starlette):
         if lane is None:
             await self._operation(endpoint, scope, receive, send)
             return
-        await self._lane(lane, scope, receive, send, functools.partial(self._operation, endpoint))
+        await self._lane(lane, scope, receive, send, functools.partial(self._operation, endpoint),
+                         scope.get("path_params", {}))
 
     async def _general(self, route: Any, endpoint: Any, path_params: dict[str, Any], scope: Scope,
                        receive: Receive, send: Send) -> None:
@@ -193,9 +194,10 @@ class EmulatorApp(Starlette):
         scope["path_params"] = dict(path_params)
         await self._operation(endpoint, scope, receive, send)
 
-    async def _lane(self, lane: Any, scope: Scope, receive: Receive, send: Send, general: Any) -> None:
+    async def _lane(self, lane: Any, scope: Scope, receive: Receive, send: Send, general: Any,
+                    path_params: dict[str, Any]) -> None:
         try:
-            await lane(scope, receive, send, general)
+            await lane(scope, receive, send, general, path_params)
         except Exception as exc:
             # a 500 in the API's shape, unless the answer had already started (uvicorn then refuses
             # a second start, and the original error is what is raised)

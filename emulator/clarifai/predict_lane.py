@@ -35,7 +35,7 @@ from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
-from emulator.clarifai import auth, predict, wire
+from emulator.clarifai import auth, predict, rest_predict, wire
 from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Emulator, Tenant
@@ -87,24 +87,33 @@ class PredictLane:
         self.emulator = emulator
         self.operation = operation
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send, general: General) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, general: General,
+                       path_params: dict[str, Any]) -> None:
         headers = scope_headers(scope)
         tenant = self.emulator.tenant(self.emulator.tenant_name(headers))
         s = tenant.settings
-        # a session token (not part of the template key) authenticates on the full path only
-        if (FAULT_HEADER in headers or tenant.faults.armed or not s.clarifai_predict_lane
-                or "x-clarifai-session-token" in headers
-                or s.clarifai_rate_limit_rps > 0 or s.clarifai_cold_start_s > 0):
-            # answers that depend on faults, request counts or time: always the full path
+        if FAULT_HEADER in headers or tenant.faults.armed or not s.clarifai_predict_lane:
+            # fault decisions and their renderings live on the general path (core/http.py)
             await general(scope, receive, send)
             return
         started = time.perf_counter()
         body = await receive_body(receive)
-        if len(body) > LANE_BODY_CAP:
-            # the lane keys on the body bytes: large (or over-limit) bodies would pin megabytes per key
-            await general(scope, _replay(body, receive), send)
-            return
         backend: ClarifaiState = tenant.backend("clarifai")
+
+        async def plain(scope: Scope, receive: Receive, send: Send) -> None:
+            # the full path without Starlette's layers (rest_predict.py), or the general one
+            if not await rest_predict.answer(self.operation, scope, send, tenant, backend, headers, body,
+                                             path_params):
+                await general(scope, receive, send)
+
+        replay = _replay(body, receive)
+        # a session token (not part of the template key) authenticates on the full path only; answers
+        # that depend on request counts or time (rate limits, cold starts) are never replayed; large (or
+        # over-limit) bodies would pin megabytes per key
+        if ("x-clarifai-session-token" in headers or s.clarifai_rate_limit_rps > 0 or s.clarifai_cold_start_s > 0
+                or len(body) > LANE_BODY_CAP):
+            await plain(scope, replay, send)
+            return
         authorization = headers.get("authorization")
         key = (scope["path"], scope.get("query_string", b""), body, authorization,
                headers.get("x-clarifai-request-id-prefix"))
@@ -112,7 +121,6 @@ class PredictLane:
         if t is not None and _still_valid(t, backend, authorization):
             await _answer(t, tenant, backend, scope, headers, send, started)
             return
-        replay = _replay(body, receive)
         seen = backend.predict_seen
         # noted by hash, not kept: under all-different traffic (say, a new 30 KB image each time) the
         # notes would otherwise hold thousands of request bodies; a collision only builds a template
@@ -124,10 +132,10 @@ class PredictLane:
             if len(seen) >= SEEN_CAP:
                 seen.clear()
             seen[noted] = None
-            await general(scope, replay, send)
+            await plain(scope, replay, send)
             return
         seen.pop(noted, None)
-        await self._full(key, tenant, backend, scope, replay, send, general)
+        await self._full(key, tenant, backend, scope, replay, send, plain)
 
     async def _full(self, key: Any, tenant: Tenant, backend: ClarifaiState, scope: Scope, receive: Receive,
                     send: Send, general: General) -> None:

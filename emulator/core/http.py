@@ -175,8 +175,8 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
     endpoint.api = api.name  # type: ignore[attr-defined]
     # the app dispatches straight to it, past Starlette's layers (app.py: EmulatorApp)
     endpoint.direct = True  # type: ignore[attr-defined]
-    # an optional shortcut the app tries first: lane(scope, receive, send, general) answers the
-    # request itself or hands it to `general`, the route's own path (clarifai/predict_lane.py)
+    # an optional shortcut the app tries first: lane(scope, receive, send, general, path_params)
+    # answers the request itself or hands it to `general`, the route's own path (clarifai/predict_lane.py)
     endpoint.lane = lane  # type: ignore[attr-defined]
     return Route(path, endpoint, methods=[method], name=name)
 
