@@ -26,7 +26,7 @@ from google.protobuf.message import DecodeError, Message
 from emulator.clarifai import errors, proto_render, wire
 from emulator.clarifai.backend import RPCS, CallContext, call
 from emulator.core.emulator import Emulator, Tenant
-from emulator.core.journal import redact, redact_headers
+from emulator.core.journal import redact, redact_headers, secret_free
 from emulator.core.operation import FAULT_HEADER, BadFaultHeader, Operation
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,8 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         if (call.fault is None or call.fault.kind != "error") and st is not None and st.code != errors.SUCCESS.code:
             error, code = st.description or None, st.code or None
         size = response.ByteSize() if response is not None else None
-        entry = call.record(status, error, code, redact(request_dict) if request_dict is not None else None, size)
+        shown = None if request_dict is None else request_dict if secret_free(request_dict) else redact(request_dict)
+        entry = call.record(status, error, code, shown, size)
         if response is not None:
             # rendered as JSON only if someone opens it in the dashboard (core/journal.py), in REST's
             # conventions (proto field names, enums as numbers: status codes compare across doors)
