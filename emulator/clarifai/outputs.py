@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from emulator.clarifai import documented, outputs_types, outputs_video
+from emulator.clarifai import documented, outputs_types, outputs_video, proto_wire
 from emulator.clarifai.catalog import ModelDef
 from emulator.clarifai.inputs import InputContent
 
@@ -88,6 +88,10 @@ class Scorer:
         self.tail = ',"app_id":' + orjson.dumps(model.app_id).decode() + "},"  # the last comma is cut
         self.templates = tuple(h.replace("%", "%%") + "%.7g" + self.tail.replace("%", "%%") for h in self.heads)
         self.n = len(names)
+        # each concept's `Data.concepts` wire entry around its value (the gRPC door, proto_wire.py)
+        parts = [proto_wire.concept_parts(c, n, model.app_id) for n, c in zip(names, self.cids, strict=True)]
+        self.proto_heads = tuple(h for h, _ in parts)
+        self.proto_tails = tuple(t for _, t in parts)
         self.stream = struct.Struct(f">{self.n + 1}Q")
         # the docs' own answers for their example inputs (documented.py): input -> score per concept
         self.documented = {key: [values.get(n, -1.0) for n in names]
@@ -154,10 +158,21 @@ class Scorer:
                             for i, v in zip(order, values, strict=True)])
         return ('{"concepts":[' + text[:-1] + "]}").encode()
 
+    def concepts_proto(self, seed: bytes, words: str, config: OutputConfig) -> proto_wire.ProtoData:
+        """`{"concepts": self.concepts(...)}` as a serialised `Data` message (proto_render's encoding,
+        tests/clarifai/test_proto_render.py)."""
+        order, values = self.ranked(seed, words, config) if self.n else ([], [])
+        heads, tails, pack = self.proto_heads, self.proto_tails, proto_wire.FLOAT32.pack
+        # `_f32` of every value: one `%` for all of them, then one `float` each
+        rounded = map(float, ("%.7g " * len(values) % tuple(values)).split())
+        return proto_wire.ProtoData(b"".join([heads[i] + pack(v) + tails[i]
+                                              for i, v in zip(order, rounded, strict=True)]))
+
     def data(self, content: InputContent, upstream: dict[str, Any] | None, config: OutputConfig,
-             as_json: bool) -> tuple[dict[str, Any] | None, bytes | None]:
+             as_json: bool, proto: bool = False) -> tuple[dict[str, Any] | None, bytes | None]:
         """This node's output `data` for one input: (dict or None, JSON or None), the dict always
-        when other nodes may read it (regions), the JSON when asked (REST)."""
+        when other nodes may read it (regions), the JSON when asked (REST); with `proto` (gRPC), a
+        classifier's concepts come as a serialised `Data` message (proto_wire.ProtoData) instead."""
         if content.kind == "video":
             # one `data` per sampled frame, each frame an image of its own (outputs_video.py)
             frames = outputs_video.frames(content, config.sample_ms,
@@ -175,6 +190,8 @@ class Scorer:
             seed = self.seed(content)
             if as_json:
                 return None, self.concepts_json(seed, content.words, config)
+            if proto:
+                return None, self.concepts_proto(seed, content.words, config)
             return {"concepts": self.concepts(seed, content.words, config)}, None
         elif kind.endswith("detector"):
             d = {"regions": regions(self.model, self.seed(content), config)}

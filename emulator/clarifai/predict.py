@@ -58,8 +58,9 @@ class Run:
     """The outcome of one input through the plan, without the ids and times each response gets."""
     outcome: int  # 0 = every output succeeded, 1 = some failed, 2 = all failed
     status: dict[str, Any]  # the result's status
-    # per shown (not suppressed) node: (node, status, data as a dict, data as JSON); REST gets the
-    # JSON (the dict only where another node read it), gRPC the dict
+    # per shown (not suppressed) node: (node, status, data as a dict, data rendered); REST gets the
+    # JSON (the dict only where another node read it), gRPC the dict or, for a classifier's concepts,
+    # the serialised `Data` message
     outputs: tuple[tuple[PlanNode, dict[str, Any], dict[str, Any] | None, bytes | None], ...]
 
 
@@ -221,9 +222,11 @@ def _results(inputs: list[dict[str, Any]], runs: list[Run], fresh: list[str], cr
             given = fresh[k]
             k += 1
         outputs = []
-        for node, st, data, _ in run.outputs:
+        for node, st, data, shown in run.outputs:
             o: dict[str, Any] = {"id": fresh[k], "status": st, "created_at": created, "model": node.model_json}
-            if data is not None:
+            if shown is not None:  # a classifier's concepts, already serialised (outputs.Scorer.concepts_proto)
+                o["data"] = shown
+            elif data is not None:
                 o["data"] = data
             outputs.append(o)
             k += 1
@@ -272,7 +275,7 @@ def _execute(backend: ClarifaiState, wf: Workflow, plan: Plan, config: OutputCon
                                  str(effect.get("details") or ""))
             elif st is None:
                 data, shown = node.scorer.data(content, datas[node.upstream] if node.upstream >= 0 else None,
-                                               config, as_json)
+                                               config, as_json, not as_json)
         statuses.append(st)
         datas.append(data)
         rendered.append(shown)

@@ -9,12 +9,19 @@ classifier's concepts included, are set directly. Every other answer goes throug
 """
 from __future__ import annotations
 
-import struct
+import base64
+import datetime as dt
 from typing import Any
 
 from clarifai_grpc.grpc.api import resources_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from emulator.clarifai import proto_wire
+from emulator.clarifai.inputs import BASE64_ECHO
+
+_ECHOED = base64.b64decode(BASE64_ECHO)
 
 SHARED_CAP = 4096
 # id(dict) -> (the dict, kept alive so its id is not reused while cached; its message)
@@ -76,59 +83,90 @@ def _predict(body: dict[str, Any], message: Any) -> bool:
             return False
         rm = message.results.add()
         _head(r, rm)
-        rm.created_at.FromJsonString(r["created_at"])
-        json_format.ParseDict(r["input"], rm.input, ignore_unknown_fields=True)
+        rm.created_at.CopyFrom(_timestamp(r["created_at"]))
+        _input(r["input"], rm.input)
         for o in r["outputs"]:
             if not o.keys() <= _OUTPUT:
                 return False
             om = rm.outputs.add()
             _head(o, om)
-            if o["created_at"] == r["created_at"]:
-                om.created_at.CopyFrom(rm.created_at)
-            else:
-                om.created_at.FromJsonString(o["created_at"])
+            om.created_at.CopyFrom(rm.created_at if o["created_at"] == r["created_at"]
+                                   else _timestamp(o["created_at"]))
             om.model.CopyFrom(shared_message(o["model"], resources_pb2.Model))
             if "data" in o:
                 _data(o["data"], om.data)
     return True
 
 
+_last_stamp: list[tuple[str, Timestamp]] = []
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _timestamp(text: str) -> Timestamp:
+    """`Timestamp().FromJsonString(text)`, parsed once per answer time (one answer shows one).
+    The times predict writes (`2026-11-30T19:04:23.123456789Z`, wire.timestamp) are read by
+    `fromisoformat` and their digits; `FromJsonString` (strptime) reads any other form."""
+    if not _last_stamp or _last_stamp[0][0] != text:
+        stamp = Timestamp()
+        if len(text) == 30 and text[19] == "." and text[29] == "Z" and text[20:29].isdigit():
+            delta = dt.datetime.fromisoformat(text[:19]) - _EPOCH
+            stamp.seconds = delta.days * 86400 + delta.seconds
+            stamp.nanos = int(text[20:29])
+        else:
+            stamp.FromJsonString(text)
+        _last_stamp[:] = [(text, stamp)]
+    return _last_stamp[0][1]
+
+
+_MEDIA_FIELDS = {"image": ("url", "base64"), "video": ("url", "base64"), "audio": ("url", "base64"),
+                 "text": ("url", "raw")}
+
+
+def _input(d: dict[str, Any], into: Any) -> None:
+    """An answer's echo of an input: the common one (an id and one URL, text or media marker) set
+    directly, anything else through `ParseDict` (tests/clarifai/test_proto_render.py compares them)."""
+    data = d.get("data")
+    if d.keys() <= {"id", "data"} and type(d.get("id", "")) is str and type(data) is dict and len(data) == 1:
+        kind, part = next(iter(data.items()))
+        fields = _MEDIA_FIELDS.get(kind)
+        if fields is not None and type(part) is dict and len(part) == 1:
+            name, value = next(iter(part.items()))
+            if name in fields and type(value) is str and (name != "base64" or value == BASE64_ECHO):
+                if d.get("id"):
+                    into.id = d["id"]
+                media = getattr(into.data, kind)
+                media.SetInParent()
+                setattr(media, name, _ECHOED if name == "base64" else value)
+                return
+    json_format.ParseDict(d, into, ignore_unknown_fields=True)
+
+
 _CONCEPT = frozenset({"id", "name", "value", "app_id"})
-# a concept's fields other than its value, encoded (Concept: id = 1, name = 2, app_id = 6), per
-# concept; Data.concepts is field 3 and Concept.value (field 3) a fixed32 float
+# a concept's fields other than its value, encoded (proto_wire.concept_parts), per concept
 _concept_fields: dict[tuple[str, str, str], tuple[bytes, bytes]] = {}
 CONCEPT_FIELDS_CAP = 65536
-_FLOAT = struct.Struct("<f")
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def _text(field: int, value: str) -> bytes:
-    raw = value.encode()
-    return _varint(field << 3 | 2) + _varint(len(raw)) + raw
 
 
 def _concept(c: dict[str, Any]) -> bytes:
     key = (c["id"], c["name"], c["app_id"])
-    fields = _concept_fields.get(key)
-    if fields is None:
+    parts = _concept_fields.get(key)
+    if parts is None:
         if len(_concept_fields) >= CONCEPT_FIELDS_CAP:
             _concept_fields.clear()
-        fields = _concept_fields[key] = (_text(1, key[0]) + _text(2, key[1]), _text(6, key[2]))
-    body = fields[0] + b"\x1d" + _FLOAT.pack(c["value"]) + fields[1]
-    return b"\x1a" + _varint(len(body)) + body
+        parts = _concept_fields[key] = proto_wire.concept_parts(*key)
+    return parts[0] + proto_wire.FLOAT32.pack(c["value"]) + parts[1]
 
 
-def _data(d: dict[str, Any], into: Any) -> None:
+def _data(d: dict[str, Any] | proto_wire.ProtoData, into: Any) -> None:
     """An output's `data`: a classifier's concepts (new for every input) encoded straight to the wire
-    format and parsed in C, which is what setting them field by field would give, a tenth of the time."""
+    format and parsed in C, which is what setting them field by field would give, a tenth of the time;
+    already encoded by the scorer when predict ran for the gRPC door (outputs.Scorer.concepts_proto)."""
+    if isinstance(d, proto_wire.ProtoData):
+        into.SetInParent()
+        into.MergeFromString(d)
+        return
     concepts = d.get("concepts")
     if concepts is None or len(d) != 1 or not all(c.keys() == _CONCEPT for c in concepts):
         json_format.ParseDict(d, into, ignore_unknown_fields=True)

@@ -15,12 +15,14 @@ from typing import Any
 
 import orjson
 import predict_reference as ref
+from clarifai_grpc.grpc.api import service_pb2
 from clarifai_rest_support import DETECTOR, EMBEDDER, FOOD, GENERAL, SENTIMENT, backend, node, workflow
+from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from emulator.clarifai import errors, wire
+from emulator.clarifai import errors, proto_render, wire
 from emulator.clarifai.backend import CallContext, call
 from emulator.core.ids import IdFactory
 
@@ -121,4 +123,7 @@ def test_post_workflow_results_answers_what_the_reference_implementation_answers
     answer, _ = client.portal.call(call, b, "PostWorkflowResults",  # type: ignore[union-attr]
                                    {**request, "workflow_id": wf, "user_app_id": {"user_id": "me", "app_id": "main"}},
                                    ctx)
-    assert orjson.dumps(answer) == expected
+    # what the gRPC client receives: the message proto_render builds, the expected answer's ParseDict
+    want = json_format.ParseDict(orjson.loads(expected), service_pb2.PostWorkflowResultsResponse())
+    got = proto_render.to_message("PostWorkflowResults", answer, service_pb2.PostWorkflowResultsResponse())
+    assert got == want and got.SerializeToString(deterministic=True) == want.SerializeToString(deterministic=True)

@@ -20,12 +20,14 @@ from clarifai_rest_support import (
     workflow,
 )
 from google.protobuf import json_format
+from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from emulator.clarifai import proto_render
+from emulator.clarifai import outputs, proto_render, proto_wire, wire
 from emulator.clarifai.backend import CallContext, call
+from emulator.clarifai.catalog import ModelCatalog
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
 WORKFLOWS = [workflow("two", node("food", FOOD), node("general", GENERAL)),
@@ -46,6 +48,17 @@ REQUESTS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+def as_dicts(value: Any) -> Any:
+    """The answer with every pre-serialised `Data` (outputs.Scorer.concepts_proto) as proto-JSON."""
+    if isinstance(value, proto_wire.ProtoData):
+        return json_format.MessageToDict(resources_pb2.Data.FromString(value), preserving_proto_field_name=True)
+    if isinstance(value, dict):
+        return {k: as_dicts(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_dicts(v) for v in value]
+    return value
+
+
 @pytest.mark.parametrize("wf_id,extra", REQUESTS)
 def test_to_message_equals_parse_dict(client_factory: Callable[..., TestClient], wf_id: str,
                                       extra: dict[str, Any]) -> None:
@@ -55,7 +68,8 @@ def test_to_message_equals_parse_dict(client_factory: Callable[..., TestClient],
     req = {"user_app_id": {"user_id": "me", "app_id": "main"}, "workflow_id": wf_id, **extra}
     for _ in range(2):  # the second time, the shared parts come from the cache
         body, _ = c.portal.call(call, b, "PostWorkflowResults", req, CallContext(b.tenant, "Key k", None, "grpc"))
-        want = json_format.ParseDict(body, service_pb2.PostWorkflowResultsResponse(), ignore_unknown_fields=True)
+        want = json_format.ParseDict(as_dicts(body), service_pb2.PostWorkflowResultsResponse(),
+                                     ignore_unknown_fields=True)
         got = proto_render.to_message("PostWorkflowResults", body, service_pb2.PostWorkflowResultsResponse())
         assert got == want
         assert got.SerializeToString(deterministic=True) == want.SerializeToString(deterministic=True)
@@ -85,3 +99,48 @@ def test_concepts_encoded_on_the_wire_equal_parse_dict(concepts: list[dict[str, 
     output = resources_pb2.Output()
     proto_render._data({"concepts": []}, output.data)
     assert output.HasField("data")
+
+
+WORDS = ["", "https://samples.clarifai.com/metro-north.jpg?u=1", "a train to the city", "pasta cake"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(model=st.sampled_from([GENERAL, FOOD, SENTIMENT]), seed=st.binary(min_size=16, max_size=16),
+       words=st.sampled_from(WORDS), limit=st.integers(0, 30), min_value=st.sampled_from([0.0, 0.05, 0.5]))
+def test_scorer_concepts_proto_is_the_concepts_encoded(model: tuple[str, str], seed: bytes, words: str, limit: int,
+                                                        min_value: float) -> None:
+    """The gRPC door's concepts, serialised by the scorer, are what ParseDict makes of its dicts."""
+    mdef, version = ModelCatalog().resolve(*model)
+    scorer = outputs.Scorer(mdef, version)
+    config = outputs.OutputConfig(min_value, limit or outputs.DEFAULT_MAX_CONCEPTS)
+    wire_form = scorer.concepts_proto(seed, words, config)
+    want = json_format.ParseDict({"concepts": scorer.concepts(seed, words, config)}, resources_pb2.Data())
+    assert resources_pb2.Data.FromString(wire_form) == want
+    assert bytes(wire_form) == want.SerializeToString()
+
+
+INPUT_ECHOES = [{"id": "a", "data": {"image": {"url": "https://x/1.jpg"}}}, {"data": {"text": {"raw": "hi"}}},
+                {"id": "", "data": {"video": {"url": ""}}}, {"data": {"image": {"base64": "dHJ1ZQ=="}}},
+                {"data": {"audio": {"base64": "dHJ1ZQ=="}}}, {"data": {"text": {"url": "https://x/t.txt"}}},
+                {"id": "b", "data": {"image": {"url": "u", "allow_duplicate_url": True}}},
+                {"data": {"image": {"base64": "aGVsbG8="}}}, {"data": {}}, {"id": "c"},
+                {"data": {"image": {"url": "u"}, "metadata": {"k": 1}}}]
+
+
+@pytest.mark.parametrize("echo", INPUT_ECHOES)
+def test_input_echo_equals_parse_dict(echo: dict[str, Any]) -> None:
+    built, parsed = resources_pb2.Input(), resources_pb2.Input()
+    proto_render._input(echo, built)
+    json_format.ParseDict(echo, parsed)
+    assert built == parsed and built.SerializeToString() == parsed.SerializeToString()
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(t=st.floats(0, 250_000_000_000), nanos=st.booleans())
+def test_answer_times_equal_from_json_string(t: float, nanos: bool) -> None:
+    text = wire.timestamp(t, nanos=nanos)
+    want = Timestamp()
+    want.FromJsonString(text)
+    proto_render._last_stamp.clear()
+    assert proto_render._timestamp(text) == want
+    assert proto_render._timestamp(text) == want  # and again, remembered
