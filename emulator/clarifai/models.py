@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from emulator.clarifai import wire
 
@@ -143,6 +143,17 @@ class WorkflowVersion:
 _seq = itertools.count()
 
 
+class WorkflowEdit(TypedDict, total=False):
+    """The workflow fields one PatchWorkflows item changes (a key that is absent stays as it is)."""
+    description: str
+    notes: str
+    metadata: dict[str, Any]
+    visibility: int
+    image: dict[str, Any] | None
+    use_cases: list[str]
+    check_consents: list[str]
+
+
 @dataclass
 class Workflow:
     id: str
@@ -167,6 +178,22 @@ class Workflow:
     @property
     def nodes(self) -> tuple[WorkflowNode, ...]:
         return self.latest.nodes
+
+    def edit(self, e: WorkflowEdit) -> None:
+        if "description" in e:
+            self.description = e["description"]
+        if "notes" in e:
+            self.notes = e["notes"]
+        if "metadata" in e:
+            self.metadata = e["metadata"]
+        if "visibility" in e:
+            self.visibility = e["visibility"]
+        if "image" in e:
+            self.image = e["image"]
+        if "use_cases" in e:
+            self.use_cases = e["use_cases"]
+        if "check_consents" in e:
+            self.check_consents = e["check_consents"]
 
     def to_json(self, stars: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "app_id": self.app_id, "user_id": self.user_id,

@@ -10,9 +10,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from emulator.clarifai.models import NodeSpec, Workflow
+from emulator.clarifai.models import NodeSpec, Workflow, WorkflowEdit
 
-_SCALARS = ("description", "notes")
+
+def _scalars(item: dict[str, Any]) -> WorkflowEdit:
+    e = WorkflowEdit()
+    if "description" in item:
+        e["description"] = item["description"]
+    if "notes" in item:
+        e["notes"] = item["notes"]
+    return e
 
 
 def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -40,17 +47,18 @@ def merge_list(base: list[Any], patch: list[Any]) -> list[Any]:
     return out
 
 
-def merge_workflow(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], list[NodeSpec] | None]:
-    fields: dict[str, Any] = {k: item[k] for k in _SCALARS if k in item}
+def merge_workflow(wf: Workflow, item: dict[str, Any]) -> tuple[WorkflowEdit, list[NodeSpec] | None]:
+    fields = _scalars(item)
     if "metadata" in item:
         fields["metadata"] = deep_merge(wf.metadata, item["metadata"])
     if "visibility" in item and item["visibility"].get("gettable"):
         fields["visibility"] = item["visibility"]["gettable"]
     if "image" in item:
         fields["image"] = deep_merge(wf.image or {}, item["image"])
-    for k in ("use_cases", "check_consents"):
-        if k in item:
-            fields[k] = list(getattr(wf, k)) + [x for x in item[k] if x not in getattr(wf, k)]
+    if "use_cases" in item:
+        fields["use_cases"] = wf.use_cases + [x for x in item["use_cases"] if x not in wf.use_cases]
+    if "check_consents" in item:
+        fields["check_consents"] = wf.check_consents + [x for x in item["check_consents"] if x not in wf.check_consents]
     nodes = None
     if item.get("nodes"):
         current = [n.to_patch() for n in wf.nodes]
@@ -72,8 +80,8 @@ def merge_workflow(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], 
 
 
 def remove_from_workflow(wf: Workflow,
-                         item: dict[str, Any]) -> tuple[dict[str, Any], list[NodeSpec] | None]:
-    fields: dict[str, Any] = {k: item[k] for k in _SCALARS if k in item}
+                         item: dict[str, Any]) -> tuple[WorkflowEdit, list[NodeSpec] | None]:
+    fields = _scalars(item)
     if "metadata" in item:
         meta = copy.deepcopy(wf.metadata)
         for k, v in item["metadata"].items():
@@ -83,9 +91,10 @@ def remove_from_workflow(wf: Workflow,
     if "image" in item and wf.image and item["image"].get("url") == wf.image.get("url"):
         # proto note: remove clears the image when image.url equals the current one
         fields["image"] = None
-    for k in ("use_cases", "check_consents"):
-        if k in item:
-            fields[k] = [x for x in getattr(wf, k) if x not in item[k]]
+    if "use_cases" in item:
+        fields["use_cases"] = [x for x in wf.use_cases if x not in item["use_cases"]]
+    if "check_consents" in item:
+        fields["check_consents"] = [x for x in wf.check_consents if x not in item["check_consents"]]
     nodes = None
     if item.get("nodes"):
         gone = {n.get("id") for n in item["nodes"]}

@@ -39,9 +39,10 @@ async def patch_workflow_versions(state: ClarifaiState, req: Request,
     targets = [(_version(state, scope, req.get("workflow_id", ""), it.get("id", "")), it) for it in items]
     for v, it in targets:
         # §5: only description, metadata, visibility and license are patchable
-        for k in ("description", "license"):
-            if k in it:
-                setattr(v, k, it[k])
+        if "description" in it:
+            v.description = it["description"]
+        if "license" in it:
+            v.license = it["license"]
         if "visibility" in it and it["visibility"].get("gettable"):
             v.visibility = it["visibility"]["gettable"]
         if "metadata" in it:

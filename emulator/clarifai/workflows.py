@@ -12,7 +12,15 @@ from typing import Any
 from emulator.clarifai import errors
 from emulator.clarifai.listing import Reply, Request, ok, paginate, patch_request
 from emulator.clarifai.model_defs import PUBLIC
-from emulator.clarifai.models import PRIVATE, NodeSpec, Workflow, WorkflowNode, WorkflowSpec, WorkflowVersion
+from emulator.clarifai.models import (
+    PRIVATE,
+    NodeSpec,
+    Workflow,
+    WorkflowEdit,
+    WorkflowNode,
+    WorkflowSpec,
+    WorkflowVersion,
+)
 from emulator.clarifai.patching import merge_workflow, remove_from_workflow
 from emulator.clarifai.state import CallScope, ClarifaiState
 from emulator.clarifai.validation import build_nodes, check_workflow_id
@@ -136,7 +144,7 @@ async def get_workflow(state: ClarifaiState, req: Request,
 async def patch_workflows(state: ClarifaiState, req: Request,
                           scope: CallScope) -> Reply:
     action, items = patch_request(req, "workflows", "workflow")
-    staged: list[tuple[Workflow, dict[str, Any], tuple[WorkflowNode, ...] | None]] = []
+    staged: list[tuple[Workflow, WorkflowEdit, tuple[WorkflowNode, ...] | None]] = []
     for item in items:  # all-or-nothing: compute every result before applying any
         wf = find(state, scope, item.get("id", ""))
         if action == "overwrite":
@@ -149,8 +157,7 @@ async def patch_workflows(state: ClarifaiState, req: Request,
                  if nodes is not None else None)
         staged.append((wf, fields, built))
     for wf, fields, built in staged:
-        for k, v in fields.items():
-            setattr(wf, k, v)
+        wf.edit(fields)
         if built is not None and built != wf.nodes:
             # §5: changing nodes creates a new WorkflowVersion that becomes the latest
             v = new_version(state, wf.id, scope, built)
@@ -160,11 +167,20 @@ async def patch_workflows(state: ClarifaiState, req: Request,
     return ok({"workflows": [wf.to_json() for wf, _, _ in staged]})
 
 
-def _overwrite(wf: Workflow, item: dict[str, Any]) -> tuple[dict[str, Any], list[NodeSpec] | None]:
-    fields: dict[str, Any] = {}
-    for k in ("description", "notes", "use_cases", "check_consents", "image", "metadata"):
-        if k in item:
-            fields[k] = item[k]
+def _overwrite(wf: Workflow, item: dict[str, Any]) -> tuple[WorkflowEdit, list[NodeSpec] | None]:
+    fields = WorkflowEdit()
+    if "description" in item:
+        fields["description"] = item["description"]
+    if "notes" in item:
+        fields["notes"] = item["notes"]
+    if "use_cases" in item:
+        fields["use_cases"] = item["use_cases"]
+    if "check_consents" in item:
+        fields["check_consents"] = item["check_consents"]
+    if "image" in item:
+        fields["image"] = item["image"]
+    if "metadata" in item:
+        fields["metadata"] = item["metadata"]
     if "visibility" in item:
         fields["visibility"] = item["visibility"].get("gettable") or wf.visibility
     return fields, [NodeSpec.from_json(n) for n in item["nodes"] or []] if "nodes" in item else None
