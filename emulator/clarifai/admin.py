@@ -19,7 +19,6 @@ from emulator.core.api import AdminKit
 from emulator.core.emulator import Tenant
 
 MODEL_STATES = ("DEPLOYING", "LOADING", "BUSY", "NOT_DEPLOYED", "READY")
-BACKEND_KEY = "clarifai"
 # what clarifai/catalog.py:model_def_from_json reads; anything else is a typo silently ignored
 MODEL_KEYS = frozenset({"id", "model_type_id", "concepts", "name", "version_ids", "model_version", "embedding_dims",
                         "user_id", "app_id", "description"})
@@ -30,8 +29,7 @@ _NOT_FOUND_CODES = (errors.BY_NAME["MODEL_DOES_NOT_EXIST"].code, errors.BY_NAME[
 
 
 def _state(tenant: Tenant) -> ClarifaiState:
-    state: ClarifaiState = tenant.backend(BACKEND_KEY)
-    return state
+    return tenant.backend(ClarifaiState)
 
 
 def _admin_error(exc: errors.ClarifaiError, error: ErrorFactory) -> Exception:

@@ -10,7 +10,15 @@ from emulator.clarifai.hooks import CLARIFAI_NODE
 from emulator.clarifai.routes import install
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.admin import version
-from emulator.core.api import ApiDescriptor, Contract, ContractRules, SeedRequest, SeedSection, StatusCode
+from emulator.core.api import (
+    ApiDescriptor,
+    BackendSlot,
+    Contract,
+    ContractRules,
+    SeedRequest,
+    SeedSection,
+    StatusCode,
+)
 from emulator.core.emulator import Emulator
 from emulator.core.http import ApiMount
 from emulator.core.seed import SeedError
@@ -72,7 +80,7 @@ DESCRIPTOR = ApiDescriptor(
     # no key: the API answers its auth error, in its own shape, when it is up
     health_probe="/v2/workflows",
     install=_install,
-    backends={"clarifai": ClarifaiState},
+    backends=(BackendSlot("clarifai", ClarifaiState),),
     status_codes=tuple(StatusCode(s.name, s.code, s.http_status, s.description) for s in errors.BY_CODE.values()),
     match_errors_by_code=True,
     fault_hooks=(CLARIFAI_NODE,),

@@ -126,7 +126,7 @@ def routes(kit: AdminKit) -> list[Route]:
 
     async def list_clarifai_workflows(request: Request) -> Any:
         tenant = tenant_of(request)
-        state: ClarifaiState = tenant.backend("clarifai")
+        state = tenant.backend(ClarifaiState)
         public = (state.public.user_id, state.public.app_id)  # Clarifai's own workflows are not the tenant's
         workflows = [wf for key, wfs in state.store.apps.items() if key != public
                      for wf in wfs.values()][-SHOWN_CAP:]

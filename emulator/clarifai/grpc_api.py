@@ -6,7 +6,7 @@ in-band in `status` with gRPC OK; only transport problems are gRPC errors), §8 
 `ClarifaiChannel.get_insecure_grpc_channel` and the `clarifai` SDK over `http://host:port`).
 
 Every served RPC converts its request message to the same canonical proto-JSON dict the REST routes
-build, hands it to `tenant.backend("clarifai").call(...)` and parses the answer back into the response
+build, hands it to `call(tenant.backend(ClarifaiState), ...)` and parses the answer back into the response
 message, so a workflow created over REST is predicted over gRPC and vice versa. HTTP-level fault rules
 and the journal apply as for REST (api "clarifai", method "POST", path "/clarifai.api.V2/<Rpc>").
 """
@@ -25,6 +25,7 @@ from google.protobuf.message import DecodeError, Message
 
 from emulator.clarifai import errors, proto_render, wire
 from emulator.clarifai.backend import RPCS, CallContext, call
+from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.journal import redact, redact_headers, secret_free
 from emulator.core.operation import FAULT_HEADER, BadFaultHeader, Operation
@@ -134,7 +135,7 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         ctx = CallContext(tenant, metadata.get("authorization"), metadata.get(REQUEST_ID_PREFIX_HEADER), "grpc",
                           metadata.get("x-clarifai-session-token"))
         try:
-            body, status = await call(tenant.backend(API), rpc, request_dict, ctx)
+            body, status = await call(tenant.backend(ClarifaiState), rpc, request_dict, ctx)
         except errors.ClarifaiError as exc:
             code, description, details, status = exc.resolved(tenant.settings.clarifai_status_overrides)
             return self._status_only(response_cls, tenant, metadata, code, details, description), status

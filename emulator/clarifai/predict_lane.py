@@ -98,7 +98,7 @@ class PredictLane:
             return
         started = time.perf_counter()
         body = await receive_body(receive)
-        backend: ClarifaiState = tenant.backend("clarifai")
+        backend = tenant.backend(ClarifaiState)
 
         async def plain(scope: Scope, receive: Receive, send: Send) -> None:
             # the full path without Starlette's layers (rest_predict.py), or the general one

@@ -167,7 +167,7 @@ BINDING = ApiBinding(
 
 def _handler(rpc: str, method: str) -> Any:
     async def handle(request: Request, tenant: Tenant) -> Response:
-        state: ClarifaiState = tenant.backend("clarifai")
+        state = tenant.backend(ClarifaiState)
         ctx = CallContext(tenant, header(request, "authorization"), header(request, "x-clarifai-request-id-prefix"),
                           "rest", header(request, "x-clarifai-session-token"))
         raw: bytes | None = None

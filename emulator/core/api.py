@@ -8,10 +8,11 @@ their match keys, control-plane routes and the contract-test rules.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from emulator.core.emulator import BackendSlot
 from emulator.core.faults import FaultHook
 
 if TYPE_CHECKING:
@@ -99,8 +100,8 @@ class ApiDescriptor:
     health_probe: str
     # routes, error rendering and lifecycle hooks (called once per app)
     install: Callable[[Emulator], ApiMount]
-    # the per-tenant state objects, created lazily: key -> factory
-    backends: Mapping[str, Callable[[Tenant], Any]] = field(default_factory=dict)
+    # the per-tenant state objects, created lazily and looked up by type (`tenant.backend(kind)`)
+    backends: tuple[BackendSlot[Any], ...] = ()
     status_codes: tuple[StatusCode, ...] = ()
     # whether a seen outcome matches a catalogue entry by API status code (not only by message)
     match_errors_by_code: bool = False
@@ -128,5 +129,5 @@ def register(emulator: Emulator, api: ApiDescriptor) -> None:
     emulator.fault_schema.apis.add(api.name)
     for hook in api.fault_hooks:
         emulator.fault_schema.add_hook(hook)
-    for key, factory in api.backends.items():
-        emulator.backend_factories.setdefault(key, factory)
+    for slot in api.backends:
+        emulator.register_backend(slot)

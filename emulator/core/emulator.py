@@ -6,7 +6,8 @@ import itertools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast
 
 from emulator.core.clock import Clock, ManualClock, make_clock
 from emulator.core.faults import FaultSchema, FaultSet
@@ -18,9 +19,27 @@ from emulator.settings import Settings
 DEFAULT_TENANT = "default"
 TENANT_HEADER = "x-emulator-tenant"
 
-BackendFactory = Callable[["Tenant"], Any]
+B = TypeVar("B")
 EVICTION_SCAN = 64  # least recently used tenants looked at for an idle one before going over the cap
 logger = logging.getLogger("emulator")
+
+
+@dataclass(frozen=True)
+class BackendSlot(Generic[B]):
+    """A per-tenant state object an API declares (its descriptor's `backends`): code looks it up by
+    its type (`tenant.backend(FlowBackend)`, so mypy checks each call site); `key` names it in dumps
+    and state files."""
+
+    key: str
+    kind: type[B]
+    # how a tenant makes one; None = `kind(tenant)`
+    factory: Callable[[Tenant], B] | None = None
+
+    def make(self, tenant: Tenant) -> B:
+        if self.factory is not None:
+            return self.factory(tenant)
+        # mypy cannot know that `kind` takes a tenant; the factory field is for kinds that do not
+        return cast("Callable[[Tenant], B]", self.kind)(tenant)
 
 
 class Tenant:
@@ -39,16 +58,29 @@ class Tenant:
         self.journal.kept = emulator.kept_responses
         if emulator.entry_sink is not None:
             self.journal.sink = emulator.entry_sink(name)
-        self._backends: dict[str, Any] = {}
+        # started backends, by slot key (dumps, state files) and by type (lookups)
+        self._backends: dict[str, object] = {}
+        self._by_type: dict[type, object] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def backend(self, key: str) -> Any:
-        b = self._backends.get(key)
-        if b is None:
-            b = self._backends[key] = self.emulator.backend_factories[key](self)
-        return b
+    def backend(self, kind: type[B]) -> B:
+        """This tenant's backend of type `kind`, created on first use (LookupError: no API registered one)."""
+        b = self._by_type.get(kind)
+        if isinstance(b, kind):
+            return b
+        return self._start(self.emulator.backend_slot(kind))
 
-    def started_backends(self) -> dict[str, Any]:
+    def backend_named(self, key: str) -> object:
+        """The backend registered under `key` (state files name backends by key; KeyError if none)."""
+        b = self._backends.get(key)
+        return b if b is not None else self._start(self.emulator.backend_slots[key])
+
+    def _start(self, slot: BackendSlot[B]) -> B:
+        made = slot.make(self)
+        self._backends[slot.key] = self._by_type[slot.kind] = made
+        return made
+
+    def started_backends(self) -> dict[str, object]:
         """The API backends this tenant has used so far, by key."""
         return dict(self._backends)
 
@@ -77,6 +109,7 @@ class Tenant:
             t.cancel()
         self._tasks.clear()
         self._backends.clear()
+        self._by_type.clear()
         self.journal.release()
 
     def set_clock(self, clock: Clock) -> None:
@@ -108,7 +141,9 @@ class Emulator:
         # the answers journals keep for the dashboard, bounded across tenants
         self.kept_responses = KeptResponses(self.settings.journal_responses_max_bytes)
         self.evicted = 0
-        self.backend_factories: dict[str, BackendFactory] = {}
+        # the per-tenant backends APIs declared (core/api.py: register), by key and by type
+        self.backend_slots: dict[str, BackendSlot[Any]] = {}
+        self._slots_by_type: dict[type, BackendSlot[Any]] = {}
         # the fault hooks and API names rules may name (core/api.py: register)
         self.fault_schema = FaultSchema()
         # when the app started serving (epoch seconds; 0 = not yet): health waits for it
@@ -139,8 +174,17 @@ class Emulator:
                 return values[value]
         return None
 
-    def register_backend(self, key: str, factory: BackendFactory) -> None:
-        self.backend_factories[key] = factory
+    def register_backend(self, slot: BackendSlot[Any]) -> None:
+        """Let tenants make `slot`'s backend (the first registration of a key or type wins)."""
+        if slot.key in self.backend_slots or slot.kind in self._slots_by_type:
+            return
+        self.backend_slots[slot.key] = self._slots_by_type[slot.kind] = slot
+
+    def backend_slot(self, kind: type[B]) -> BackendSlot[B]:
+        slot = self._slots_by_type.get(kind)
+        if slot is None:
+            raise LookupError(f"no API registered a backend of type {kind.__qualname__}")
+        return slot
 
     def tenant(self, name: str | None = None) -> Tenant:
         name = name or DEFAULT_TENANT

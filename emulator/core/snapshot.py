@@ -190,9 +190,9 @@ def load_tenant(emulator: Any, doc: dict[str, Any], vault: Vault) -> Any:
                                                             "seed") if k in rule})
             added.matched, added.fired = int(rule.get("matched", 0)), int(rule.get("fired", 0))
         for key, part in doc.get("apis", {}).items():
-            if key not in emulator.backend_factories:
+            if key not in emulator.backend_slots:
                 raise SnapshotError(f"unknown API {key!r} in the state of tenant {name!r}")
-            load_backend(tenant.backend(key), part, vault)
+            load_backend(tenant.backend_named(key), part, vault)
     except SnapshotError:
         emulator.reset(name)
         raise

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.core.api import ApiDescriptor, Contract, ContractRules, SeedRequest, SeedSection
+from emulator.core.api import ApiDescriptor, BackendSlot, Contract, ContractRules, SeedRequest, SeedSection
 from emulator.core.seed import SeedError
 from emulator.opensearch_flow import core_errors, dashboard, errors, template_errors
 from emulator.opensearch_flow.hooks import FLOW_STEP
@@ -73,7 +73,7 @@ DESCRIPTOR = ApiDescriptor(
     errors=ERRORS,
     health_probe="/",
     install=install,
-    backends={"flow": FlowState.for_tenant},
+    backends=(BackendSlot("flow", FlowState, FlowState.for_tenant),),
     fault_hooks=(FLOW_STEP,),
     seed=SeedSection("flow", _seed_plan, "flow_workflows", _created_id),
     admin_routes=dashboard.routes,  # the dashboard's Flow view (GET /_emulator/flow/workflows)

@@ -56,7 +56,7 @@ def routes(kit: AdminKit) -> list[Route]:
 
     async def list_flow_workflows(request: Request) -> Any:
         tenant = tenant_of(request)
-        flow: FlowState = tenant.backend("flow")
+        flow = tenant.backend(FlowState)
         ids = list(dict.fromkeys([*flow.templates.docs, *flow.state.docs]))[-SHOWN_CAP:]
         return {"tenant": tenant.name, "now_ms": tenant.clock.now_ms(),
                 "workflows": [workflow_view(flow, wid) for wid in reversed(ids)]}

@@ -190,8 +190,7 @@ def _decode(raw: bytes, request: Request) -> Any:
 
 
 def _flow(tenant: Tenant) -> FlowState:
-    flow: FlowState = tenant.backend("flow")
-    return flow
+    return tenant.backend(FlowState)
 
 
 def _workflow_id(request: Request) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.testclient import TestClient
+from emulator.clarifai.state import ClarifaiState
+from emulator.core.emulator import Emulator
 
 AUTH = {"Authorization": "Key test-pat"}
 GENERAL = ("aaa03c23b3724a16a56b629203edc62c", "aa9ca48295b37401f8af92ad1af0d91d")
@@ -51,5 +53,6 @@ def advance(client: TestClient, seconds: float, tenant: str | None = None) -> No
     client.portal.call(clock.advance, seconds)  # type: ignore[union-attr]
 
 
-def backend(client: TestClient, tenant: str | None = None) -> Any:
-    return client.app.state.emulator.tenant(tenant).backend("clarifai")  # type: ignore[attr-defined]
+def backend(client: TestClient, tenant: str | None = None) -> ClarifaiState:
+    emulator: Emulator = client.app.state.emulator  # type: ignore[attr-defined]
+    return emulator.tenant(tenant).backend(ClarifaiState)

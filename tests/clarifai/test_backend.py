@@ -13,15 +13,16 @@ from emulator.clarifai.errors import ClarifaiError
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Emulator
 from emulator.settings import Settings
+from emulator.core.api import BackendSlot
 
 
 def run(rpc: str, request: dict[str, Any], authorization: str | None = "Key k",
         prefix: str | None = None, emu: Emulator | None = None) -> tuple[dict[str, Any], int]:
     emu = emu or Emulator(Settings(clock="manual", seed=1))
-    emu.register_backend("clarifai", ClarifaiState)
+    emu.register_backend(BackendSlot("clarifai", ClarifaiState))
     tenant = emu.tenant("t")
     ctx = CallContext(tenant, authorization, prefix, "grpc")
-    result: tuple[dict[str, Any], int] = asyncio.run(call(tenant.backend("clarifai"), rpc, request, ctx))
+    result: tuple[dict[str, Any], int] = asyncio.run(call(tenant.backend(ClarifaiState), rpc, request, ctx))
     return result
 
 
@@ -54,8 +55,8 @@ def test_call_state_is_shared_per_tenant_across_transports() -> None:
 
 def test_set_model_state_unknown_model_and_state_are_errors() -> None:
     emu = Emulator(Settings(clock="manual", seed=1))
-    emu.register_backend("clarifai", ClarifaiState)
-    b = emu.tenant("t").backend("clarifai")
+    emu.register_backend(BackendSlot("clarifai", ClarifaiState))
+    b = emu.tenant("t").backend(ClarifaiState)
     with pytest.raises(ClarifaiError) as not_found:
         b.set_model_state("nope", "BUSY")
     assert not_found.value.code == 21200

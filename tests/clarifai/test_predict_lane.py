@@ -34,6 +34,7 @@ from starlette.testclient import TestClient
 
 from emulator.clarifai import rest_predict
 from emulator.settings import Settings
+from emulator.clarifai.state import ClarifaiState
 
 W = "/v2/users/me/apps/main/workflows"
 USER = Settings().clarifai_default_user_id  # what `me` resolves to for an unregistered key
@@ -353,7 +354,7 @@ def test_a_change_while_the_full_path_answers_retires_the_template(client_factor
     async def full_then_patch(self: Any, key: Any, tenant: Any, *args: Any) -> None:
         async def general_then_patch(scope: Any, receive: Any, send: Any) -> None:
             await general(scope, receive, send)
-            wf = tenant.backend("clarifai").store.app(USER, "main")["w"]
+            wf = tenant.backend(ClarifaiState).store.app(USER, "main")["w"]
             wf.modified_at += 60  # a concurrent PatchWorkflows landing before the template is filed
         *head, general = args
         await real_full(self, key, tenant, *head, general_then_patch)

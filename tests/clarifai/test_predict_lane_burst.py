@@ -14,6 +14,7 @@ import pytest
 
 from emulator.settings import Settings
 from emulator.testing import LiveServer
+from emulator.clarifai.state import ClarifaiState
 
 W = "/v2/users/me/apps/main/workflows"
 TENANT = "lane-burst"
@@ -60,7 +61,7 @@ def test_post_workflow_results_burst_of_50_identical_requests_is_served_by_the_l
     status, body = asyncio.run(_burst(server.port, _request("POST", W, {"workflows": [wf]}), 1))[0]
     assert status == 200, body
     predict = _request("POST", f"{W}/burst/results", {"inputs": [{"data": {"image": {"url": "https://x.io/a.jpg"}}}]})
-    backend = server.emulator.tenant(TENANT).backend("clarifai")
+    backend = server.emulator.tenant(TENANT).backend(ClarifaiState)
     first = asyncio.run(_burst(server.port, predict, 50))
     hits_first = backend.predict_lane_hits
     second = asyncio.run(_burst(server.port, predict, 50))

@@ -20,6 +20,7 @@ from emulator.testing import LiveServer
 sys.path.insert(0, str(Path(__file__).parent))
 import clarifai_examples as ex
 from test_clarifai_json_docs import json_stub
+from emulator.clarifai.state import ClarifaiState
 
 COLD_START_S = 30.0
 
@@ -183,5 +184,5 @@ def test_post_workflow_results_repeated_over_a_live_server_is_the_same_predictio
     assert all(without_fresh(a) == without_fresh(answers[0]) for a in answers[1:])
     ids = {a.status.req_id for a in answers} | {r.id for a in answers for r in a.results}
     assert len(ids) == 5 * 3  # every req_id and result id is new
-    hits = live_emulator.app.state.emulator.tenant(tenant_id).backend("clarifai").predict_lane_hits
+    hits = live_emulator.app.state.emulator.tenant(tenant_id).backend(ClarifaiState).predict_lane_hits
     assert hits == 3  # the first two took the full path (the second built the template)

@@ -22,6 +22,7 @@ import yaml
 
 from emulator.core.emulator import TENANT_HEADER
 from emulator.testing import LiveServer
+from emulator.clarifai.state import ClarifaiState
 
 PAT = "emulator-sdk-pat"
 USER = "emulator-user"  # an unregistered key is the default user's PAT
@@ -212,5 +213,5 @@ def test_sdk_keys_bound_to_tenants_run_in_parallel_without_seeing_each_other(liv
         assert proc.returncode == 0, stderr[-4000:]
         assert json.loads(stdout.strip().splitlines()[-1])["apps"] == [["shared-app", marker]]
         # the apps landed in the bound tenants, not in the default one
-        assert live_emulator.emulator.tenant(tenant).backend("clarifai").apps.get("sdk-user", "shared-app")
-    assert live_emulator.emulator.tenant("default").backend("clarifai").apps.get("sdk-user", "shared-app") is None
+        assert live_emulator.emulator.tenant(tenant).backend(ClarifaiState).apps.get("sdk-user", "shared-app")
+    assert live_emulator.emulator.tenant("default").backend(ClarifaiState).apps.get("sdk-user", "shared-app") is None

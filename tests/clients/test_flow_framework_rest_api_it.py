@@ -34,6 +34,7 @@ from emulator.opensearch_flow.releases import parse_version
 from emulator.opensearch_flow.use_cases import find_use_case, use_case_names
 from emulator.settings import Settings
 from emulator.testing import LiveServer, while_advancing
+from emulator.opensearch_flow.backend import FlowBackend
 
 
 class RecordingConnection(Urllib3HttpConnection):
@@ -72,7 +73,7 @@ class Cluster:
 
     @property
     def cluster(self) -> Any:
-        return self.server.emulator.tenant(self.tenant).backend("flow").cluster
+        return self.server.emulator.tenant(self.tenant).backend(FlowBackend).cluster
 
     def advance(self, seconds: float) -> None:
         self.server.call(self.clock.advance(seconds))

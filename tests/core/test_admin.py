@@ -223,7 +223,7 @@ def test_get_coverage_counts_exercised_outcomes(client: TestClient) -> None:
 
 
 def _clarifai(client: TestClient) -> None:
-    if "clarifai" not in _emu(client).backend_factories:
+    if "clarifai" not in _emu(client).backend_slots:
         pytest.skip("the Clarifai API is not installed yet")
 
 

@@ -8,6 +8,8 @@ import httpx
 from starlette.testclient import TestClient
 
 from emulator.testing import while_advancing
+from emulator.opensearch_flow.backend import FlowBackend
+from emulator.core.emulator import Emulator
 
 BASE = "/_plugins/_flow_framework/workflow"
 
@@ -66,8 +68,9 @@ class FlowApi:
         return self.client.app.state.emulator.tenant(self.tenant).clock  # type: ignore[attr-defined]
 
     @property
-    def backend(self) -> Any:
-        return self.client.app.state.emulator.tenant(self.tenant).backend("flow")  # type: ignore[attr-defined]
+    def backend(self) -> FlowBackend:
+        emulator: Emulator = self.client.app.state.emulator  # type: ignore[attr-defined]
+        return emulator.tenant(self.tenant).backend(FlowBackend)
 
     def advance(self, seconds: float) -> None:
         self.client.portal.call(self.clock.advance, seconds)  # type: ignore[union-attr]

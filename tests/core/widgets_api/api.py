@@ -12,7 +12,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.core.api import AdminKit, ApiDescriptor, Contract, SeedRequest, SeedSection
+from emulator.core.api import AdminKit, ApiDescriptor, BackendSlot, Contract, SeedRequest, SeedSection
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.faults import FaultHook
 from emulator.core.http import ApiBinding, ApiMount, operation_route, read_body
@@ -75,7 +75,7 @@ BINDING = ApiBinding(
 
 
 def _store(tenant: Tenant) -> WidgetStore:
-    store: WidgetStore = tenant.backend("widgets")
+    store = tenant.backend(WidgetStore)
     return store
 
 
@@ -122,7 +122,7 @@ DESCRIPTOR = ApiDescriptor(
     errors=(widget_not_found, polish_failed),
     health_probe=PREFIX,
     install=install,
-    backends={"widgets": WidgetStore},
+    backends=(BackendSlot("widgets", WidgetStore),),
     fault_hooks=(WIDGET_POLISH,),
     seed=SeedSection("widgets", _seed_plan, "widgets_created",
                      lambda body: body.get("id") if isinstance(body, dict) else None),
