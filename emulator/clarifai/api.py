@@ -10,16 +10,8 @@ from emulator.clarifai.hooks import CLARIFAI_NODE
 from emulator.clarifai.routes import install
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.admin import version
-from emulator.core.api import (
-    ApiDescriptor,
-    BackendSlot,
-    Contract,
-    ContractRules,
-    SeedRequest,
-    SeedSection,
-    StatusCode,
-)
-from emulator.core.emulator import Emulator
+from emulator.core.api import ApiDescriptor, Contract, ContractRules, SeedRequest, SeedSection, StatusCode
+from emulator.core.emulator import BackendSlot, Emulator
 from emulator.core.http import ApiMount
 from emulator.core.seed import SeedError
 from emulator.settings import Settings

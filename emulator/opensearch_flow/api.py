@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.core.api import ApiDescriptor, BackendSlot, Contract, ContractRules, SeedRequest, SeedSection
+from emulator.core.api import ApiDescriptor, Contract, ContractRules, SeedRequest, SeedSection
+from emulator.core.emulator import BackendSlot
 from emulator.core.seed import SeedError
 from emulator.opensearch_flow import core_errors, dashboard, errors, template_errors
 from emulator.opensearch_flow.hooks import FLOW_STEP

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.testclient import TestClient
+
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Emulator
 

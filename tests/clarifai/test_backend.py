@@ -11,9 +11,8 @@ from clarifai_rest_support import GENERAL, node, workflow
 from emulator.clarifai.backend import CallContext, call
 from emulator.clarifai.errors import ClarifaiError
 from emulator.clarifai.state import ClarifaiState
-from emulator.core.emulator import Emulator
+from emulator.core.emulator import BackendSlot, Emulator
 from emulator.settings import Settings
-from emulator.core.api import BackendSlot
 
 
 def run(rpc: str, request: dict[str, Any], authorization: str | None = "Key k",

@@ -33,8 +33,8 @@ from clarifai_rest_support import (
 from starlette.testclient import TestClient
 
 from emulator.clarifai import rest_predict
-from emulator.settings import Settings
 from emulator.clarifai.state import ClarifaiState
+from emulator.settings import Settings
 
 W = "/v2/users/me/apps/main/workflows"
 USER = Settings().clarifai_default_user_id  # what `me` resolves to for an unregistered key

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import orjson
 import pytest
 
+from emulator.clarifai.state import ClarifaiState
 from emulator.settings import Settings
 from emulator.testing import LiveServer
-from emulator.clarifai.state import ClarifaiState
 
 W = "/v2/users/me/apps/main/workflows"
 TENANT = "lane-burst"

@@ -13,6 +13,7 @@ from clarifai_grpc.grpc.api import resources_pb2, service_pb2
 from clarifai_grpc.grpc.api.status import status_code_pb2
 from google.protobuf.json_format import MessageToDict
 
+from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import TENANT_HEADER
 from emulator.settings import Settings
 from emulator.testing import LiveServer
@@ -20,7 +21,6 @@ from emulator.testing import LiveServer
 sys.path.insert(0, str(Path(__file__).parent))
 import clarifai_examples as ex
 from test_clarifai_json_docs import json_stub
-from emulator.clarifai.state import ClarifaiState
 
 COLD_START_S = 30.0
 

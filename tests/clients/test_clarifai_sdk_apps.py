@@ -20,9 +20,9 @@ from pathlib import Path
 import httpx
 import yaml
 
+from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import TENANT_HEADER
 from emulator.testing import LiveServer
-from emulator.clarifai.state import ClarifaiState
 
 PAT = "emulator-sdk-pat"
 USER = "emulator-user"  # an unregistered key is the default user's PAT

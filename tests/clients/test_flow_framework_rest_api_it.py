@@ -30,11 +30,11 @@ from flow_it_templates import (
 from opensearchpy import OpenSearch
 from opensearchpy.connection import Urllib3HttpConnection
 
+from emulator.opensearch_flow.backend import FlowBackend
 from emulator.opensearch_flow.releases import parse_version
 from emulator.opensearch_flow.use_cases import find_use_case, use_case_names
 from emulator.settings import Settings
 from emulator.testing import LiveServer, while_advancing
-from emulator.opensearch_flow.backend import FlowBackend
 
 
 class RecordingConnection(Urllib3HttpConnection):

@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 from starlette.testclient import TestClient
 
-from emulator.testing import while_advancing
-from emulator.opensearch_flow.backend import FlowBackend
 from emulator.core.emulator import Emulator
+from emulator.opensearch_flow.backend import FlowBackend
+from emulator.testing import while_advancing
 
 BASE = "/_plugins/_flow_framework/workflow"
 

@@ -12,8 +12,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.core.api import AdminKit, ApiDescriptor, BackendSlot, Contract, SeedRequest, SeedSection
-from emulator.core.emulator import Emulator, Tenant
+from emulator.core.api import AdminKit, ApiDescriptor, Contract, SeedRequest, SeedSection
+from emulator.core.emulator import BackendSlot, Emulator, Tenant
 from emulator.core.faults import FaultHook
 from emulator.core.http import ApiBinding, ApiMount, operation_route, read_body
 from emulator.core.seed import SeedError
