@@ -27,7 +27,7 @@ logger = logging.getLogger("emulator")
 @dataclass(frozen=True)
 class BackendSlot(Generic[B]):
     """A per-tenant state object an API declares (its descriptor's `backends`): code looks it up by
-    its type (`tenant.backend(FlowBackend)`, so mypy checks each call site); `key` names it in dumps
+    its type (`tenant.backend(FlowState)`, so mypy checks each call site); `key` names it in dumps
     and state files."""
 
     key: str

@@ -30,8 +30,8 @@ from flow_it_templates import (
 from opensearchpy import OpenSearch
 from opensearchpy.connection import Urllib3HttpConnection
 
-from emulator.opensearch_flow.backend import FlowBackend
 from emulator.opensearch_flow.releases import parse_version
+from emulator.opensearch_flow.state import FlowState
 from emulator.opensearch_flow.use_cases import find_use_case, use_case_names
 from emulator.settings import Settings
 from emulator.testing import LiveServer, while_advancing
@@ -73,7 +73,7 @@ class Cluster:
 
     @property
     def cluster(self) -> Any:
-        return self.server.emulator.tenant(self.tenant).backend(FlowBackend).cluster
+        return self.server.emulator.tenant(self.tenant).backend(FlowState).cluster
 
     def advance(self, seconds: float) -> None:
         self.server.call(self.clock.advance(seconds))

@@ -8,7 +8,7 @@ import httpx
 from starlette.testclient import TestClient
 
 from emulator.core.emulator import Emulator
-from emulator.opensearch_flow.backend import FlowBackend
+from emulator.opensearch_flow.state import FlowState
 from emulator.testing import while_advancing
 
 BASE = "/_plugins/_flow_framework/workflow"
@@ -68,9 +68,9 @@ class FlowApi:
         return self.client.app.state.emulator.tenant(self.tenant).clock  # type: ignore[attr-defined]
 
     @property
-    def backend(self) -> FlowBackend:
+    def backend(self) -> FlowState:
         emulator: Emulator = self.client.app.state.emulator  # type: ignore[attr-defined]
-        return emulator.tenant(self.tenant).backend(FlowBackend)
+        return emulator.tenant(self.tenant).backend(FlowState)
 
     def advance(self, seconds: float) -> None:
         self.client.portal.call(self.clock.advance, seconds)  # type: ignore[union-attr]

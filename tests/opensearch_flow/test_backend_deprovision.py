@@ -26,7 +26,7 @@ def run(test: Callable[[Tenant, FlowState], Awaitable[None]], **settings: Any) -
         register(emu, FLOW)
         tenant = emu.tenant("unit")
         try:
-            await test(tenant, tenant.backend(FlowBackend))
+            await test(tenant, tenant.backend(FlowState))
         finally:
             tenant.close()
     asyncio.run(main())
