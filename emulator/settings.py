@@ -43,6 +43,9 @@ class Settings:
     keep_alive_timeout_s: float = 5.0
     # SIGTERM / SIGINT: in-flight requests get this long before they are cancelled
     shutdown_grace_s: float = 5.0
+    # `serve`: what start built (catalogues, routes, protobuf descriptors) is frozen out of the cyclic
+    # garbage collector's scans, which shortens its pauses under load (emulator/server.py)
+    gc_freeze: bool = True
     # the control plane's front door (core/front_door.py): required off loopback
     admin_token: str | None = None
     allowed_hosts: str = ""  # comma-separated extra Host names the control plane answers to

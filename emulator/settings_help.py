@@ -25,6 +25,7 @@ HELP: dict[str, str] = {
     "max_tenants": "tenants kept at once; one more evicts the least recently used idle tenant",
     "header_timeout_s": "seconds a connection may take to send its request head (idle ones too)",
     "body_timeout_s": "seconds a request may take to send its body",
+    "gc_freeze": "freeze what start built out of the garbage collector's scans (shorter pauses under load)",
     "keep_alive_timeout_s": "seconds an idle keep-alive connection is kept between requests",
     "shutdown_grace_s": "seconds in-flight requests get on SIGTERM/SIGINT before they are cancelled",
     "admin_token": "token the control plane requires (required off loopback): Authorization: Bearer <token>",

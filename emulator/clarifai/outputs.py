@@ -105,8 +105,36 @@ class Scorer:
     def ranked(self, seed: bytes, words: str, config: OutputConfig) -> tuple[list[int], list[float]]:
         """The concepts shown, best first (ties by name), and their scores: every value drawn from one
         stream."""
-        n = self.n
         raw = self.stream.unpack(hashlib.shake_256(seed + b"concepts").digest(self.stream.size))
+        if not (config.select or config.min_value or (self.documented and words and words in self.documented)
+                or (words and any(map(words.__contains__, self.lows)))):
+            plain = self._ranked_plain(raw, max(config.max_concepts, 1))
+            if plain is not None:
+                return plain
+        return self._ranked_full(raw, words, config)
+
+    def _ranked_plain(self, raw: tuple[int, ...], k: int) -> tuple[list[int], list[float]] | None:
+        """`_ranked_full` for the common output (no concept named in the input, no filter), with only the
+        shown scores cubed: a score is the cube of its uniform, and `pow` (under 1 ulp of error) keeps
+        distinct uniforms in order, so the uniforms' order is the scores'. None when two of the shown
+        (or the first not shown) score the same: ties order by name, which `_ranked_full` does.
+        tests/clarifai/test_outputs.py compares the two on generated seeds."""
+        n = self.n
+        if not n:
+            return None
+        units = [x * _TWO_TO_MINUS_64 for x in raw[:n]]
+        order = sorted(range(n), key=units.__getitem__, reverse=True)
+        del order[k + 1:]
+        scores = [units[i] ** 3 for i in order]
+        if not all(map(float.__gt__, scores, scores[1:])):
+            return None
+        # the top concept of a classifier always scores at least 0.9
+        scores[0] = max(scores[0], 0.9 + 0.1 * (raw[n] * _TWO_TO_MINUS_64))
+        del order[k:], scores[k:]
+        return order, scores
+
+    def _ranked_full(self, raw: tuple[int, ...], words: str, config: OutputConfig) -> tuple[list[int], list[float]]:
+        n = self.n
         scores = [(x * _TWO_TO_MINUS_64) ** 3 for x in raw[:n]]
         shown = self.documented.get(words) if self.documented and words else None
         if shown is not None:

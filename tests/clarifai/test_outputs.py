@@ -7,12 +7,16 @@ canonical-base64 check made without decoding against a decode and re-encode.
 from __future__ import annotations
 
 import base64
+import hashlib
+import itertools
+import random
 
 import orjson
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from emulator.clarifai import outputs, wire
+from emulator.clarifai.catalog import ModelCatalog
 
 
 @settings(max_examples=800, deadline=None)
@@ -75,3 +79,35 @@ def test_scorer_ties_are_ordered_by_name_like_the_reference() -> None:
     scorer.stream = Same  # type: ignore[assignment]
     order, values = scorer.ranked(b"seed", "", outputs.OutputConfig())
     assert [model.concepts[i] for i in order] == ["b", "a", "c"] and values == sorted(values, reverse=True)
+
+
+def test_ranked_plain_is_the_full_ranking_on_generated_seeds() -> None:
+    """The common output's shortcut (`Scorer._ranked_plain`) against the whole ranking it stands in
+    for, on every classifier of the catalogue, inputs that name concepts or not, limits and filters."""
+    catalog = ModelCatalog()
+    rng = random.Random(17)
+    scorers = [outputs.Scorer(m, m.version_ids[0] if m.version_ids else "v") for m in catalog.all()
+               if m.model_type_id.endswith("classifier") and m.concepts]
+    assert len(scorers) >= 5
+    configs = [outputs.OutputConfig(), outputs.OutputConfig(max_concepts=1), outputs.OutputConfig(max_concepts=200),
+               outputs.OutputConfig(max_concepts=3, min_value=0.2), outputs.OutputConfig(select=(("", "train"),))]
+    checked = plain = 0
+    for sc in scorers:
+        words_pool = ["", "https://samples.clarifai.com/metro-north.jpg?u=1", " ".join(sc.lows[:2])]
+        for _ in range(300):
+            seed = rng.randbytes(16)
+            for words in words_pool:
+                for config in configs:
+                    raw = sc.stream.unpack(hashlib.shake_256(seed + b"concepts").digest(sc.stream.size))
+                    assert sc.ranked(seed, words, config) == sc._ranked_full(raw, words, config)
+                    checked += 1
+                    plain += sc._ranked_plain(raw, max(config.max_concepts, 1)) is not None
+    assert checked > 20_000 and plain > 10_000, (checked, plain)
+
+
+def test_cubes_keep_the_order_of_their_uniforms() -> None:
+    """What `_ranked_plain` relies on: for 64-bit draws, u < v implies u**3 <= v**3."""
+    rng = random.Random(5)
+    units = sorted(rng.getrandbits(64) * 2.0**-64 for _ in range(200_000))
+    cubes = [u**3 for u in units]
+    assert all(a <= b for a, b in itertools.pairwise(cubes))
