@@ -23,7 +23,7 @@ from clarifai_grpc.grpc.api import service_pb2, service_pb2_grpc
 from google.protobuf import json_format, message_factory
 from google.protobuf.message import DecodeError, Message
 
-from emulator.clarifai import errors, proto_render, wire
+from emulator.clarifai import errors, grpc_request, proto_render, wire
 from emulator.clarifai.backend import RPCS, CallContext, call
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Emulator, Tenant
@@ -99,7 +99,7 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
                 code, description, details, status = too_large.resolved(tenant.settings.clarifai_status_overrides)
                 response = self._status_only(response_cls, tenant, metadata, code, details, description)
                 return response
-            request_dict = wire.request_from_message(request)
+            request_dict = grpc_request.request_dict(rpc, request)
             call.decide()
             response, status = await self._run(rpc, request_dict, response_cls, call, metadata, context)
             return response
