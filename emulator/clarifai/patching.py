@@ -8,18 +8,25 @@ Each function returns (workflow fields to set, new node list or None when nodes 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Literal
 
 from emulator.clarifai.models import NodeSpec, Workflow, WorkflowEdit
 
+# the WorkflowEdit fields a patch may carry as they are (visibility is read from its message)
+AsGiven = Literal["description", "notes", "metadata", "image", "use_cases", "check_consents"]
+
+
+def given(item: dict[str, Any], keys: tuple[AsGiven, ...]) -> WorkflowEdit:
+    """The fields among `keys` a patch item gives, taken as given."""
+    e = WorkflowEdit()
+    for k in keys:
+        if k in item:
+            e[k] = item[k]
+    return e
+
 
 def _scalars(item: dict[str, Any]) -> WorkflowEdit:
-    e = WorkflowEdit()
-    if "description" in item:
-        e["description"] = item["description"]
-    if "notes" in item:
-        e["notes"] = item["notes"]
-    return e
+    return given(item, ("description", "notes"))
 
 
 def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:

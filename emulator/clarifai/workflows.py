@@ -21,7 +21,7 @@ from emulator.clarifai.models import (
     WorkflowSpec,
     WorkflowVersion,
 )
-from emulator.clarifai.patching import merge_workflow, remove_from_workflow
+from emulator.clarifai.patching import given, merge_workflow, remove_from_workflow
 from emulator.clarifai.state import CallScope, ClarifaiState
 from emulator.clarifai.validation import build_nodes, check_workflow_id
 
@@ -168,19 +168,7 @@ async def patch_workflows(state: ClarifaiState, req: Request,
 
 
 def _overwrite(wf: Workflow, item: dict[str, Any]) -> tuple[WorkflowEdit, list[NodeSpec] | None]:
-    fields = WorkflowEdit()
-    if "description" in item:
-        fields["description"] = item["description"]
-    if "notes" in item:
-        fields["notes"] = item["notes"]
-    if "use_cases" in item:
-        fields["use_cases"] = item["use_cases"]
-    if "check_consents" in item:
-        fields["check_consents"] = item["check_consents"]
-    if "image" in item:
-        fields["image"] = item["image"]
-    if "metadata" in item:
-        fields["metadata"] = item["metadata"]
+    fields = given(item, ("description", "notes", "use_cases", "check_consents", "image", "metadata"))
     if "visibility" in item:
         fields["visibility"] = item["visibility"].get("gettable") or wf.visibility
     return fields, [NodeSpec.from_json(n) for n in item["nodes"] or []] if "nodes" in item else None
