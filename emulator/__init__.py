@@ -12,16 +12,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from emulator.admin_client import AdminClient, EmulatorAdminError, EmulatorTenant
     from emulator.app import EmulatorApp, create_app
-    from emulator.core.admin_client import AdminClient, EmulatorAdminError, EmulatorTenant
     from emulator.core.api import ApiDescriptor
     from emulator.settings import Settings
     from emulator.testing import LiveServer, RemoteServer
 
 _WHERE = {
     "create_app": "emulator.app", "EmulatorApp": "emulator.app", "Settings": "emulator.settings",
-    "ApiDescriptor": "emulator.core.api", "AdminClient": "emulator.core.admin_client",
-    "EmulatorAdminError": "emulator.core.admin_client", "EmulatorTenant": "emulator.core.admin_client",
+    "ApiDescriptor": "emulator.core.api", "AdminClient": "emulator.admin_client",
+    "EmulatorAdminError": "emulator.admin_client", "EmulatorTenant": "emulator.admin_client",
     "LiveServer": "emulator.testing", "RemoteServer": "emulator.testing",
 }
 __all__ = ["AdminClient", "ApiDescriptor", "EmulatorAdminError", "EmulatorApp", "EmulatorTenant", "LiveServer",

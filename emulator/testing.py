@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from emulator.core.admin_client import AdminClient, EmulatorAdminError, EmulatorTenant
+from emulator.admin_client import AdminClient, EmulatorAdminError, EmulatorTenant
 from emulator.settings import Settings
 
 __all__ = ["AdminClient", "EmulatorAdminError", "EmulatorTenant", "LiveServer", "RemoteServer"]

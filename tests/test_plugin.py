@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.core.admin_client import AdminClient, EmulatorAdminError, EmulatorTenant
+from emulator.admin_client import AdminClient, EmulatorAdminError, EmulatorTenant
 from emulator.settings import Settings
 from emulator.testing import LiveServer
 
@@ -64,7 +64,7 @@ def test_emulator_server_starts_in_under_half_a_second() -> None:
 XDIST_MODULE = '''
 import json, os, pathlib
 from clarifai_grpc.grpc.api import resources_pb2, service_pb2
-from emulator.core.admin_client import EmulatorTenant
+from emulator.admin_client import EmulatorTenant
 
 APP = resources_pb2.UserAppIDSet(user_id="me", app_id="main")
 

@@ -9,7 +9,7 @@ from emulator.clarifai.grpc_api import GrpcServer
 from emulator.clarifai.hooks import CLARIFAI_NODE
 from emulator.clarifai.routes import install
 from emulator.clarifai.state import ClarifaiState
-from emulator.core.admin import version
+from emulator.core.admin_kit import version
 from emulator.core.api import ApiDescriptor, Contract, ContractRules, SeedRequest, SeedSection, StatusCode
 from emulator.core.emulator import BackendSlot, Emulator
 from emulator.core.http import ApiMount

@@ -8,7 +8,7 @@ import pytest
 from clarifai_grpc.grpc.api import resources_pb2, service_pb2
 from clarifai_grpc.grpc.api.status import status_code_pb2
 
-from emulator.core.admin_client import EmulatorTenant
+from emulator.admin_client import EmulatorTenant
 
 APP = resources_pb2.UserAppIDSet(user_id="me", app_id="main")
 IMAGE_URLS = [f"https://samples.clarifai.com/img-{i}.jpg" for i in range(4)]

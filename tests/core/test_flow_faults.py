@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from emulator.core.admin_client import EmulatorAdminError, EmulatorTenant
+from emulator.admin_client import EmulatorAdminError, EmulatorTenant
 from emulator.testing import while_advancing
 
 CONNECTOR = {"id": "create_connector", "type": "create_connector", "user_inputs": {

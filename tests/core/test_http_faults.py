@@ -16,9 +16,9 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 
+from emulator.admin_client import EmulatorTenant
 from emulator.app import EmulatorApp
 from emulator.core.admin import install as install_admin
-from emulator.core.admin_client import EmulatorTenant
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import ApiBinding, JsonResponse, operation_route
 from emulator.settings import Settings

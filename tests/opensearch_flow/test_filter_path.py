@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.core.admin_client import EmulatorTenant
+from emulator.admin_client import EmulatorTenant
 from emulator.opensearch_flow.filter_path import apply
 
 sys.path.insert(0, str(Path(__file__).parent))

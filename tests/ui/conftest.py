@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from emulator.core.admin_client import EmulatorTenant
+from emulator.admin_client import EmulatorTenant
 from emulator.settings import Settings
 from emulator.testing import LiveServer
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from emulator.admin_client import EmulatorTenant
 from emulator.clarifai.errors import BY_NAME
-from emulator.core.admin_client import EmulatorTenant
 from emulator.testing import while_advancing
 
 FLOW = "/_plugins/_flow_framework/workflow"
