@@ -5,6 +5,7 @@ APIs get these through `AdminKit` (core/api.py) for their own admin routes.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from importlib import metadata
 from typing import Any
@@ -34,7 +35,11 @@ class AdminResponse(Response):
 
     def __init__(self, content: Any, status_code: int = 200) -> None:
         # backends' dumps may hold values orjson does not know natively: fall back to str()
-        super().__init__(orjson.dumps(content, default=str, option=orjson.OPT_NON_STR_KEYS), status_code)
+        try:
+            body = orjson.dumps(content, default=str, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:  # an integer beyond 64 bits in a journaled request (a fuzzed query value)
+            body = json.dumps(content, default=str).encode()
+        super().__init__(body, status_code)
 
 
 AdminHandler = Callable[[Request], Awaitable[Any]]

@@ -9,6 +9,7 @@ import contextvars
 import functools
 import hashlib
 import itertools
+import json
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -234,7 +235,10 @@ class Journal:
             return 0
         last, size = self._sized
         if request is not last:  # the predict lane journals one shared summary per template
-            size = len(orjson.dumps(request, default=str))
+            try:
+                size = len(orjson.dumps(request, default=str))
+            except TypeError:  # an integer beyond 64 bits (a fuzzed `per_page`): orjson refuses it
+                size = len(json.dumps(request, default=str))
             self._sized = (request, size)
         return size
 

@@ -44,6 +44,33 @@ def validate_workflow(workflow: dict[str, Any], *, workflow_id: str | None, max_
     for n in nodes:
         if n["type"] in DENY_LISTED and release.has_step(n["type"]):
             raise errors.denied_step(n["type"], n["id"])
+    ids = _check_graph(nodes, edges)
+    pairs = [(e["source"], e["dest"]) for e in edges]
+    try:
+        order = topological_order([n["id"] for n in nodes], pairs)
+    except CycleError as exc:
+        raise errors.cycle_detected(exc.remaining_edges) from None
+    by_id = {n["id"]: n for n in nodes}
+    sorted_nodes = [by_id[i] for i in order]
+    _check_steps(sorted_nodes, release, generic, installed_plugins)
+    preds: dict[str, list[str]] = {i: [] for i in ids}
+    for s, d in pairs:
+        preds[d].append(s)
+    for n in sorted_nodes:
+        have = set(n["user_inputs"])
+        for p in preds[n["id"]]:
+            have.update(STEPS[by_id[p]["type"]].outputs)
+        missing = [k for k in STEPS[n["type"]].inputs if k not in have]
+        if missing:
+            raise errors.missing_required_inputs(n["id"], missing)
+    if release.field_validation:
+        validate_field_values(sorted_nodes)
+    return sorted_nodes
+
+
+def _check_graph(nodes: list[dict[str, Any]], edges: list[dict[str, str]]) -> set[str]:
+    """§5's graph checks before sorting (unique node ids, edges between known distinct nodes, a start
+    node); returns the node ids."""
     ids: set[str] = set()
     for n in nodes:
         if n["id"] in ids:
@@ -59,13 +86,13 @@ def validate_workflow(workflow: dict[str, Any], *, workflow_id: str | None, max_
     dests = {e["dest"] for e in edges}
     if all(n["id"] in dests for n in nodes):
         raise errors.no_start_node()
-    pairs = [(e["source"], e["dest"]) for e in edges]
-    try:
-        order = topological_order([n["id"] for n in nodes], pairs)
-    except CycleError as exc:
-        raise errors.cycle_detected(exc.remaining_edges) from None
-    by_id = {n["id"]: n for n in nodes}
-    sorted_nodes = [by_id[i] for i in order]
+    return ids
+
+
+def _check_steps(sorted_nodes: list[dict[str, Any]], release: Release, generic: FlowError,
+                 installed_plugins: tuple[str, ...]) -> None:
+    """§5's per-step checks, each over every node in topological order before the next: the step
+    exists in this release, its `node_timeout` parses and is not negative, its plugins are installed."""
     for n in sorted_nodes:
         if n["type"] not in STEPS or not release.has_step(n["type"]):
             raise errors.step_not_implemented(n["type"])
@@ -82,20 +109,6 @@ def validate_workflow(workflow: dict[str, Any], *, workflow_id: str | None, max_
         absent = [p for p in STEPS[n["type"]].plugins if p not in installed_plugins]
         if absent:
             raise errors.missing_plugins(n["type"], absent)
-    preds: dict[str, list[str]] = {i: [] for i in ids}
-    for s, d in pairs:
-        preds[d].append(s)
-    for n in sorted_nodes:
-        spec = STEPS[n["type"]]
-        have = set(n["user_inputs"])
-        for p in preds[n["id"]]:
-            have.update(STEPS[by_id[p]["type"]].outputs)
-        missing = [k for k in spec.inputs if k not in have]
-        if missing:
-            raise errors.missing_required_inputs(n["id"], missing)
-    if release.field_validation:
-        validate_field_values(sorted_nodes)
-    return sorted_nodes
 
 
 def predecessors(workflow: dict[str, Any]) -> dict[str, list[str]]:

@@ -113,3 +113,10 @@ def test_secret_free_sees_keys_in_any_case_nested_or_folded() -> None:
                 b'{"\\u0070at": 1}', b'{"x": [[{"pat": 1}]]}', b'{"a.Token.b": 1}', b'{"api_Key": 1}'):
         assert not secret_free(orjson.loads(raw)), raw
     assert redact({"api_Key": 1}) == {"api_Key": fingerprint(1)}
+
+
+def test_journal_record_request_with_an_integer_beyond_64_bits() -> None:
+    # a fuzzed `per_page=4537...` parses to an int orjson refuses: the operation must not become a 500
+    j = Journal(cap=3)
+    _rec(j, "list_models", 400, 1, request={"per_page": 45371880000000000000000000})
+    assert j.entries()[0].request == {"per_page": 45371880000000000000000000}
