@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from contract_support import (
+from contracts.contract_support import (
     AUTH,
     SEED,
     STATEFUL_EXAMPLES,
@@ -14,7 +14,6 @@ from contract_support import (
     run_scenarios,
     scenario_machine,
 )
-
 from emulator.conformance.runner import load_schema, make_config
 
 # models of the built-in catalogue (the seed document's general and food models)

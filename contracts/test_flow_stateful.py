@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from contract_support import (
+from contracts.contract_support import (
     SEED,
     STATEFUL_EXAMPLES,
     contract_app,
@@ -13,7 +13,6 @@ from contract_support import (
     run_scenarios,
     scenario_machine,
 )
-
 from emulator.conformance.runner import load_schema, make_config
 
 CREATE_LABEL = "POST /_plugins/_flow_framework/workflow"

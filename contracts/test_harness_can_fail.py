@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -69,12 +68,12 @@ def _serve(app: Starlette) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    # listening before the server thread starts: a client connecting early waits in the backlog until
+    # uvicorn accepts, so nothing needs to wait for the thread
+    sock.listen(128)
     server = uvicorn.Server(uvicorn.Config(app, log_level="error", access_log=False, lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)  # waiting for a real socket in another thread, not emulated time
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(5)

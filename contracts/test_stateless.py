@@ -3,8 +3,8 @@ APIs against the in-process app; the same engine as `workflow-emulator contract-
 from __future__ import annotations
 
 import pytest
-from contract_support import AUTH, MAX_EXAMPLES, SEED, contract_app
 
+from contracts.contract_support import AUTH, MAX_EXAMPLES, SEED, contract_app
 from emulator.app import create_app
 from emulator.conformance.runner import run_contract
 from emulator.settings import Settings

@@ -5,8 +5,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from clarifai_rest_support import Api
 from starlette.testclient import TestClient
+
+from tests.clarifai.clarifai_rest_support import Api
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from clarifai_rest_support import GENERAL, METRO, Api, image, node, workflow
+from tests.clarifai.clarifai_rest_support import GENERAL, METRO, Api, image, node, workflow
 
 ALICE, BOB = "a" * 31 + "1", "b" * 31 + "2"
 EMPTY = {"id": "Empty", "app_id": "main", "user_id": "clarifai"}

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from clarifai_rest_support import Api, advance, workflow
+from tests.clarifai.clarifai_rest_support import Api, advance, workflow
 
 APP_KEY = "a" * 32
 PAT = "b" * 32

@@ -6,13 +6,13 @@ import re
 from typing import Any
 
 import pytest
-from clarifai_rest_support import GENERAL, node, workflow
 
 from emulator.clarifai.backend import CallContext, call
 from emulator.clarifai.errors import ClarifaiError
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import BackendSlot, Emulator
 from emulator.settings import Settings
+from tests.clarifai.clarifai_rest_support import GENERAL, node, workflow
 
 
 def run(rpc: str, request: dict[str, Any], authorization: str | None = "Key k",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from clarifai_rest_support import DETECTOR, GENERAL, Api, advance, image, node, workflow
 from starlette.testclient import TestClient
+
+from tests.clarifai.clarifai_rest_support import DETECTOR, GENERAL, Api, advance, image, node, workflow
 
 
 def view(client: TestClient) -> dict[str, Any]:

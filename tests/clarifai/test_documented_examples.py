@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import re
 
-from clarifai_rest_support import FOOD, GENERAL, METRO, Api, image, node, workflow
-
 from emulator.clarifai import documented
 from emulator.clarifai.model_defs import concept_id
+from tests.clarifai.clarifai_rest_support import FOOD, GENERAL, METRO, Api, image, node, workflow
 
 W = "/v2/users/me/apps/a1/workflows"
 # Clarifai/old-docs predict.md: general-v1.3 (version aa9ca48295b37401f8af92ad1af0d91d) on metro-north.jpg

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from clarifai_rest_support import DETECTOR, GENERAL, Api, advance, backend, image, node, workflow
+from tests.clarifai.clarifai_rest_support import DETECTOR, GENERAL, Api, advance, backend, image, node, workflow
 
 U = "/v2/users/me/apps/a1"
 

@@ -2,7 +2,7 @@
 legacy id, custom models made with PostModels / PostModelVersions, and their use in workflows."""
 from __future__ import annotations
 
-from clarifai_rest_support import Api, image
+from tests.clarifai.clarifai_rest_support import Api, image
 
 A = "/v2/users/me/apps/lab"
 GENERAL_SLUG, GENERAL_HEX = "general-image-recognition", "aaa03c23b3724a16a56b629203edc62c"

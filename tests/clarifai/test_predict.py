@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from clarifai_rest_support import (
+from tests.clarifai.clarifai_rest_support import (
     DETECTOR,
     EMBEDDER,
     FOOD,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from clarifai_rest_support import AUTH, METRO, image, node, workflow
 from starlette.testclient import TestClient
+
+from tests.clarifai.clarifai_rest_support import AUTH, METRO, image, node, workflow
 
 W = "/v2/users/me/apps/main/workflows"
 MODEL = ("my-tagger", "v1")

@@ -14,9 +14,7 @@ import random
 from typing import Any
 
 import orjson
-import predict_reference as ref
 from clarifai_grpc.grpc.api import service_pb2
-from clarifai_rest_support import DETECTOR, EMBEDDER, FOOD, GENERAL, SENTIMENT, backend, node, workflow
 from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,6 +23,8 @@ from starlette.testclient import TestClient
 from emulator.clarifai import errors, proto_render, wire
 from emulator.clarifai.backend import CallContext, call
 from emulator.core.ids import IdFactory
+from tests.clarifai import predict_reference as ref
+from tests.clarifai.clarifai_rest_support import DETECTOR, EMBEDDER, FOOD, GENERAL, SENTIMENT, backend, node, workflow
 
 W = "/v2/users/me/apps/main/workflows"
 AUTH = {"Authorization": "Key differential-pat", "Content-Type": "application/json"}

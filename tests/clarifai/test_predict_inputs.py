@@ -6,9 +6,8 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
-from clarifai_rest_support import FOOD, GENERAL, SENTIMENT, Api, image, node, text, workflow
-
 from emulator.clarifai import inputs
+from tests.clarifai.clarifai_rest_support import FOOD, GENERAL, SENTIMENT, Api, image, node, text, workflow
 
 W = "/v2/users/me/apps/a1/workflows"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32

@@ -17,7 +17,12 @@ from typing import Any
 
 import orjson
 import pytest
-from clarifai_rest_support import (
+from starlette.testclient import TestClient
+
+from emulator.clarifai import rest_predict
+from emulator.clarifai.state import ClarifaiState
+from emulator.settings import Settings
+from tests.clarifai.clarifai_rest_support import (
     DETECTOR,
     FOOD,
     GENERAL,
@@ -30,11 +35,6 @@ from clarifai_rest_support import (
     text,
     workflow,
 )
-from starlette.testclient import TestClient
-
-from emulator.clarifai import rest_predict
-from emulator.clarifai.state import ClarifaiState
-from emulator.settings import Settings
 
 W = "/v2/users/me/apps/main/workflows"
 USER = Settings().clarifai_default_user_id  # what `me` resolves to for an unregistered key

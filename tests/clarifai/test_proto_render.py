@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 from clarifai_grpc.grpc.api import resources_pb2, service_pb2
-from clarifai_rest_support import (
+from google.protobuf import json_format
+from google.protobuf.timestamp_pb2 import Timestamp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from emulator.clarifai import outputs, proto_render, proto_wire, wire
+from emulator.clarifai.backend import CallContext, call
+from emulator.clarifai.catalog import ModelCatalog
+from tests.clarifai.clarifai_rest_support import (
     DETECTOR,
     EMBEDDER,
     FOOD,
@@ -19,15 +28,6 @@ from clarifai_rest_support import (
     text,
     workflow,
 )
-from google.protobuf import json_format
-from google.protobuf.timestamp_pb2 import Timestamp
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from starlette.testclient import TestClient
-
-from emulator.clarifai import outputs, proto_render, proto_wire, wire
-from emulator.clarifai.backend import CallContext, call
-from emulator.clarifai.catalog import ModelCatalog
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
 WORKFLOWS = [workflow("two", node("food", FOOD), node("general", GENERAL)),

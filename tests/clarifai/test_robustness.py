@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from clarifai_rest_support import GENERAL, Api, node, workflow
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator.clarifai.routes import BINDINGS
+from tests.clarifai.clarifai_rest_support import GENERAL, Api, node, workflow
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),

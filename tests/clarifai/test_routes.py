@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from clarifai_rest_support import GENERAL, Api, node, workflow
+from tests.clarifai.clarifai_rest_support import GENERAL, Api, node, workflow
 
 
 def test_list_workflows_query_string_as_the_json_client_writes_it(api: Api) -> None:

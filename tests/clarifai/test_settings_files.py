@@ -5,7 +5,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from clarifai_rest_support import Api, image, node, workflow
+from tests.clarifai.clarifai_rest_support import Api, image, node, workflow
 
 
 def test_models_file_adds_models_to_the_catalogue(api_factory: Callable[..., Api], tmp_path: Path) -> None:

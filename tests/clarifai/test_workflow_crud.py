@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from clarifai_rest_support import DETECTOR, FOOD, GENERAL, Api, advance, node, workflow
+
+from tests.clarifai.clarifai_rest_support import DETECTOR, FOOD, GENERAL, Api, advance, node, workflow
 
 W = "/v2/users/me/apps/a1/workflows"
 

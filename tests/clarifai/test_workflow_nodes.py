@@ -2,8 +2,6 @@
 `WorkflowNode`, rendered back to exactly the wire form GetWorkflow answers, and saved by the state codec."""
 from __future__ import annotations
 
-from clarifai_rest_support import DETECTOR, GENERAL, Api, backend, node, workflow
-
 from emulator.clarifai.models import (
     ModelRef,
     NodeModel,
@@ -14,6 +12,7 @@ from emulator.clarifai.models import (
     WorkflowVersion,
 )
 from emulator.core.snapshot import from_data, to_data
+from tests.clarifai.clarifai_rest_support import DETECTOR, GENERAL, Api, backend, node, workflow
 
 W = "/v2/users/me/apps/a1/workflows"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 from clarifai_grpc.grpc.api import service_pb2
-from clarifai_rest_support import DETECTOR, EMBEDDER, FOOD, GENERAL, Api, image, node, text, workflow
 from google.protobuf import json_format
 
 from emulator.clarifai import wire
+from tests.clarifai.clarifai_rest_support import DETECTOR, EMBEDDER, FOOD, GENERAL, Api, image, node, text, workflow
 
 W = "/v2/users/me/apps/a1/workflows"
 

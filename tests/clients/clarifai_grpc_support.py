@@ -2,8 +2,6 @@
 tenant, and projections of responses onto what a user of the examples can observe."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 from clarifai_grpc.channel.clarifai_channel import ClarifaiChannel
@@ -11,9 +9,7 @@ from clarifai_grpc.grpc.api import resources_pb2, service_pb2_grpc
 
 from emulator.core.emulator import TENANT_HEADER
 from emulator.testing import LiveServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-import clarifai_examples as ex
+from tests.clients import clarifai_examples as ex
 
 PAT = "emulator-test-pat"
 METRO_NORTH = ex.METRO_NORTH

@@ -2,9 +2,6 @@
 detector -> cropper -> classifier, embedder -> clusterer, speech and text models, refused chains."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import httpx
 import pytest
 from clarifai_grpc.grpc.api import resources_pb2, service_pb2
@@ -12,9 +9,7 @@ from clarifai_grpc.grpc.api.status import status_code_pb2
 
 from emulator.core.emulator import TENANT_HEADER
 from emulator.testing import LiveServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-from clarifai_grpc_support import GENERAL, make_stub, workflow_node
+from tests.clients.clarifai_grpc_support import GENERAL, make_stub, workflow_node
 
 OK = status_code_pb2.SUCCESS
 CHANNELS = ["grpc", "json"]

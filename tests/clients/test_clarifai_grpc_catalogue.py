@@ -3,17 +3,12 @@
 moderation model versions named by their legacy hex ids."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from clarifai_grpc.grpc.api import resources_pb2, service_pb2
 from clarifai_grpc.grpc.api.status import status_code_pb2
 
 from emulator.testing import LiveServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-from clarifai_grpc_support import METRO_NORTH, make_stub, workflow_node
+from tests.clients.clarifai_grpc_support import METRO_NORTH, make_stub, workflow_node
 
 OK = status_code_pb2.SUCCESS
 MAIN = resources_pb2.UserAppIDSet(user_id="clarifai", app_id="main")

@@ -2,17 +2,12 @@
 asked), names the node fault that fired, and the Clarifai view reads the per-node statuses from it."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import httpx
 from clarifai_grpc.grpc.api import resources_pb2, service_pb2
 
 from emulator.core.emulator import TENANT_HEADER
 from emulator.testing import LiveServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-from clarifai_grpc_support import FOOD, GENERAL, METRO_NORTH, make_stub, workflow_node
+from tests.clients.clarifai_grpc_support import FOOD, GENERAL, METRO_NORTH, make_stub, workflow_node
 
 
 def test_post_workflow_results_grpc_answer_kept_for_the_dashboard(live_emulator: LiveServer, tenant_id: str) -> None:

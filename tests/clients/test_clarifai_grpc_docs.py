@@ -3,8 +3,6 @@ with clarifai-grpc over the insecure gRPC channel and over the JSON channel, wit
 results, against one live emulator (reference clarifai-workflows.md §1, §2, §5, §10)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,10 +10,8 @@ from clarifai_grpc.grpc.api import resources_pb2
 from clarifai_grpc.grpc.api.status import status_code_pb2
 
 from emulator.testing import LiveServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-import clarifai_examples as ex
-from clarifai_grpc_support import (
+from tests.clients import clarifai_examples as ex
+from tests.clients.clarifai_grpc_support import (
     FOOD,
     GENERAL,
     NSFW,

@@ -4,9 +4,7 @@ observable result: a predict mixing good and undecodable inputs (MIXED_STATUS, p
 (reference clarifai-workflows.md §5 PostWorkflowResults and ListWorkflows, §10)."""
 from __future__ import annotations
 
-import sys
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,10 +13,8 @@ from clarifai_grpc.grpc.api.status import status_code_pb2
 from google.protobuf.json_format import MessageToDict
 
 from emulator.testing import LiveServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-import clarifai_examples as ex
-from clarifai_grpc_support import PAT, Stub, make_stub, observe_predict
+from tests.clients import clarifai_examples as ex
+from tests.clients.clarifai_grpc_support import PAT, Stub, make_stub, observe_predict
 
 CHANNELS = ("grpc", "json")
 

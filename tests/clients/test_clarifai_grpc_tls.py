@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from clarifai_grpc.channel.clarifai_channel import ClarifaiChannel
@@ -16,10 +14,8 @@ from clarifai_grpc.grpc.api.status import status_code_pb2
 
 from emulator.settings import Settings
 from emulator.testing import LiveServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-import clarifai_examples as ex
-from clarifai_grpc_support import PAT
+from tests.clients import clarifai_examples as ex
+from tests.clients.clarifai_grpc_support import PAT
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 

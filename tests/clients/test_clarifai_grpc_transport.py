@@ -4,10 +4,8 @@ the journal, UNIMPLEMENTED for other RPCs and the settings that switch the serve
 from __future__ import annotations
 
 import re
-import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -20,9 +18,15 @@ from emulator.app import create_app
 from emulator.clarifai.grpc_api import SERVED_RPCS, operation_name
 from emulator.settings import Settings
 from emulator.testing import LiveServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-from clarifai_grpc_support import FOOD, GENERAL, METRO_NORTH, Stub, make_stub, observe_predict, workflow_node
+from tests.clients.clarifai_grpc_support import (
+    FOOD,
+    GENERAL,
+    METRO_NORTH,
+    Stub,
+    make_stub,
+    observe_predict,
+    workflow_node,
+)
 
 OK = status_code_pb2.SUCCESS
 

@@ -2,8 +2,6 @@
 against a live emulator on a free loopback port."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +11,7 @@ from clarifai_grpc.grpc.api.status import status_code_pb2
 
 from emulator.core.emulator import TENANT_HEADER
 from emulator.testing import LiveServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-import clarifai_examples as ex
+from tests.clients import clarifai_examples as ex
 
 SUCCESS = status_code_pb2.SUCCESS
 

@@ -2,9 +2,7 @@
 the 32-input limit, cold models on the manual clock, and the 300-workflow pagination walk."""
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,10 +15,8 @@ from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import TENANT_HEADER
 from emulator.settings import Settings
 from emulator.testing import LiveServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-import clarifai_examples as ex
-from test_clarifai_json_docs import json_stub
+from tests.clients import clarifai_examples as ex
+from tests.clients.test_clarifai_json_docs import json_stub
 
 COLD_START_S = 30.0
 

@@ -4,9 +4,7 @@ the base64 echo marker and the request limits."""
 from __future__ import annotations
 
 import base64
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from clarifai_grpc.grpc.api import resources_pb2, service_pb2
@@ -15,9 +13,7 @@ from clarifai_grpc.grpc.api.status import status_code_pb2
 from emulator.clarifai import inputs
 from emulator.settings import Settings
 from emulator.testing import LiveServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-from clarifai_grpc_support import GENERAL, make_stub
+from tests.clients.clarifai_grpc_support import GENERAL, make_stub
 
 OK = status_code_pb2.SUCCESS
 DOG2 = "https://samples.clarifai.com/dog2.jpeg"
@@ -171,7 +167,7 @@ def test_post_model_outputs_batch_over_the_limit_refused(limited_server: LiveSer
 def test_post_workflow_results_seed_metro_north_shows_train_on_top(live_emulator: LiveServer, tenant_id: str,
                                                                    channel: str) -> None:
     # seeds/002 "Create" then "Workflow Predict": the General output answers what the docs show
-    import clarifai_examples as ex
+    from tests.clients import clarifai_examples as ex
 
     stub = make_stub(channel, live_emulator, tenant_id)
     assert stub.call("PostWorkflows", ex.create_workflow()).status.code == OK

@@ -20,9 +20,7 @@ from clarifai_grpc.grpc.api.status import status_code_pb2
 
 from emulator.clarifai import inputs
 from emulator.testing import LiveServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-from clarifai_grpc_support import GENERAL, PAT, make_stub, workflow_node
+from tests.clients.clarifai_grpc_support import GENERAL, PAT, make_stub, workflow_node
 
 USER_ID = "sdk-kinds-user"
 BEER = "https://samples.clarifai.com/beer.mp4"

@@ -13,15 +13,12 @@ import subprocess
 import sys
 import textwrap
 import uuid
-from pathlib import Path
 
 from clarifai_grpc.grpc.api import resources_pb2, service_pb2
 from clarifai_grpc.grpc.api.status import status_code_pb2
 
 from emulator.testing import LiveServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-from clarifai_grpc_support import FOOD, GENERAL, METRO_NORTH, PAT, make_stub, workflow_node
+from tests.clients.clarifai_grpc_support import FOOD, GENERAL, METRO_NORTH, PAT, make_stub, workflow_node
 
 USER_ID = "emulator-user"
 

@@ -14,7 +14,15 @@ from typing import Any
 
 import opensearchpy
 import pytest
-from flow_it_templates import (
+from opensearchpy import OpenSearch
+from opensearchpy.connection import Urllib3HttpConnection
+
+from emulator.opensearch_flow.releases import parse_version
+from emulator.opensearch_flow.state import FlowState
+from emulator.opensearch_flow.use_cases import find_use_case, use_case_names
+from emulator.settings import Settings
+from emulator.testing import LiveServer, while_advancing
+from tests.clients.flow_it_templates import (
     agent_framework,
     connector_model_deploy_agent,
     connector_tool_flow_agent,
@@ -27,14 +35,6 @@ from flow_it_templates import (
     remote_model_pipeline_index,
     remote_model_pipeline_update_index,
 )
-from opensearchpy import OpenSearch
-from opensearchpy.connection import Urllib3HttpConnection
-
-from emulator.opensearch_flow.releases import parse_version
-from emulator.opensearch_flow.state import FlowState
-from emulator.opensearch_flow.use_cases import find_use_case, use_case_names
-from emulator.settings import Settings
-from emulator.testing import LiveServer, while_advancing
 
 
 class RecordingConnection(Urllib3HttpConnection):

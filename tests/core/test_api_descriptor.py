@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from widgets_api.api import DESCRIPTOR as WIDGETS
 
 from emulator import apis
 from emulator.app import create_app
 from emulator.core.api import ApiDescriptor
 from emulator.core.coverage import describe_error, error_catalogue
 from emulator.settings import Settings
+from tests.core.widgets_api.api import DESCRIPTOR as WIDGETS
 
 T = {"x-emulator-tenant": "w"}
 
@@ -25,7 +25,7 @@ T = {"x-emulator-tenant": "w"}
 @pytest.fixture
 def widgets() -> Iterator[TestClient]:
     # by package name: what a user adds to emulator/apis.py is exactly this string
-    app = create_app(Settings(grpc_enabled=False, clock="manual", seed=7), apis=[*apis.API_PACKAGES, "widgets_api"])
+    app = create_app(Settings(grpc_enabled=False, clock="manual", seed=7), apis=[*apis.API_PACKAGES, "tests.core.widgets_api"])
     with TestClient(app) as c:
         yield c
 

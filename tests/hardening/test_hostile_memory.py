@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from hostile_server import HostileServer, rss_mb
+
+from tests.hardening.hostile_server import HostileServer, rss_mb
 
 FLOW = "/_plugins/_flow_framework/workflow"
 PREDICT = "/v2/users/me/apps/main/workflows/w/results"

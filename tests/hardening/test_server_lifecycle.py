@@ -13,7 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from hostile_server import ROOT, HostileServer, free_port
+
+from tests.hardening.hostile_server import ROOT, HostileServer, free_port
 
 
 def _wait_exit(proc: subprocess.Popen[Any], timeout: float) -> float:
@@ -62,7 +63,9 @@ def test_row12_with_a_token_the_control_plane_needs_it() -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_row14_a_signal_stops_both_servers_while_requests_wait(sig: signal.Signals) -> None:
-    server = HostileServer({"EMULATOR_CLOCK": "manual", "EMULATOR_SHUTDOWN_GRACE_S": "2"}, grpc=True).wait_ready()
+    # uvicorn's trace log prints each request's scope as the app starts on it (uvicorn/middleware/message_logger.py)
+    server = HostileServer({"EMULATOR_CLOCK": "manual", "EMULATOR_SHUTDOWN_GRACE_S": "2"}, grpc=True,
+                           args=["--log-level", "trace"]).wait_ready()
     try:
         # one request parked in injected latency on the manual clock, one provisioning timeline running
         httpx.post(server.url + "/_emulator/faults", json={"match": {"api": "flow", "operation": "get_workflow"},
@@ -71,10 +74,10 @@ def test_row14_a_signal_stops_both_servers_while_requests_wait(sig: signal.Signa
         parked = threading.Thread(target=lambda: answers.append(
             httpx.get(server.url + "/_plugins/_flow_framework/workflow/x", timeout=60).status_code), daemon=True)
         parked.start()
-        deadline = time.monotonic() + 30
-        while httpx.get(server.url + "/_emulator/clock").json()["pending_sleepers"] < 1:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)  # waiting for the client thread's request to park, not for emulator time
+        # the app has the request once the server says so; it parks without waiting on anything else, so
+        # by the time the next request (the clock's) is read and answered it is waiting on the clock
+        assert server.wait_for_output("'path': '/_plugins/_flow_framework/workflow/x'", 30), server.output()[-2000:]
+        assert httpx.get(server.url + "/_emulator/clock").json()["pending_sleepers"] == 1
         server.proc.send_signal(sig)
         took = _wait_exit(server.proc, 30)
         assert server.proc.returncode == 0 and took < 10, (server.proc.returncode, took, server.output()[-2000:])

@@ -4,8 +4,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from flow_builders import FlowApi
 from starlette.testclient import TestClient
+
+from tests.opensearch_flow.flow_builders import FlowApi
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from flow_builders import connector, deploy, model, template
 
 from emulator.core.api import register
 from emulator.core.emulator import Emulator, Tenant
@@ -17,6 +16,7 @@ from emulator.opensearch_flow.cluster import Cluster, ClusterError
 from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.state import FlowState
 from emulator.settings import Settings
+from tests.opensearch_flow.flow_builders import connector, deploy, model, template
 
 
 def run(test: Callable[[Tenant, FlowState], Awaitable[None]], **settings: Any) -> None:

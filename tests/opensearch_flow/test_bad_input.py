@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import orjson
-from flow_builders import BASE, FlowApi, noop, template
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, noop, template
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers(-(2**62), 2**62) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flow_builders import BASE, FlowApi, noop, template
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, noop, template
 
 
 def core(kind: str, reason: str, status: int = 400, **extra: Any) -> dict[str, Any]:

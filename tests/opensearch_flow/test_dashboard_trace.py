@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flow_builders import FlowApi, connector, deploy, model, noop, template
-
 from emulator.opensearch_flow import trace
+from tests.opensearch_flow.flow_builders import FlowApi, connector, deploy, model, noop, template
 
 
 def view(flow: FlowApi, wid: str) -> dict[str, Any]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from flow_builders import FlowApi
-from test_search import names, search, seed
 
 from emulator.opensearch_flow.date_math import DateError, resolve
+from tests.opensearch_flow.flow_builders import FlowApi
+from tests.opensearch_flow.test_search import names, search, seed
 
 
 def ms(text: str) -> float:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flow_builders import BASE, FlowApi, connector, noop, template
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, connector, noop, template
 
 
 def test_create_workflow_disabled_403_create_wording(make_flow: Callable[..., FlowApi]) -> None:

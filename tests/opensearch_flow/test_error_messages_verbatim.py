@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import yaml
-from flow_builders import BASE, FlowApi, connector, index, model, noop, pipeline, template
+
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, connector, index, model, noop, pipeline, template
 
 
 def err(r: Any) -> tuple[int, Any]:

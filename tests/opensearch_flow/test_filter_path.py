@@ -1,8 +1,6 @@
 """OpenSearch `filter_path` on Flow Framework responses (emulator/opensearch_flow/filter_path.py)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,9 +9,7 @@ from hypothesis import strategies as st
 
 from emulator.admin_client import EmulatorTenant
 from emulator.opensearch_flow.filter_path import apply
-
-sys.path.insert(0, str(Path(__file__).parent))
-from flow_builders import connector, template
+from tests.opensearch_flow.flow_builders import connector, template
 
 SEARCH = {"took": 3, "timed_out": False,
           "hits": {"total": {"value": 2, "relation": "eq"}, "max_score": 1.0,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flow_builders import BASE, FlowApi, connector, deploy, model, noop, pipeline, template
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, connector, deploy, model, noop, pipeline, template
 
 
 def test_provision_workflow_independent_branches_run_in_parallel(flow: FlowApi) -> None:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from flow_builders import BASE, FlowApi, index, noop, template
 
 from emulator.opensearch_flow.releases import FEATURES, release_for
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, index, noop, template
 
 EMULATOR = Path(__file__).resolve().parents[2] / "emulator"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flow_builders import BASE, FlowApi, connector, deploy, model, template
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, connector, deploy, model, template
 
 
 def group(node_id: str = "model_group", name: str = "test model group") -> dict[str, Any]:

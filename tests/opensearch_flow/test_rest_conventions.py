@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import yaml
-from flow_builders import BASE, FlowApi, connector, noop, template
+
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, connector, noop, template
 
 
 def core(type_: str, reason: str, status: int = 400) -> dict[str, object]:

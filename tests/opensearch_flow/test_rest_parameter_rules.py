@@ -1,9 +1,8 @@
 """Issue #13 item 5: query-parameter rules as the plugin's REST actions code them."""
 from __future__ import annotations
 
-from flow_builders import BASE, FlowApi, connector, noop, template
-
 from emulator.opensearch_flow.steps import DENY_LISTED, STEPS
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, connector, noop, template
 
 
 def test_create_workflow_post_update_fields_rejects_full_template(flow: FlowApi) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flow_builders import BASE, FlowApi, connector, noop, template
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, connector, noop, template
 
 SEARCH = f"{BASE}/_search"
 STATE_SEARCH = f"{BASE}/state/_search"

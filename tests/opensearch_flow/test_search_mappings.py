@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from flow_builders import BASE, FlowApi, connector, model, noop, template
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, connector, model, noop, template
 
 SEARCH = f"{BASE}/_search"
 STATE_SEARCH = f"{BASE}/state/_search"

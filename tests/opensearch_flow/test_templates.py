@@ -4,10 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flow_builders import BASE, FlowApi, connector, model, noop, template
 
 from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.template import parse_template, render_template
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, connector, model, noop, template
 
 
 def parse_error(obj: Any) -> str:

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flow_builders import BASE, FlowApi
 
 from emulator.opensearch_flow.releases import parse_version
 from emulator.opensearch_flow.use_cases import catalog_for
+from tests.opensearch_flow.flow_builders import BASE, FlowApi
 
 FACTS = json.loads((Path(__file__).parent / "use_case_facts.json").read_text())
 CASES: dict[str, Any] = FACTS["use_cases"]

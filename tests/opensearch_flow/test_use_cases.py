@@ -6,10 +6,10 @@ import json
 from collections.abc import Callable
 
 import pytest
-from flow_builders import BASE, FlowApi
 
 from emulator.opensearch_flow.releases import parse_version
 from emulator.opensearch_flow.use_cases import use_case_names
+from tests.opensearch_flow.flow_builders import BASE, FlowApi
 
 BEDROCK = {f"create_connector.credential.{k}": "v" for k in ("access_key", "secret_key", "session_token")}
 ALL_PARAMS = {"create_connector.credential.key": "k", "create_ingest_pipeline.model_id": "mid",

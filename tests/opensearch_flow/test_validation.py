@@ -5,13 +5,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flow_builders import BASE, FlowApi, connector, model, noop, template
 
 from emulator.opensearch_flow import errors
 from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.releases import release_for
 from emulator.opensearch_flow.sorter import validate_workflow
 from emulator.opensearch_flow.template import parse_workflow
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, connector, model, noop, template
 
 
 def check(nodes: list[dict[str, Any]], edges: list[dict[str, str]] | None = None, *, max_steps: int = 50,

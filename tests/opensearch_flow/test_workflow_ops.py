@@ -1,9 +1,8 @@
 """Delete, update (full, update_fields, reprovision) and `_steps` (reference §3.1-§3.3, §3.7, §9, §10)."""
 from __future__ import annotations
 
-from flow_builders import BASE, FlowApi, connector, index, model, noop, pipeline, template
-
 from emulator.opensearch_flow.steps import STEPS
+from tests.opensearch_flow.flow_builders import BASE, FlowApi, connector, index, model, noop, pipeline, template
 
 
 def test_delete_workflow_delete_response_and_not_found(flow: FlowApi) -> None:
