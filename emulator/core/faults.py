@@ -23,7 +23,7 @@ import math
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import orjson
 
@@ -58,6 +58,22 @@ MAX_RETRY_AFTER_S = 86_400 * 365
 MAX_BYTES = 1 << 30
 MAX_RULES = 1000  # per tenant
 MAX_HEADER_VALUE = 8192
+
+
+class FaultRuleDocument(TypedDict):
+    """A rule as the control plane answers it (GET/POST /_emulator/faults) and state files keep it."""
+
+    id: str
+    on: str
+    match: dict[str, Any]
+    effects: list[dict[str, Any]]
+    count: int | None
+    probability: float
+    seed: int | str | None
+    matched: int
+    fired: int
+    remaining: int | None
+    exhausted: bool
 
 
 class FaultRuleError(ValueError):
@@ -115,7 +131,7 @@ class FaultRule:
         self.fired += 1
         return effect
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> FaultRuleDocument:
         return {"id": self.id, "on": self.on, "match": self.match, "effects": self.effects,
                 "count": self.count, "probability": self.probability, "seed": self.seed,
                 "matched": self.matched, "fired": self.fired, "remaining": self.remaining,

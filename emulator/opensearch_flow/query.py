@@ -226,19 +226,9 @@ def compile_query(q: Any) -> Query:
         path, spec = _single_field(kind, body)
         return _term(path, spec.get("value") if isinstance(spec, dict) else spec)
     if kind == "terms":
-        if not isinstance(body, dict):
-            raise errors.search_parse("[terms] query malformed")
-        fields = [(k, v) for k, v in body.items() if k != "boost"]
-        if len(fields) != 1 or not isinstance(fields[0][1], list):
-            raise errors.search_parse("[terms] query does not support multiple fields")
-        subs = [_term(fields[0][0], v) for v in fields[0][1]]
-        return lambda doc: any(s(doc) for s in subs)
+        return _terms(body)
     if kind == "ids":
-        raw = body.get("values") if isinstance(body, dict) else None
-        if not isinstance(raw, list):
-            raise errors.search_parse("[ids] query malformed, [values] must be an array")
-        values = set(map(str, raw))
-        return lambda doc: str(doc.get("_id")) in values
+        return _ids(body)
     if kind == "exists":
         if not isinstance(body, dict) or not isinstance(body.get("field"), str):
             raise errors.search_parse("[exists] must be provided with a [field]")
@@ -253,6 +243,24 @@ def compile_query(q: Any) -> Query:
     if kind == "bool":
         return _bool(body)
     raise errors.search_parse(f"unknown query [{kind}]")
+
+
+def _terms(body: Any) -> Query:
+    if not isinstance(body, dict):
+        raise errors.search_parse("[terms] query malformed")
+    fields = [(k, v) for k, v in body.items() if k != "boost"]
+    if len(fields) != 1 or not isinstance(fields[0][1], list):
+        raise errors.search_parse("[terms] query does not support multiple fields")
+    subs = [_term(fields[0][0], v) for v in fields[0][1]]
+    return lambda doc: any(s(doc) for s in subs)
+
+
+def _ids(body: Any) -> Query:
+    raw = body.get("values") if isinstance(body, dict) else None
+    if not isinstance(raw, list):
+        raise errors.search_parse("[ids] query malformed, [values] must be an array")
+    values = set(map(str, raw))
+    return lambda doc: str(doc.get("_id")) in values
 
 
 def _clauses(body: dict[str, Any], key: str) -> list[Query]:
@@ -359,8 +367,7 @@ def search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, An
         _scope.reset(token)
 
 
-def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], dict[str, Any]],
-            scope: Scope, aggs_answered: bool) -> dict[str, Any]:
+def _check_top_keys(body: Any) -> None:
     if not isinstance(body, dict):
         raise errors.search_parse("request body must be a JSON object")
     for key, value in body.items():
@@ -369,8 +376,10 @@ def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, A
                      else "VALUE_STRING" if isinstance(value, str) else "VALUE_BOOLEAN" if isinstance(value, bool)
                      else "VALUE_NUMBER")
             raise errors.search_parse(f"Unknown key for a {token} in [{key}].")
-    query = body.get("query", {"match_all": {}})
-    matcher = compile_query(query)
+
+
+def _page(body: dict[str, Any]) -> tuple[int, int]:
+    """`size` and `from`, checked as OpenSearch's parser and SearchSourceBuilder do."""
     size, offset = body.get("size", 10), body.get("from", 0)
     for key, value in (("size", size), ("from", offset)):
         if isinstance(value, bool):  # JSON true/false is not a number to OpenSearch's parser
@@ -379,6 +388,15 @@ def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, A
     if not isinstance(size, int) or not isinstance(offset, int) or size < 0 or offset < 0:
         raise errors.search_illegal(f"[size] parameter cannot be negative, found [{size}]" if isinstance(size, int)
                                     and size < 0 else "[from] parameter cannot be negative")
+    return size, offset
+
+
+def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], dict[str, Any]],
+            scope: Scope, aggs_answered: bool) -> dict[str, Any]:
+    _check_top_keys(body)
+    query = body.get("query", {"match_all": {}})
+    matcher = compile_query(query)
+    size, offset = _page(body)
     aggregations = aggs.parse(body, lambda q, nested: in_scope(scope.mapping, scope.now_ms, nested,
                                                               lambda: compile_query(q)), scope.mapping)
     sort = _sort_keys(body["sort"], scope) if "sort" in body else []
