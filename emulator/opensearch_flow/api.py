@@ -8,7 +8,8 @@ from emulator.core.emulator import BackendSlot
 from emulator.core.seed import SeedError
 from emulator.opensearch_flow import core_errors, dashboard, errors, template_errors
 from emulator.opensearch_flow.hooks import FLOW_STEP
-from emulator.opensearch_flow.routes import PREFIX, install
+from emulator.opensearch_flow.rest_channel import PREFIX
+from emulator.opensearch_flow.routes import install
 from emulator.opensearch_flow.state import FlowState
 from emulator.settings import Settings
 

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.opensearch_flow import errors, query
+from emulator.opensearch_flow import errors, search
 from emulator.opensearch_flow.deprovision import undo_resources
 from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.models import Progress, State, initial_state, render_state
@@ -343,13 +343,13 @@ def get_workflow_steps(flow: FlowState, names: list[str] | None) -> dict[str, An
 def search_workflows(flow: FlowState, body: dict[str, Any]) -> dict[str, Any]:
     _check_enabled(flow)
     # only the provision workflow's credentials are excluded (credentials.py); others show their ciphertext
-    return query.search(flow.templates, body, lambda t: render_template(t, strip_credentials=False),
+    return search.search(flow.templates, body, lambda t: render_template(t, strip_credentials=False),
                         flow.tenant.settings.request_timeout_s, flow.tenant.clock.now_ms(),
                         aggs_answered=not flow.release.search_response_reparsed)
 
 
 def search_workflow_state(flow: FlowState, body: dict[str, Any]) -> dict[str, Any]:
     _check_enabled(flow)
-    return query.search(flow.state, body, lambda s: dict(s), flow.tenant.settings.request_timeout_s,
+    return search.search(flow.state, body, lambda s: dict(s), flow.tenant.settings.request_timeout_s,
                         flow.tenant.clock.now_ms(), aggs_answered=not flow.release.search_response_reparsed)
 

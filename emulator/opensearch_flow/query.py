@@ -1,5 +1,5 @@
-"""The search DSL clients use against the plugin's two indices, over their real mappings, with the standard
-search response (reference §3.8; mappings.py says what is searchable).
+"""The query DSL clients use against the plugin's two indices, compiled over their real mappings (reference
+§3.8; mappings.py says what is searchable; search.py runs the request and builds the response).
 
 Queries compile against the index mapping: a field that is not mapped (`dynamic: false`) or that
 lives in a nested object matches nothing at the top level; a `nested` query reaches the nested
@@ -9,22 +9,14 @@ millis or date math.
 from __future__ import annotations
 
 import contextvars
-import copy
-import fnmatch
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.opensearch_flow import aggs, date_math, errors, scoring
-from emulator.opensearch_flow.credentials import SEARCH_CREDENTIAL_PATH
-from emulator.opensearch_flow.mappings import DATE_FORMAT, MAPPINGS, Getter, Mapping, children, getter
-from emulator.opensearch_flow.models import DocIndex
+from emulator.opensearch_flow import date_math, errors
+from emulator.opensearch_flow.mappings import DATE_FORMAT, Getter, Mapping, children, getter
 
-TOP_KEYS = frozenset({"query", "size", "from", "sort", "_source", "track_total_hits", "timeout",
-                      "seq_no_primary_term", "version", "track_scores", "explain", "stored_fields", "aggs",
-                      "aggregations"})
 Query = Callable[[dict[str, Any]], bool]
 
 
@@ -47,11 +39,11 @@ class Scope:
 _scope: contextvars.ContextVar[Scope] = contextvars.ContextVar("search_scope")
 
 
-def _tokens(v: Any) -> list[str]:
+def tokens(v: Any) -> list[str]:
     return re.findall(r"\w+", str(v).lower())
 
 
-def _token(value: Any) -> str:
+def term_text(value: Any) -> str:
     json_like = {True: "true", False: "false"}
     return json_like[value] if isinstance(value, bool) else str(value)
 
@@ -64,13 +56,13 @@ def _exact(kind: str, value: Any) -> Callable[[Any], bool]:
     """Equality with one indexed value of a non-text field (the query value parsed for the field)."""
     if kind in ("date", "integer"):
         try:
-            want = _date(value, _scope.get().now_ms, False) if kind == "date" else float(_token(value))
+            want = _date(value, _scope.get().now_ms, False) if kind == "date" else float(term_text(value))
         except (date_math.DateError, ValueError):
             raise _bad_bound(value) if kind == "date" else errors.search_parse(
-                f"failed to create query: For input string: \"{_token(value)}\"") from None
+                f"failed to create query: For input string: \"{term_text(value)}\"") from None
         return lambda v: _num(v) == want
-    token = _token(value)
-    return lambda v: _token(v) == token
+    token = term_text(value)
+    return lambda v: term_text(v) == token
 
 
 def _term(path: str, value: Any) -> Query:
@@ -79,8 +71,8 @@ def _term(path: str, value: Any) -> Query:
     if values is None or kind is None:
         return _none  # unmapped, or in a nested object: Lucene finds no such term in these documents
     if kind == "text":
-        token = _token(value)
-        return lambda doc: any(token in _tokens(v) for v in values(doc))
+        token = term_text(value)
+        return lambda doc: any(token in tokens(v) for v in values(doc))
     same = _exact(kind, value)
     return lambda doc: any(same(v) for v in values(doc))
 
@@ -94,10 +86,10 @@ def _match(path: str, spec: Any) -> Query:
     values = scope.values(path)
     if scope.kind(path) != "text" or values is None:
         return _term(path, text)  # match on a keyword, date or number field is a term query
-    wanted = _tokens(text)
+    wanted = tokens(text)
 
     def q(doc: dict[str, Any]) -> bool:
-        have = {t for v in values(doc) for t in _tokens(v)}
+        have = {t for v in values(doc) for t in tokens(v)}
         hits = [t in have for t in wanted]
         return bool(wanted) and (all(hits) if operator == "and" else any(hits))
     return q
@@ -118,14 +110,14 @@ def _range(path: str, spec: dict[str, Any]) -> Query:
                 raise _bad_bound(b) from None
         elif kind == "integer":
             if (y := _num(b)) is None:
-                raise errors.search_parse(f"failed to create query: For input string: \"{_token(b)}\"")
+                raise errors.search_parse(f"failed to create query: For input string: \"{term_text(b)}\"")
             limits[op] = y
         else:
-            limits[op] = _token(b)  # keyword and text ranges compare terms as strings
+            limits[op] = term_text(b)  # keyword and text ranges compare terms as strings
     numeric = kind in ("date", "integer")
 
     def ok(v: Any) -> bool:
-        x = _num(v) if numeric else _token(v)
+        x = _num(v) if numeric else term_text(v)
         if x is None:
             return False
         for op, y in limits.items():
@@ -292,207 +284,3 @@ def in_scope(mapping: Mapping, now_ms: int, nested: str | None, build: Callable[
         return build()
     finally:
         _scope.reset(token)
-
-
-def _sort_keys(sort: Any, scope: Scope) -> list[tuple[str, bool, Getter | None]]:
-    items = sort if isinstance(sort, list) else [sort]
-    out: list[tuple[str, bool, Getter | None]] = []
-    for item in items:
-        if isinstance(item, str):
-            field, desc = item, item == "_score"
-        elif isinstance(item, dict) and len(item) == 1:
-            field, spec = next(iter(item.items()))
-            order = spec.get("order", "asc") if isinstance(spec, dict) else spec
-            desc = str(order).lower() == "desc"
-        else:
-            raise errors.search_parse("[sort] malformed")
-        if field == "_score":
-            out.append((field, desc, None))
-            continue
-        f = scope.mapping.field(field)
-        if f is None:
-            raise errors.query_shard(f"No mapping found for [{field}] in order to sort on")
-        if f.kind == "text":
-            raise errors.search_illegal(aggs.fielddata_disabled(field))
-        if f.nested is not None:
-            raise errors.query_shard("it is mandatory to set the [nested] context on the nested sort field: "
-                                     f"[{field}].")
-        out.append((field, desc, scope.values(field)))
-    return out
-
-
-def _filter_source(source: dict[str, Any], includes: list[str], excludes: list[str]) -> dict[str, Any]:
-    def walk(obj: Any, prefix: str) -> Any:
-        if not isinstance(obj, dict):
-            return obj
-        out: dict[str, Any] = {}
-        for k, v in obj.items():
-            path = f"{prefix}{k}"
-            if any(fnmatch.fnmatchcase(path, e) for e in excludes):
-                continue
-            if isinstance(v, list):
-                v = [walk(x, path + ".") for x in v]
-            elif isinstance(v, dict):
-                v = walk(v, path + ".")
-            if includes and not any(fnmatch.fnmatchcase(path, i) or i.startswith(path + ".")
-                                    or fnmatch.fnmatchcase(path, i + ".*") or path.startswith(i + ".")
-                                    for i in includes):
-                continue
-            out[k] = v
-        return out
-    return walk(source, "")  # type: ignore[no-any-return]
-
-
-def _source_spec(spec: Any) -> tuple[list[str], list[str]]:
-    if spec is None or isinstance(spec, bool):
-        return [], []
-    if isinstance(spec, str):
-        return [spec], []
-    if isinstance(spec, list):
-        return [str(s) for s in spec], []
-    if isinstance(spec, dict):
-        inc: Any = spec.get("includes", spec.get("include")) or []
-        exc: Any = spec.get("excludes", spec.get("exclude")) or []
-        return [inc] if isinstance(inc, str) else list(inc), [exc] if isinstance(exc, str) else list(exc)
-    raise errors.search_parse("[_source] malformed")
-
-
-def search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], dict[str, Any]],
-           timeout_s: float, now_ms: int | None = None, *, aggs_answered: bool = True) -> dict[str, Any]:
-    scope = Scope(MAPPINGS[index.name], None, int(time.time() * 1000) if now_ms is None else now_ms)
-    token = _scope.set(scope)
-    try:
-        return _search(index, body, render, scope, aggs_answered)
-    finally:
-        _scope.reset(token)
-
-
-def _check_top_keys(body: Any) -> None:
-    if not isinstance(body, dict):
-        raise errors.search_parse("request body must be a JSON object")
-    for key, value in body.items():
-        if key not in TOP_KEYS:
-            token = ("START_OBJECT" if isinstance(value, dict) else "START_ARRAY" if isinstance(value, list)
-                     else "VALUE_STRING" if isinstance(value, str) else "VALUE_BOOLEAN" if isinstance(value, bool)
-                     else "VALUE_NUMBER")
-            raise errors.search_parse(f"Unknown key for a {token} in [{key}].")
-
-
-def _page(body: dict[str, Any]) -> tuple[int, int]:
-    """`size` and `from`, checked as OpenSearch's parser and SearchSourceBuilder do."""
-    size, offset = body.get("size", 10), body.get("from", 0)
-    for key, value in (("size", size), ("from", offset)):
-        if isinstance(value, bool):  # JSON true/false is not a number to OpenSearch's parser
-            raise errors.search_parse(f"[{key}] failed to parse field: Current token (VALUE_{str(value).upper()}) "
-                                      "not numeric, can not use numeric value accessors")
-    if not isinstance(size, int) or not isinstance(offset, int) or size < 0 or offset < 0:
-        raise errors.search_illegal(f"[size] parameter cannot be negative, found [{size}]" if isinstance(size, int)
-                                    and size < 0 else "[from] parameter cannot be negative")
-    return size, offset
-
-
-def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], dict[str, Any]],
-            scope: Scope, aggs_answered: bool) -> dict[str, Any]:
-    _check_top_keys(body)
-    query = body.get("query", {"match_all": {}})
-    matcher = compile_query(query)
-    size, offset = _page(body)
-    aggregations = aggs.parse(body, lambda q, nested: in_scope(scope.mapping, scope.now_ms, nested,
-                                                              lambda: compile_query(q)), scope.mapping)
-    sort = _sort_keys(body["sort"], scope) if "sort" in body else []
-    if not index.exists:
-        raise errors.index_not_found(index.name)
-    rendered = [(doc_id, doc, render(doc.source)) for doc_id, doc in index.docs.items()]
-    corpus = [{**source, "_id": doc_id} for doc_id, _, source in rendered]
-    stats = scoring.Stats(corpus, _field_values(scope), _tokens, _token,
-                          frozenset(k for k, f in scope.mapping.fields.items() if f.kind == "text"))
-    stats.nested = lambda q: _nested_scorer(q, scope, corpus)
-    score_of = scoring.scorer(query, stats, compile_query)
-    hits = []
-    scores: dict[str, float] = {}
-    for (doc_id, doc, source), searchable in zip(rendered, corpus, strict=False):
-        if matcher(searchable):
-            hits.append((doc_id, doc, source))
-            scores[doc_id] = score_of(searchable)
-    matched = [searchable for (doc_id, _, _), searchable in zip(rendered, corpus, strict=False) if doc_id in scores]
-    if not sort:
-        hits.sort(key=lambda h: -scores[h[0]])  # by relevance; a stable sort keeps index order for ties
-    else:
-        for _field, desc, values in reversed(sort):
-            if values is None:
-                hits.sort(key=lambda h: scores[h[0]], reverse=desc)
-                continue
-            read = values
-            present = [h for h in hits if read(h[2])]
-            missing = [h for h in hits if not read(h[2])]
-            present.sort(key=lambda h: _sort_value(read(h[2])[0]), reverse=desc)
-            hits = present + missing  # missing values sort last either way
-    includes, excludes = _source_spec(body.get("_source"))
-    # RestHandlerUtils.getSourceContext (RestHandlerUtils.java:51-62): any `_source` (even false) becomes
-    # FetchSourceContext(true, includes, excludes + user, ui_metadata, credential); none hides user and
-    # the credential only
-    excludes = excludes + ["user", SEARCH_CREDENTIAL_PATH]
-    if "_source" in body:
-        excludes.append("ui_metadata")
-    scored = not sort or any(f == "_score" for f, _, _ in sort)
-    out_hits = []
-    for doc_id, doc, source in hits[offset: offset + size]:
-        hit: dict[str, Any] = {"_index": index.name, "_id": doc_id, "_version": doc.version,
-                               "_seq_no": doc.seq_no, "_primary_term": 1,
-                               "_score": _f32(scores[doc_id]) if scored else None,
-                               "_source": _filter_source(copy.deepcopy(source), includes, excludes)}
-        if sort:
-            hit["sort"] = [_sort_value((values(source) or [None])[0]) if values is not None
-                           else _f32(scores[doc_id]) for _, _, values in sort]
-        out_hits.append(hit)
-    best = (_f32(max(scores.values())) if hits else None) if scored and size > 0 else None
-    out: dict[str, Any] = {"took": 1, "timed_out": False,
-                           "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
-                           "hits": {"total": {"value": len(hits), "relation": "eq"}, "max_score": best,
-                                    "hits": out_hits}}
-    if aggregations is not None:
-        if aggregations and not aggs_answered:
-            raise errors.search_response_unparsable()
-        out["aggregations"] = aggs.run(aggregations, matched, scope.mapping)
-    return out
-
-
-def _field_values(scope: Scope) -> Callable[[Any, str], list[Any]]:
-    cache: dict[str, Getter | None] = {}
-
-    def values(doc: Any, path: str) -> list[Any]:
-        if path not in cache:
-            cache[path] = scope.values(path)
-        read = cache[path]
-        return read(doc) if read is not None else []
-    return values
-
-
-def _nested_scorer(q: dict[str, Any], scope: Scope, corpus: list[dict[str, Any]]) -> scoring.Scorer:
-    """`score_mode: avg` (the default): the mean score of the matching child documents, whose statistics
-    are those of all child documents of that path."""
-    path = q["path"]
-    child = Scope(scope.mapping, path, scope.now_ms)
-    token = _scope.set(child)
-    try:
-        inner = compile_query(q["query"])
-        kids = [c for d in corpus for c in children(d, path)]
-        stats = scoring.Stats(kids, _field_values(child), _tokens, _token, frozenset(
-            k for k, f in child.mapping.fields.items() if f.kind == "text"))
-        score = scoring.scorer(q["query"], stats, compile_query)
-    finally:
-        _scope.reset(token)
-
-    def avg(doc: dict[str, Any]) -> float:
-        got = [score(c) for c in children(doc, path) if inner(c)]
-        return sum(got) / len(got) if got else 0.0
-    return avg
-
-
-def _f32(score: float) -> float:
-    """Scores are Java floats: 7 significant digits survive."""
-    return float(f"{score:.7g}")
-
-
-def _sort_value(v: Any) -> Any:
-    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)

@@ -26,10 +26,10 @@ class Stats:
 
     def __init__(self, docs: list[dict[str, Any]], values: Callable[[Any, str], list[Any]],
                  tokens: Callable[[Any], list[str]], token: Callable[[Any], str], text_fields: frozenset[str]) -> None:
-        # the index's field readers (query.py): values at a path, analyzed tokens, a keyword term
+        # the index's field readers (search.py): values at a path, analyzed tokens, a keyword term
         self.docs, self.values, self.tokens, self.token, self.text_fields = docs, values, tokens, token, text_fields
         self._fields: dict[str, tuple[list[list[str]], float]] = {}
-        # how a `nested` query scores (set by query.py, which knows the mapping's nested scopes)
+        # how a `nested` query scores (set by search.py, which knows the mapping's nested scopes)
         self.nested: Callable[[dict[str, Any]], Scorer] | None = None
         self._idf: dict[tuple[str, str, bool], float] = {}
 
