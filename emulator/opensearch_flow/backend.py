@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from emulator.opensearch_flow import errors, search
 from emulator.opensearch_flow.deprovision import undo_resources
+from emulator.opensearch_flow.domain import Node, Template, VersionDoc, Workflow
 from emulator.opensearch_flow.errors import FlowError
-from emulator.opensearch_flow.models import Progress, State, initial_state, render_state
+from emulator.opensearch_flow.models import Progress, State, StateDoc, initial_state, render_state
 from emulator.opensearch_flow.provisioning import ProvisionRun
 from emulator.opensearch_flow.reprovision import plan_reprovision
 from emulator.opensearch_flow.sorter import validate_workflow
@@ -41,8 +42,6 @@ class WriteRequest:
 
 
 # --- shared -----------------------------------------------------------------------------
-
-
 def _check_enabled(flow: FlowState) -> None:
     if not flow.tenant.settings.flow_enabled:
         raise errors.disabled()
@@ -64,27 +63,25 @@ def _throttle(flow: FlowState, tenant_id: str | None, deprovision: bool) -> None
         raise errors.tenant_provision_throttled(limit)
 
 
-def _template(flow: FlowState, workflow_id: str, missing_index: FlowError) -> dict[str, Any]:
+def _template(flow: FlowState, workflow_id: str, missing_index: FlowError) -> Template:
     if not flow.templates.exists:
         raise missing_index
-    t = flow.templates.get(workflow_id)
+    t = flow.template_of(workflow_id)
     if t is None:
         raise errors.template_not_in_global_context(workflow_id)
     return t
 
 
-def _validate_all(flow: FlowState, template: dict[str, Any]) -> None:
+def _validate_all(flow: FlowState, template: Template) -> None:
     for wf in (template.get("workflows") or {}).values():
-        validate_workflow(wf, workflow_id=None, max_steps=flow.tenant.settings.max_workflow_steps,
+        validate_workflow(Workflow.of(wf), workflow_id=None, max_steps=flow.tenant.settings.max_workflow_steps,
                           release=flow.release,
                           generic=errors.validation_failed_template(template.get("name", "")),
                           installed_plugins=_plugins(flow))
 
 
 # --- create / update (§3.1, §10) ---------------------------------------------------------
-
-
-def _rest_checks(flow: FlowState, req: WriteRequest, method: str) -> dict[str, Any]:
+def _rest_checks(flow: FlowState, req: WriteRequest, method: str) -> Template:
     if not flow.tenant.settings.flow_enabled:
         raise errors.disabled_create()
     if req.params and not req.provision:
@@ -103,7 +100,7 @@ def _rest_checks(flow: FlowState, req: WriteRequest, method: str) -> dict[str, A
     return flow.cipher.encrypt_template(_request_template(flow, req, method), req.tenant_id)
 
 
-def _request_template(flow: FlowState, req: WriteRequest, method: str) -> dict[str, Any]:
+def _request_template(flow: FlowState, req: WriteRequest, method: str) -> Template:
     if req.use_case is not None:
         return parse_template(_use_case_template(flow, req))
     if req.body is MALFORMED or req.body is None:
@@ -127,7 +124,7 @@ def _use_case_template(flow: FlowState, req: WriteRequest) -> dict[str, Any]:
     return render_use_case(use_case, overrides, flow.release.version)
 
 
-async def create_workflow(flow: FlowState, req: WriteRequest) -> tuple[dict[str, Any], int]:
+async def create_workflow(flow: FlowState, req: WriteRequest) -> tuple[StateDoc, int]:
     template = _rest_checks(flow, req, "POST")
     if req.validation_all:
         _validate_all(flow, template)
@@ -135,7 +132,8 @@ async def create_workflow(flow: FlowState, req: WriteRequest) -> tuple[dict[str,
         raise errors.max_workflows(flow.tenant.settings.max_workflows)
     now = flow.tenant.clock.now_ms()
     workflow_id = flow.tenant.ids.opensearch_id()
-    template.update(created_time=now, last_updated_time=now)
+    template["created_time"] = now
+    template["last_updated_time"] = now
     flow.templates.index(workflow_id, template)
     flow.state.index(workflow_id, initial_state(workflow_id))
     if not req.provision:
@@ -146,7 +144,7 @@ async def create_workflow(flow: FlowState, req: WriteRequest) -> tuple[dict[str,
     return body, 201 if flow.legacy_2x else 202
 
 
-async def update_workflow(flow: FlowState, req: WriteRequest) -> tuple[dict[str, Any], int]:
+async def update_workflow(flow: FlowState, req: WriteRequest) -> tuple[StateDoc, int]:
     workflow_id = str(req.workflow_id)
     template = _rest_checks(flow, req, "PUT")
     existing = _template(flow, workflow_id, errors.template_not_retrieved(workflow_id))
@@ -162,29 +160,31 @@ async def update_workflow(flow: FlowState, req: WriteRequest) -> tuple[dict[str,
     if req.update_fields:
         flow.templates.index(workflow_id, template)
         return {"workflow_id": workflow_id}, 201
-    state = flow.state.get(workflow_id) or {}
+    state: StateDoc = flow.state_of(workflow_id) or {}
     if state.get("provisioning_progress") != Progress.NOT_STARTED.value:
         raise errors.update_requires_not_started(workflow_id)
-    template.update(created_time=existing.get("created_time"), last_updated_time=now)
+    template["created_time"] = existing.get("created_time")
+    template["last_updated_time"] = now
     if existing.get("last_provisioned_time") is not None:
         template["last_provisioned_time"] = existing["last_provisioned_time"]
     flow.templates.index(workflow_id, template)
-    flow.state.update(workflow_id, {"state": State.NOT_STARTED.value,
-                                    "provisioning_progress": Progress.NOT_STARTED.value})
+    flow.set_state(workflow_id, {"state": State.NOT_STARTED.value,
+                                 "provisioning_progress": Progress.NOT_STARTED.value})
     # §16.1: PUT ?provision=true answers 202 but never provisions
     return {"workflow_id": workflow_id}, 202 if req.provision and not flow.legacy_2x else 201
 
 
-def _merge_fields(existing: dict[str, Any], template: dict[str, Any], now: int) -> dict[str, Any]:
+def _merge_fields(existing: Template, template: Template, now: int) -> Template:
     """Template.updateExistingTemplate: the given allow-listed fields over the stored template."""
-    merged = dict(existing)
+    merged = existing.copy()
     if "name" in template:
         merged["name"] = template["name"]
-    for key in ("description", "use_case"):
-        if template.get(key):
-            merged[key] = template[key]
-    version = dict(existing.get("version") or {})
-    new_version = template.get("version") or {}
+    if template.get("description"):
+        merged["description"] = template["description"]
+    if template.get("use_case"):
+        merged["use_case"] = template["use_case"]
+    version: VersionDoc = existing["version"].copy() if existing.get("version") else {}
+    new_version = template.get("version", {})
     if new_version.get("template"):
         version["template"] = new_version["template"]
     if new_version.get("compatibility"):
@@ -197,25 +197,26 @@ def _merge_fields(existing: dict[str, Any], template: dict[str, Any], now: int) 
     return merged
 
 
-async def _reprovision(flow: FlowState, workflow_id: str, existing: dict[str, Any], template: dict[str, Any],
-                       req: WriteRequest) -> tuple[dict[str, Any], int]:
-    state = flow.state.get(workflow_id) or {}
+async def _reprovision(flow: FlowState, workflow_id: str, existing: Template, template: Template,
+                       req: WriteRequest) -> tuple[StateDoc, int]:
+    state: StateDoc = flow.state_of(workflow_id) or {}
     if state.get("state") not in (State.COMPLETED.value, State.FAILED.value):
         raise errors.reprovision_requires_done(workflow_id)
-    workflow = (template.get("workflows") or {}).get("provision")
+    workflow = _provision_of(template)
     if workflow is None:
         raise errors.reprovision_validation_failed(workflow_id)
     try:
         order = _validate(flow, workflow, workflow_id)
     except FlowError:
         raise errors.reprovision_validation_failed(workflow_id) from None
-    replay, overrides = plan_reprovision(existing, workflow, state.get("resources_created") or [])
+    replay, overrides = plan_reprovision(_provision_of(existing), workflow, state.get("resources_created") or [])
     now = flow.tenant.clock.now_ms()
-    flow.state.update(workflow_id, {"state": State.PROVISIONING.value,
-                                    "provisioning_progress": Progress.IN_PROGRESS.value,
-                                    "provision_start_time": now}, remove=("error",))
-    template.update(created_time=existing.get("created_time"), last_updated_time=now,
-                    last_provisioned_time=now)
+    flow.set_state(workflow_id, {"state": State.PROVISIONING.value,
+                                 "provisioning_progress": Progress.IN_PROGRESS.value,
+                                 "provision_start_time": now}, remove=("error",))
+    template["created_time"] = existing.get("created_time")
+    template["last_updated_time"] = now
+    template["last_provisioned_time"] = now
     flow.templates.index(workflow_id, template)
     run = ProvisionRun(flow, flow.tenant, workflow_id, workflow, order, {}, replay=replay, step_override=overrides,
                       reprovision=True)
@@ -224,9 +225,13 @@ async def _reprovision(flow: FlowState, workflow_id: str, existing: dict[str, An
 
 
 # --- provision (§3.4) -------------------------------------------------------------------
+def _provision_of(template: Template) -> Workflow | None:
+    """The template's `provision` workflow as values (a stored template holds what parse_workflow made)."""
+    doc = template.get("workflows", {}).get("provision")
+    return None if doc is None else Workflow.of(doc)
 
 
-def _validate(flow: FlowState, workflow: dict[str, Any], workflow_id: str) -> list[dict[str, Any]]:
+def _validate(flow: FlowState, workflow: Workflow, workflow_id: str) -> list[Node]:
     return validate_workflow(workflow, workflow_id=workflow_id, max_steps=flow.tenant.settings.max_workflow_steps,
                              release=flow.release,
                              generic=errors.provision_validation_failed(workflow_id),
@@ -238,22 +243,22 @@ def _plugins(flow: FlowState) -> tuple[str, ...]:
 
 
 async def provision_workflow(flow: FlowState, workflow_id: str, params: dict[str, str], wait_timeout_s: float | None,
-                             tenant_id: str | None = None) -> tuple[dict[str, Any], int]:
+                             tenant_id: str | None = None) -> tuple[StateDoc, int]:
     _check_enabled(flow)
     _throttle(flow, tenant_id, deprovision=False)
     template = _template(flow, workflow_id, errors.failed_to_get_template(workflow_id))
-    workflow = (template.get("workflows") or {}).get("provision")
+    workflow = _provision_of(template)
     if workflow is None:
         raise errors.no_provision_workflow(workflow_id)
     order = _validate(flow, workflow, workflow_id)
-    state = flow.state.get(workflow_id)
+    state = flow.state_of(workflow_id)
     progress = (state or {}).get("provisioning_progress", "unknown")
     if progress != Progress.NOT_STARTED.value:
         raise errors.provision_state_not_started(progress, workflow_id)
     now = flow.tenant.clock.now_ms()
-    flow.state.update(workflow_id, {"state": State.PROVISIONING.value,
-                                    "provisioning_progress": Progress.IN_PROGRESS.value,
-                                    "provision_start_time": now, "resources_created": []})
+    flow.set_state(workflow_id, {"state": State.PROVISIONING.value,
+                                 "provisioning_progress": Progress.IN_PROGRESS.value,
+                                 "provision_start_time": now, "resources_created": []})
     flow.templates.update(workflow_id, {"last_provisioned_time": now})
     run = ProvisionRun(flow, flow.tenant, workflow_id, workflow, order, params)
     flow.run_tenants[workflow_id] = tenant_id
@@ -261,7 +266,7 @@ async def provision_workflow(flow: FlowState, workflow_id: str, params: dict[str
     return body, 200 if flow.legacy_2x else 202
 
 
-async def _start(flow: FlowState, run: ProvisionRun, wait_timeout_s: float | None) -> dict[str, Any]:
+async def _start(flow: FlowState, run: ProvisionRun, wait_timeout_s: float | None) -> StateDoc:
     flow.start_run(run)
     if wait_timeout_s is None or wait_timeout_s < 0:
         return {"workflow_id": run.workflow_id}
@@ -274,17 +279,15 @@ async def _start(flow: FlowState, run: ProvisionRun, wait_timeout_s: float | Non
         outcome = run.done.result()
         if not outcome.ok:
             raise FlowError(outcome.status, str(outcome.error), exception="WorkflowStepException")
-    state = flow.state.get(run.workflow_id)
+    state = flow.state_of(run.workflow_id)
     if state is None:
         return {"workflow_id": run.workflow_id, "error": errors.workflow_timed_out_state(), "state": "UNKNOWN"}
     return render_state(state, all_fields=False)
 
 
 # --- deprovision, status, get, delete, steps ---------------------------------------------
-
-
 async def deprovision_workflow(flow: FlowState, workflow_id: str, allow_delete: set[str],
-                               tenant_id: str | None = None) -> dict[str, Any]:
+                               tenant_id: str | None = None) -> StateDoc:
     _check_enabled(flow)
     _throttle(flow, tenant_id, deprovision=True)
     flow.deprovisions[tenant_id] = flow.deprovisions.get(tenant_id, 0) + 1
@@ -295,15 +298,15 @@ async def deprovision_workflow(flow: FlowState, workflow_id: str, allow_delete: 
         flow.deprovisions[tenant_id] -= 1
 
 
-def get_workflow_status(flow: FlowState, workflow_id: str, all_fields: bool) -> dict[str, Any]:
+def get_workflow_status(flow: FlowState, workflow_id: str, all_fields: bool) -> StateDoc:
     _check_enabled(flow)
-    doc = flow.state.get(workflow_id)
+    doc = flow.state_of(workflow_id)
     if doc is None:
         raise errors.status_not_found(workflow_id)
     return render_state(doc, all_fields=all_fields)
 
 
-def get_workflow(flow: FlowState, workflow_id: str) -> dict[str, Any]:
+def get_workflow(flow: FlowState, workflow_id: str) -> Template:
     _check_enabled(flow)
     return render_template(_template(flow, workflow_id, errors.no_templates_get()))
 
@@ -317,7 +320,7 @@ def delete_workflow(flow: FlowState, workflow_id: str, clear_status: bool | None
         # the REST listener wraps any non-plugin exception (RestDeleteWorkflowAction.java:95-97)
         raise errors.plugin(400, "Failed to get workflow.")
     response = flow.templates.delete(workflow_id)
-    state = flow.state.get(workflow_id)
+    state = flow.state_of(workflow_id)
     # §3.3: the state survives unless cleared or empty, and never while provisioning
     if state is not None and (clear_status or not state.get("resources_created")) \
             and state.get("provisioning_progress") != Progress.IN_PROGRESS.value:
@@ -338,12 +341,10 @@ def get_workflow_steps(flow: FlowState, names: list[str] | None) -> dict[str, An
 
 
 # --- search (§3.8) ----------------------------------------------------------------------
-
-
 def search_workflows(flow: FlowState, body: dict[str, Any]) -> dict[str, Any]:
     _check_enabled(flow)
     # only the provision workflow's credentials are excluded (credentials.py); others show their ciphertext
-    return search.search(flow.templates, body, lambda t: render_template(t, strip_credentials=False),
+    return search.search(flow.templates, body, lambda t: render_template(cast(Template, t), strip_credentials=False),
                         flow.tenant.settings.request_timeout_s, flow.tenant.clock.now_ms(),
                         aggs_answered=not flow.release.search_response_reparsed)
 

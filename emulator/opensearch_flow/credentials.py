@@ -17,7 +17,8 @@ import base64
 import hashlib
 import hmac
 import random
-from typing import Any
+
+from emulator.opensearch_flow.domain import Template
 
 CREDENTIAL_FIELD = "credential"
 SEARCH_CREDENTIAL_PATH = "workflows.provision.nodes.user_inputs.credential"
@@ -50,11 +51,11 @@ class CredentialCipher:
         digest, tag = raw[3:35], raw[35:]
         return hmac.compare_digest(hmac.new(self.key, digest, hashlib.sha256).digest()[:16], tag)
 
-    def encrypt_template(self, template: dict[str, Any], tenant_id: str | None = None) -> dict[str, Any]:
+    def encrypt_template(self, template: Template, tenant_id: str | None = None) -> Template:
         """processTemplateCredentials(template, encrypt): every workflow, every node with a credential map."""
-        for workflow in (template.get("workflows") or {}).values():
-            for node in workflow.get("nodes") or []:
-                inputs = node.get("user_inputs") or {}
+        for workflow in template.get("workflows", {}).values():
+            for node in workflow["nodes"]:
+                inputs = node["user_inputs"]
                 cred = inputs.get(CREDENTIAL_FIELD)
                 if isinstance(cred, dict):
                     inputs[CREDENTIAL_FIELD] = {k: self.encrypt(str(v), tenant_id) for k, v in cred.items()}

@@ -7,6 +7,7 @@ them, with `credential` maps redacted.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -15,13 +16,14 @@ from starlette.routing import Route
 from emulator.core.api import AdminKit
 from emulator.core.graph import layers
 from emulator.core.journal import redact
+from emulator.opensearch_flow.domain import Template
 from emulator.opensearch_flow.state import FlowState
 from emulator.opensearch_flow.template import render_template
 
 SHOWN_CAP = 200  # newest workflows shown
 
 
-def graph(workflow: dict[str, Any]) -> dict[str, Any]:
+def graph(workflow: Mapping[str, Any]) -> dict[str, Any]:
     """Nodes with their column (`layer`, by topological order) and row, and the edges."""
     nodes = [n for n in workflow.get("nodes") or [] if isinstance(n, dict) and isinstance(n.get("id"), str)]
     edges = [(str(e.get("source")), str(e.get("dest"))) for e in workflow.get("edges") or [] if isinstance(e, dict)]
@@ -38,17 +40,17 @@ def graph(workflow: dict[str, Any]) -> dict[str, Any]:
 
 
 def workflow_view(flow: FlowState, workflow_id: str) -> dict[str, Any]:
-    template = flow.templates.get(workflow_id)
-    state = flow.state.get(workflow_id) or {}
-    rendered = render_template(template) if template is not None else {}
-    provision = (rendered.get("workflows") or {}).get("provision") or {}
+    template = flow.template_of(workflow_id)
+    state: Mapping[str, Any] = flow.state_of(workflow_id) or {}
+    rendered: Template = render_template(template) if template is not None else {}
+    provision: Mapping[str, Any] = rendered.get("workflows", {}).get("provision") or {}
     resources = state.get("resources_created") or []
     return {"workflow_id": workflow_id, "name": rendered.get("name"), "use_case": rendered.get("use_case"),
             "template_exists": template is not None,
             "state": {k: state.get(k) for k in ("state", "provisioning_progress", "error", "provision_start_time",
                                                  "provision_end_time")},
             "resources_created": resources, "graph": graph(provision),
-            "workflows": sorted(rendered.get("workflows") or {}), **flow.trace.dump(workflow_id)}
+            "workflows": sorted(rendered.get("workflows", {})), **flow.trace.dump(workflow_id)}
 
 
 def routes(kit: AdminKit) -> list[Route]:

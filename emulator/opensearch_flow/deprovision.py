@@ -14,7 +14,7 @@ from emulator.opensearch_flow.cluster import ClusterError
 from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.hooks import FLOW_STEP
 from emulator.opensearch_flow.ledger import Ledger
-from emulator.opensearch_flow.models import Progress, ResourceEntry, State
+from emulator.opensearch_flow.models import Progress, ResourceEntry, State, StateDoc
 from emulator.opensearch_flow.steps import STEPS, StepContext, deprovision_step_for
 
 SUCCESS_PAUSE_S = 0.1
@@ -30,7 +30,7 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 async def undo_resources(ledger: Ledger, scope: Tenant, workflow_id: str, allow_delete: set[str],
-                         *, allow_delete_supported: bool) -> dict[str, Any]:
+                         *, allow_delete_supported: bool) -> StateDoc:
     """The transport action's work once its checks passed (backend.deprovision_workflow); traced."""
     state = ledger.state_of(workflow_id)
     if state is None:
@@ -45,12 +45,11 @@ async def undo_resources(ledger: Ledger, scope: Tenant, workflow_id: str, allow_
     return result
 
 
-async def _deprovision(ledger: Ledger, scope: Tenant, workflow_id: str, state: dict[str, Any],
-                       allow_delete: set[str], call: dict[str, Any], allow_delete_supported: bool) -> dict[str, Any]:
+async def _deprovision(ledger: Ledger, scope: Tenant, workflow_id: str, state: StateDoc,
+                       allow_delete: set[str], call: dict[str, Any], allow_delete_supported: bool) -> StateDoc:
     trace = ledger.trace
     to_delete: list[ResourceEntry] = []
     skipped: list[ResourceEntry] = []
-    entry: ResourceEntry
     for entry in state.get("resources_created") or []:
         undo = deprovision_step_for(entry["workflow_step_name"])
         if undo is None:

@@ -6,9 +6,10 @@ Source: ff:workflow/WorkflowProcessSorter.java:541-572 (3.7.0.0, PR #1368) and m
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from collections.abc import Sequence
 
 from emulator.opensearch_flow import errors
+from emulator.opensearch_flow.domain import Node
 from emulator.opensearch_flow.java_collections import hash_order
 from emulator.opensearch_flow.steps import SAFE_NAME_LABELS
 
@@ -30,7 +31,7 @@ def _java_blank(text: str) -> bool:
                for c in text)
 
 
-def validate_field_values(sorted_nodes: list[dict[str, Any]]) -> None:
+def validate_field_values(sorted_nodes: Sequence[Node]) -> None:
     """Only string `name`/`description` inputs are checked (a number or an absent name is skipped).
 
     The plugin fills a HashMap in topological node order and ml-commons walks it, so the numbered
@@ -38,13 +39,13 @@ def validate_field_values(sorted_nodes: list[dict[str, Any]]) -> None:
     """
     fields: dict[str, tuple[str, str, str, str]] = {}  # HashMap key -> (label, field, node id, value)
     for n in sorted_nodes:
-        label = SAFE_NAME_LABELS.get(n["type"])
+        label = SAFE_NAME_LABELS.get(n.type)
         if label is None:
             continue
         for field in ("name", "description"):
-            value = n["user_inputs"].get(field)
+            value = n.user_inputs.get(field)
             if isinstance(value, str):
-                fields[f"{label} {field} [node {n['id']}]"] = (label, field, n["id"], value)
+                fields[f"{label} {field} [node {n.id}]"] = (label, field, n.id, value)
     failures: list[str] = []
     for key in hash_order(fields):
         label, field, node_id, value = fields[key]

@@ -7,10 +7,10 @@ so they never reach the templates index, the runs table or the transport actions
 """
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from emulator.opensearch_flow.cluster import Cluster
-from emulator.opensearch_flow.models import ResourceEntry
+from emulator.opensearch_flow.models import ResourceEntry, StateDoc
 from emulator.opensearch_flow.trace import FlowTrace
 
 
@@ -21,10 +21,10 @@ class Ledger(Protocol):
     @property
     def trace(self) -> FlowTrace: ...
 
-    def state_of(self, workflow_id: str) -> dict[str, Any] | None:
+    def state_of(self, workflow_id: str) -> StateDoc | None:
         """The workflow's state document, None when it has none."""
 
-    def set_state(self, workflow_id: str, fields: dict[str, Any], remove: tuple[str, ...] = ()) -> None:
+    def set_state(self, workflow_id: str, fields: StateDoc, remove: tuple[str, ...] = ()) -> None:
         """Partial update of the state document (a missing one stays missing, as the plugin's writes)."""
 
     def reset_state(self, workflow_id: str) -> None:

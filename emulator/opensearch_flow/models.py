@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 
 class State(str, Enum):  # noqa: UP042 - str(member) stays "State.X"; JSON and f-strings give the value
@@ -20,10 +21,6 @@ class Progress(str, Enum):  # noqa: UP042 - as State
     DONE = "DONE"
     FAILED = "FAILED"
 
-
-STATE_FIELDS = ("workflow_id", "error", "state", "provisioning_progress", "provision_start_time",
-                "provision_end_time", "user", "user_outputs", "resources_created", "tenant_id",
-                "all_shared_principals")
 
 
 @dataclass
@@ -51,12 +48,12 @@ class DocIndex:
         self.versions[doc_id] = version
         return version, seq
 
-    def index(self, doc_id: str, source: dict[str, Any]) -> Doc:
+    def index(self, doc_id: str, source: Mapping[str, Any]) -> Doc:
         version, seq = self._bump(doc_id)
-        doc = self.docs[doc_id] = Doc(source, version, seq)
+        doc = self.docs[doc_id] = Doc(dict(source), version, seq)
         return doc
 
-    def update(self, doc_id: str, partial: dict[str, Any], remove: tuple[str, ...] = ()) -> bool:
+    def update(self, doc_id: str, partial: Mapping[str, Any], remove: tuple[str, ...] = ()) -> bool:
         """Partial update (a missing doc is a no-op, as the plugin's best-effort state writes are)."""
         doc = self.docs.get(doc_id)
         if doc is None:
@@ -88,13 +85,42 @@ class DocIndex:
         return {"exists": self.exists, "docs": {k: copy.deepcopy(d.source) for k, d in self.docs.items()}}
 
 
-def initial_state(workflow_id: str) -> dict[str, Any]:
+class ResourceEntry(TypedDict):
+    """One `resources_created` item of the state document (§6.1), kept in the plugin's field order."""
+
+    workflow_step_name: str
+    workflow_step_id: str
+    resource_type: str
+    resource_id: str
+
+
+class StateDoc(TypedDict, total=False):
+    """A state index document (§6.1); every write to one is a partial `StateDoc`, so a field is spelt once."""
+
+    workflow_id: str
+    error: str | None
+    state: str
+    provisioning_progress: str
+    provision_start_time: int
+    provision_end_time: int
+    user: dict[str, Any]
+    user_outputs: dict[str, Any]
+    resources_created: list[ResourceEntry]
+    tenant_id: str
+    all_shared_principals: list[str]
+
+
+# the `_status?all=true` field order (§6.1)
+STATE_FIELDS = tuple(StateDoc.__annotations__)
+
+
+def initial_state(workflow_id: str) -> StateDoc:
     """The create-time state document (§6.2), also what a full deprovision writes back."""
     return {"workflow_id": workflow_id, "state": State.NOT_STARTED.value,
             "provisioning_progress": Progress.NOT_STARTED.value}
 
 
-def render_state(doc: dict[str, Any], *, all_fields: bool) -> dict[str, Any]:
+def render_state(doc: Mapping[str, Any], *, all_fields: bool) -> StateDoc:
     """`_status` output (§3.6, §6.1): field order, nulls and empties omitted."""
     if all_fields:
         keys: tuple[str, ...] = STATE_FIELDS
@@ -106,16 +132,7 @@ def render_state(doc: dict[str, Any], *, all_fields: bool) -> dict[str, Any]:
         if v is None or (key == "resources_created" and not v):
             continue
         out[key] = copy.deepcopy(v)
-    return out
-
-
-class ResourceEntry(TypedDict):
-    """One `resources_created` item of the state document (§6.1), kept in the plugin's field order."""
-
-    workflow_step_name: str
-    workflow_step_id: str
-    resource_type: str
-    resource_id: str
+    return cast(StateDoc, out)  # keys from STATE_FIELDS, which are StateDoc's
 
 
 def resource_entry(step_name: str, node_id: str, resource_type: str, resource_id: str) -> ResourceEntry:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +17,13 @@ import orjson
 from emulator.core.emulator import Tenant
 from emulator.opensearch_flow import errors
 from emulator.opensearch_flow.cluster import ClusterError
+from emulator.opensearch_flow.domain import Node, Workflow
 from emulator.opensearch_flow.errors import FlowError, rest_status_name
 from emulator.opensearch_flow.hooks import FLOW_STEP
 from emulator.opensearch_flow.ledger import Ledger
 from emulator.opensearch_flow.models import Progress, State, resource_entry
-from emulator.opensearch_flow.sorter import parse_time_value, predecessors
-from emulator.opensearch_flow.steps import REGISTERS_MODEL, STEPS, StepContext, StepSpec
+from emulator.opensearch_flow.sorter import parse_time_value
+from emulator.opensearch_flow.steps import REGISTERS_MODEL, STEPS, StepContext, StepSpec, WorkflowData
 from emulator.opensearch_flow.trace import CANCELLED, COMPLETED, FAILED, NOT_RUN, REUSED, RUNNING
 
 _NODE_REF = re.compile(r"\$\{\{\s*(\w+)\.(\w+)\s*\}\}")
@@ -59,7 +61,7 @@ def _json_escape(value: str) -> str:
     return orjson.dumps(value).decode()[1:-1]
 
 
-def substitute(value: Any, outputs: dict[str, dict[str, Any]], params: dict[str, str]) -> Any:
+def substitute(value: Any, outputs: dict[str, WorkflowData], params: dict[str, str]) -> Any:
     """`${{node.key}}` from direct predecessors, then `${{ param }}` (JSON-escaped); §7."""
     def text(s: str) -> str:
         def node_ref(m: re.Match[str]) -> str:
@@ -80,11 +82,11 @@ def substitute(value: Any, outputs: dict[str, dict[str, Any]], params: dict[str,
     return value
 
 
-def resolve_inputs(spec: StepSpec, node: dict[str, Any], user_params: dict[str, str],
-                   outputs: dict[str, dict[str, Any]], preds: list[str], workflow_id: str) -> dict[str, Any]:
+def resolve_inputs(spec: StepSpec, node: Node, user_params: Mapping[str, str],
+                   outputs: dict[str, WorkflowData], preds: list[str], workflow_id: str) -> WorkflowData:
     """§7 input resolution order; raises the plugin's missing-inputs error."""
-    resolved: dict[str, Any] = {}
-    prev = node["previous_node_inputs"]
+    resolved: WorkflowData = {}
+    prev = node.previous_node_inputs
     for key in spec.reads + spec.optional:
         value: Any = _MISSING
         for source, out_key in prev.items():
@@ -93,8 +95,8 @@ def resolve_inputs(spec: StepSpec, node: dict[str, Any], user_params: dict[str, 
                 break
         if value is _MISSING and key in user_params:
             value = user_params[key]
-        if value is _MISSING and key in node["user_inputs"]:
-            value = node["user_inputs"][key]
+        if value is _MISSING and key in node.user_inputs:
+            value = node.user_inputs[key]
         if value is _MISSING:
             for p in preds:
                 if key in outputs.get(p, {}):
@@ -104,16 +106,16 @@ def resolve_inputs(spec: StepSpec, node: dict[str, Any], user_params: dict[str, 
             resolved[key] = value
     missing = [k for k in spec.reads if k not in resolved]
     if missing:
-        raise errors.missing_step_inputs(missing, workflow_id, node["id"])
+        raise errors.missing_step_inputs(missing, workflow_id, node.id)
     return resolved
 
 
 class ProvisionRun:
     """One execution of a template's `provision` workflow."""
 
-    def __init__(self, ledger: Ledger, scope: Tenant, workflow_id: str, workflow: dict[str, Any],
-                 order: list[dict[str, Any]], params: dict[str, str],
-                 replay: dict[str, dict[str, Any]] | None = None,
+    def __init__(self, ledger: Ledger, scope: Tenant, workflow_id: str, workflow: Workflow,
+                 order: Sequence[Node], params: dict[str, str],
+                 replay: dict[str, WorkflowData] | None = None,
                  step_override: dict[str, str] | None = None, reprovision: bool = False) -> None:
         self.ledger = ledger
         self.tenant = scope
@@ -124,29 +126,29 @@ class ProvisionRun:
         self.replay = replay or {}  # node id -> recorded outputs (unchanged nodes on reprovision)
         self.step_override = step_override or {}  # node id -> update step (reprovision)
         self.reprovision = reprovision
-        self.preds = predecessors(workflow)
-        self.outputs: dict[str, dict[str, Any]] = {}
+        self.preds = workflow.predecessors()
+        self.outputs: dict[str, WorkflowData] = {}
         self.done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
 
     async def run(self) -> Outcome:
-        futures: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        futures: dict[str, asyncio.Future[WorkflowData]] = {}
         loop = asyncio.get_running_loop()
         for node in self.order:
-            fut: asyncio.Future[dict[str, Any]] = loop.create_future()
+            fut: asyncio.Future[WorkflowData] = loop.create_future()
             fut.add_done_callback(lambda f: None if f.cancelled() else f.exception())
-            futures[node["id"]] = fut
+            futures[node.id] = fut
         trace = self.ledger.trace
-        trace.provision_started(self.workflow_id, [n["id"] for n in self.order], self.reprovision)
+        trace.provision_started(self.workflow_id, [n.id for n in self.order], self.reprovision)
         for node in self.order:
             self.tenant.spawn(self._node(node, futures))
         outcome = Outcome(True)
         for node in self.order:
             try:
-                await asyncio.shield(futures[node["id"]])
+                await asyncio.shield(futures[node.id])
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - every failure becomes the state error (§7)
-                text, status = state_error_text(node["id"], exc, self.reprovision)
+                text, status = state_error_text(node.id, exc, self.reprovision)
                 outcome = Outcome(False, text, status)
                 break
         now = self.tenant.clock.now_ms()
@@ -163,9 +165,9 @@ class ProvisionRun:
             self.done.set_result(outcome)
         return outcome
 
-    async def _node(self, node: dict[str, Any], futures: dict[str, asyncio.Future[dict[str, Any]]]) -> None:
-        fut = futures[node["id"]]
-        trace, nid = self.ledger.trace, node["id"]
+    async def _node(self, node: Node, futures: dict[str, asyncio.Future[WorkflowData]]) -> None:
+        fut = futures[node.id]
+        trace, nid = self.ledger.trace, node.id
         started = False
         try:
             for p in self.preds[nid]:
@@ -188,19 +190,19 @@ class ProvisionRun:
             return
         if nid not in self.replay:
             trace.node(self.workflow_id, nid, COMPLETED)
-        self.outputs[node["id"]] = result
+        self.outputs[node.id] = result
         if not fut.done():
             fut.set_result(result)
 
-    async def _execute(self, node: dict[str, Any]) -> dict[str, Any]:
-        if node["id"] in self.replay:
-            return self.replay[node["id"]]
-        spec = STEPS[self.step_override.get(node["id"], node["type"])]
-        preds = self.preds[node["id"]]
-        inputs = resolve_inputs(spec, node, self.workflow["user_params"], self.outputs, preds, self.workflow_id)
+    async def _execute(self, node: Node) -> WorkflowData:
+        if node.id in self.replay:
+            return self.replay[node.id]
+        spec = STEPS[self.step_override.get(node.id, node.type)]
+        preds = self.preds[node.id]
+        inputs = resolve_inputs(spec, node, self.workflow.user_params, self.outputs, preds, self.workflow_id)
         inputs = {k: substitute(v, {p: self.outputs.get(p, {}) for p in preds}, self.params)
                   for k, v in inputs.items()}
-        raw_timeout = node["user_inputs"].get("node_timeout")
+        raw_timeout = node.user_inputs.get("node_timeout")
         timeout = parse_time_value(str(raw_timeout)) if raw_timeout is not None else spec.effective_timeout_s
         body = asyncio.ensure_future(self._step(spec, node, inputs))
         if timeout <= 0:
@@ -218,8 +220,8 @@ class ProvisionRun:
         body.cancel()
         raise NodeTimeout()
 
-    async def _step(self, spec: StepSpec, node: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
-        effect = self.tenant.faults.fire(FLOW_STEP, phase="provision", step_type=spec.name, node_id=node["id"],
+    async def _step(self, spec: StepSpec, node: Node, inputs: WorkflowData) -> WorkflowData:
+        effect = self.tenant.faults.fire(FLOW_STEP, phase="provision", step_type=spec.name, node_id=node.id,
                                          resource_type=spec.resource_type, resource_id=None,
                                          workflow_id=self.workflow_id)
         delay = spec.latency_s * self.tenant.settings.step_latency_scale
@@ -228,12 +230,12 @@ class ProvisionRun:
         if delay > 0:
             await self.tenant.clock.sleep(delay)
         if effect is not None:
-            self.ledger.trace.node(self.workflow_id, node["id"], None, fault=effect.get("rule"))
+            self.ledger.trace.node(self.workflow_id, node.id, None, fault=effect.get("rule"))
             raise errors.step_exception(int(effect.get("status", 500)), str(effect.get("message") or spec.failure))
         ctx = StepContext(cluster=self.ledger.cluster, new_id=self.tenant.ids.opensearch_id, inputs=inputs,
-                          node_id=node["id"], workflow_id=self.workflow_id,
-                          predecessors={p: self.outputs.get(p, {}) for p in self.preds[node["id"]]},
-                          previous_node_inputs=node["previous_node_inputs"])
+                          node_id=node.id, workflow_id=self.workflow_id,
+                          predecessors={p: self.outputs.get(p, {}) for p in self.preds[node.id]},
+                          previous_node_inputs=node.previous_node_inputs)
         try:
             outputs = spec.run(ctx)
         except ClusterError as exc:
@@ -242,9 +244,9 @@ class ProvisionRun:
             if not exc.safe:
                 raise errors.step_exception(500, spec.failure) from None
             raise errors.step_exception(exc.status, exc.message) from None
-        if spec.resource_type and spec.name == node["type"]:
+        if spec.resource_type and spec.name == node.type:
             rid, record = str(outputs[spec.resource_type]), self.ledger.record_resource
-            record(self.workflow_id, resource_entry(spec.name, node["id"], spec.resource_type, rid))
+            record(self.workflow_id, resource_entry(spec.name, node.id, spec.resource_type, rid))
             if spec.name in REGISTERS_MODEL and str(inputs.get("deploy", "")).lower() == "true":
-                record(self.workflow_id, resource_entry("deploy_model", node["id"], "model_id", rid))
+                record(self.workflow_id, resource_entry("deploy_model", node.id, "model_id", rid))
         return outputs

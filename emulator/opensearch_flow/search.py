@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import fnmatch
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from emulator.opensearch_flow import aggs, errors, scoring
@@ -47,7 +47,7 @@ def _sort_keys(sort: Any, scope: Scope) -> list[tuple[str, bool, Getter | None]]
     return out
 
 
-def _filter_source(source: dict[str, Any], includes: list[str], excludes: list[str]) -> dict[str, Any]:
+def _filter_source(source: Mapping[str, Any], includes: list[str], excludes: list[str]) -> dict[str, Any]:
     def walk(obj: Any, prefix: str) -> Any:
         if not isinstance(obj, dict):
             return obj
@@ -83,7 +83,7 @@ def _source_spec(spec: Any) -> tuple[list[str], list[str]]:
     raise errors.search_parse("[_source] malformed")
 
 
-def search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], dict[str, Any]],
+def search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], Mapping[str, Any]],
            timeout_s: float, now_ms: int | None = None, *, aggs_answered: bool = True) -> dict[str, Any]:
     scope = Scope(MAPPINGS[index.name], None, int(time.time() * 1000) if now_ms is None else now_ms)
     out: dict[str, Any] = in_scope(scope.mapping, scope.now_ms, None,
@@ -115,7 +115,7 @@ def _page(body: dict[str, Any]) -> tuple[int, int]:
     return size, offset
 
 
-def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], dict[str, Any]],
+def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], Mapping[str, Any]],
             scope: Scope, aggs_answered: bool) -> dict[str, Any]:
     _check_top_keys(body)
     query = body.get("query", {"match_all": {}})

@@ -8,10 +8,11 @@ again, as if the step that was running when the server stopped had just started.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from emulator.core.snapshot import Part
 from emulator.opensearch_flow.cluster import Cluster
+from emulator.opensearch_flow.domain import NodeDoc, WorkflowDoc
 from emulator.opensearch_flow.models import DocIndex
 
 
@@ -27,6 +28,19 @@ def _master_key(backend: Any) -> dict[str, str]:
 
 def _set_master_key(backend: Any, value: dict[str, str]) -> None:
     backend.cipher.key = bytes.fromhex(value["master_key"])
+
+
+class SavedRun(TypedDict):
+    """One run in flight as the state file keeps it (under `$extra.runs`)."""
+
+    workflow_id: str
+    workflow: WorkflowDoc
+    order: list[NodeDoc]  # topological order, as validation gave it
+    params: dict[str, str]
+    finished: dict[str, dict[str, Any]]  # node id -> outputs of the nodes done
+    step_override: dict[str, str]
+    reprovision: bool
+    tenant_id: str | None
 
 
 PARTS = (

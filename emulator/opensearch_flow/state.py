@@ -7,15 +7,16 @@ transport actions that apply the plugin's rules to it are the functions of backe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from emulator.core.emulator import Tenant
 from emulator.core.snapshot import Part
 from emulator.opensearch_flow import snapshot
 from emulator.opensearch_flow.cluster import Cluster
 from emulator.opensearch_flow.credentials import CredentialCipher
+from emulator.opensearch_flow.domain import Node, Template, Workflow
 from emulator.opensearch_flow.errors import STATE_INDEX, TEMPLATES_INDEX
-from emulator.opensearch_flow.models import DocIndex, ResourceEntry, initial_state
+from emulator.opensearch_flow.models import DocIndex, ResourceEntry, StateDoc, initial_state
 from emulator.opensearch_flow.provisioning import ProvisionRun
 from emulator.opensearch_flow.releases import Release, release_for
 from emulator.opensearch_flow.trace import FlowTrace
@@ -50,31 +51,36 @@ class FlowState:
         return not self.release.accepted_202
 
     # --- Ledger (ledger.py) -------------------------------------------------------------------
-    def state_of(self, workflow_id: str) -> dict[str, Any] | None:
-        return self.state.get(workflow_id)
+    def template_of(self, workflow_id: str) -> Template | None:
+        # the templates index holds only what parse_template made (or a state file saved of it)
+        return cast(Template | None, self.templates.get(workflow_id))
 
-    def set_state(self, workflow_id: str, fields: dict[str, Any], remove: tuple[str, ...] = ()) -> None:
+    def state_of(self, workflow_id: str) -> StateDoc | None:
+        # the state index holds only StateDocs: every write goes through initial_state or set_state
+        return cast(StateDoc | None, self.state.get(workflow_id))
+
+    def set_state(self, workflow_id: str, fields: StateDoc, remove: tuple[str, ...] = ()) -> None:
         self.state.update(workflow_id, fields, remove=remove)
 
     def reset_state(self, workflow_id: str) -> None:
-        if self.templates.get(workflow_id) is not None:
+        if self.template_of(workflow_id) is not None:
             self.state.index(workflow_id, initial_state(workflow_id))  # full overwrite (§6.2)
         else:
             self.state.delete(workflow_id)
 
     def record_resource(self, workflow_id: str, entry: ResourceEntry) -> None:
-        doc = self.state.get(workflow_id)
+        doc = self.state_of(workflow_id)
         if doc is not None:
-            self.state.update(workflow_id, {"resources_created": [*(doc.get("resources_created") or []), entry]})
+            self.set_state(workflow_id, {"resources_created": [*(doc.get("resources_created") or []), entry]})
 
     def drop_resource(self, workflow_id: str, entry: ResourceEntry) -> None:
-        doc = self.state.get(workflow_id)
+        doc = self.state_of(workflow_id)
         if doc is None:
             return
         current = list(doc.get("resources_created") or [])
         if entry in current:
             current.remove(entry)
-            self.state.update(workflow_id, {"resources_created": current})
+            self.set_state(workflow_id, {"resources_created": current})
 
     # --- runs in flight -----------------------------------------------------------------------
     def start_run(self, run: ProvisionRun) -> None:
@@ -85,15 +91,19 @@ class FlowState:
 
     def snapshot_extra(self) -> dict[str, Any]:
         """Runs in flight, with the outputs of the nodes they finished (opensearch_flow/snapshot.py)."""
-        return {"runs": [{"workflow_id": wid, "workflow": run.workflow, "order": run.order, "params": run.params,
-                          "finished": dict(run.outputs), "step_override": run.step_override,
-                          "reprovision": run.reprovision, "tenant_id": self.run_tenants.get(wid)}
-                         for wid, run in self.runs.items()]}
+        runs: list[snapshot.SavedRun] = [
+            {"workflow_id": wid, "workflow": run.workflow.doc(), "order": [n.doc() for n in run.order],
+             "params": run.params, "finished": dict(run.outputs), "step_override": run.step_override,
+             "reprovision": run.reprovision, "tenant_id": self.run_tenants.get(wid)}
+            for wid, run in self.runs.items()]
+        return {"runs": runs}
 
     def restore_extra(self, extra: dict[str, Any]) -> None:
         """Resume saved runs: finished nodes replay their outputs, the others run again."""
+        r: snapshot.SavedRun
         for r in extra.get("runs", []):
-            run = ProvisionRun(self, self.tenant, r["workflow_id"], r["workflow"], r["order"], r["params"],
+            run = ProvisionRun(self, self.tenant, r["workflow_id"], Workflow.of(r["workflow"]),
+                               [Node.of(n) for n in r["order"]], r["params"],
                                replay=r["finished"], step_override=r["step_override"], reprovision=r["reprovision"])
             self.run_tenants[run.workflow_id] = r.get("tenant_id")
             self.start_run(run)

@@ -3,7 +3,7 @@ really reads, required plugins, default timeout, resource recorded, undo and upd
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,18 +17,22 @@ ML = ("opensearch-ml",)
 DENY_LISTED = frozenset({"delete_index", "delete_ingest_pipeline", "delete_search_pipeline"})
 
 
+# a step's inputs and outputs: the content of the plugin's `WorkflowData` (a Map<String, Object>, §7)
+WorkflowData = dict[str, Any]
+
+
 @dataclass
 class StepContext:
     cluster: Cluster
     new_id: Callable[[], str]
-    inputs: dict[str, Any]
+    inputs: WorkflowData
     node_id: str
     workflow_id: str
-    predecessors: dict[str, dict[str, Any]] = field(default_factory=dict)
-    previous_node_inputs: dict[str, str] = field(default_factory=dict)
+    predecessors: dict[str, WorkflowData] = field(default_factory=dict)  # node id -> its outputs
+    previous_node_inputs: Mapping[str, str] = field(default_factory=dict)
 
 
-Run = Callable[[StepContext], dict[str, Any]]
+Run = Callable[[StepContext], WorkflowData]
 
 
 @dataclass(frozen=True)
@@ -75,28 +79,28 @@ def _json_map(v: Any) -> dict[str, Any]:
 
 # --- behaviours ------------------------------------------------------------------------------
 
-def _noop(ctx: StepContext) -> dict[str, Any]:
+def _noop(ctx: StepContext) -> WorkflowData:
     return {}
 
 
-def _create_connector(ctx: StepContext) -> dict[str, Any]:
+def _create_connector(ctx: StepContext) -> WorkflowData:
     body = {k: v for k, v in ctx.inputs.items() if k != "credential"}
     return {"connector_id": ctx.cluster.create_connector(ctx.new_id(), body)}
 
 
-def _delete_connector(ctx: StepContext) -> dict[str, Any]:
+def _delete_connector(ctx: StepContext) -> WorkflowData:
     ctx.cluster.delete_connector(str(ctx.inputs["connector_id"]))
     return {"connector_id": ctx.inputs["connector_id"]}
 
 
-def _register_model_group(ctx: StepContext) -> dict[str, Any]:
+def _register_model_group(ctx: StepContext) -> WorkflowData:
     gid = ctx.cluster.register_model_group(ctx.new_id(), str(ctx.inputs["name"]),
                                            {k: v for k, v in ctx.inputs.items() if k != "name"})
     return {"model_group_id": gid, "model_group_status": "CREATED"}
 
 
 def _register(kind: str) -> Run:
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> WorkflowData:
         connector = ctx.inputs.get("connector_id") if kind == "remote" else None
         group = ctx.inputs.get("model_group_id")
         mid = ctx.cluster.register_model(ctx.new_id(), str(ctx.inputs["name"]), kind,
@@ -110,29 +114,29 @@ def _register(kind: str) -> Run:
     return run
 
 
-def _register_sparse(ctx: StepContext) -> dict[str, Any]:
+def _register_sparse(ctx: StepContext) -> WorkflowData:
     out = _register("local")(ctx)
     return {**out, "function_name": ctx.inputs.get("function_name", "SPARSE_ENCODING"),
             "model_content_hash_value": ctx.inputs.get("model_content_hash_value", ""),
             "url": ctx.inputs.get("url", "")}
 
 
-def _deploy_model(ctx: StepContext) -> dict[str, Any]:
+def _deploy_model(ctx: StepContext) -> WorkflowData:
     ctx.cluster.deploy_model(str(ctx.inputs["model_id"]))
     return {"model_id": ctx.inputs["model_id"], "register_model_status": "COMPLETED"}
 
 
-def _undeploy_model(ctx: StepContext) -> dict[str, Any]:
+def _undeploy_model(ctx: StepContext) -> WorkflowData:
     ctx.cluster.undeploy_model(str(ctx.inputs["model_id"]))
     return {"success": True}
 
 
-def _delete_model(ctx: StepContext) -> dict[str, Any]:
+def _delete_model(ctx: StepContext) -> WorkflowData:
     ctx.cluster.delete_model(str(ctx.inputs["model_id"]))
     return {"model_id": ctx.inputs["model_id"]}
 
 
-def _register_agent(ctx: StepContext) -> dict[str, Any]:
+def _register_agent(ctx: StepContext) -> WorkflowData:
     # tools come from predecessors mapped as `tools`, ordered by tools_order (§9 notes)
     tools = [ctx.predecessors[n].get("tools") for n, key in ctx.previous_node_inputs.items()
              if key == "tools" and n in ctx.predecessors]
@@ -149,12 +153,12 @@ def _register_agent(ctx: StepContext) -> dict[str, Any]:
     return {"agent_id": ctx.cluster.register_agent(ctx.new_id(), body)}
 
 
-def _delete_agent(ctx: StepContext) -> dict[str, Any]:
+def _delete_agent(ctx: StepContext) -> WorkflowData:
     ctx.cluster.delete_agent(str(ctx.inputs["agent_id"]))
     return {"agent_id": ctx.inputs["agent_id"]}
 
 
-def _create_tool(ctx: StepContext) -> dict[str, Any]:
+def _create_tool(ctx: StepContext) -> WorkflowData:
     params = dict(ctx.inputs.get("parameters") or {})
     # ids of mapped predecessors become tool parameters (§9 notes)
     for n, key in ctx.previous_node_inputs.items():
@@ -166,12 +170,12 @@ def _create_tool(ctx: StepContext) -> dict[str, Any]:
     return {"tools": tool}
 
 
-def _create_index(ctx: StepContext) -> dict[str, Any]:
+def _create_index(ctx: StepContext) -> WorkflowData:
     name = str(ctx.inputs["index_name"])
     return {"index_name": ctx.cluster.create_index(name, _json_map(ctx.inputs["configurations"]))}
 
 
-def _update_index(ctx: StepContext) -> dict[str, Any]:
+def _update_index(ctx: StepContext) -> WorkflowData:
     name = str(ctx.inputs["index_name"])
     config = _json_map(ctx.inputs["configurations"])
     if not ctx.cluster.update_index_settings(name, config.get("settings") or {}):
@@ -179,19 +183,19 @@ def _update_index(ctx: StepContext) -> dict[str, Any]:
     return {"index_name": name}
 
 
-def _delete_index(ctx: StepContext) -> dict[str, Any]:
+def _delete_index(ctx: StepContext) -> WorkflowData:
     ctx.cluster.delete_index(str(ctx.inputs["index_name"]))
     return {"index_name": ctx.inputs["index_name"]}
 
 
-def _reindex(ctx: StepContext) -> dict[str, Any]:
+def _reindex(ctx: StepContext) -> WorkflowData:
     src, dest = str(ctx.inputs["source_index"]), str(ctx.inputs["destination_index"])
     ctx.cluster.reindex(src, dest)
     return {"reindex": {"source_index": src, "destination_index": dest}}
 
 
 def _pipeline(kind: str, action: str) -> Run:
-    def run(ctx: StepContext) -> dict[str, Any]:
+    def run(ctx: StepContext) -> WorkflowData:
         pid = str(ctx.inputs["pipeline_id"])
         if action == "create":
             ctx.cluster.put_pipeline(kind, pid, _json_map(ctx.inputs["configurations"]))

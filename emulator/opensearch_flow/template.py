@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from emulator.opensearch_flow import errors
+from emulator.opensearch_flow.domain import EdgeDoc, Node, NodeDoc, Template, VersionDoc, WorkflowDoc
 from emulator.opensearch_flow.java_collections import hash_order
 
 TEMPLATE_KEYS = ("name", "description", "use_case", "version", "workflows", "ui_metadata")
@@ -19,7 +20,6 @@ NODE_KEYS = ("id", "type", "previous_node_inputs", "user_inputs")
 JSON_STRING_KEYS = ("configurations", "interface", "llm")
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-[A-Za-z0-9]+)?$")
 
-Template = dict[str, Any]
 # Template.toXContent trims with String.trim() (ff:model/Template.java:352-354): code points <= U+0020 only
 JAVA_TRIM = "".join(chr(c) for c in range(33))
 
@@ -54,8 +54,8 @@ def parse_template(obj: Any, *, require_name: bool = True) -> Template:
         out["name"] = _text(obj["name"]).strip(JAVA_TRIM)
     elif require_name:
         raise errors.template_requires_name()
-    for key in ("description", "use_case"):
-        out[key] = _text(obj[key]).strip(JAVA_TRIM) if obj.get(key) is not None else ""
+    out["description"] = _trimmed(obj, "description")
+    out["use_case"] = _trimmed(obj, "use_case")
     if "version" in obj:
         out["version"] = parse_version(obj["version"])
     workflows = obj.get("workflows")
@@ -73,10 +73,14 @@ def parse_template(obj: Any, *, require_name: bool = True) -> Template:
     return out
 
 
-def parse_version(v: Any) -> dict[str, Any]:
+def _trimmed(obj: dict[str, Any], key: str) -> str:
+    return _text(obj[key]).strip(JAVA_TRIM) if obj.get(key) is not None else ""
+
+
+def parse_version(v: Any) -> VersionDoc:
     if not isinstance(v, dict):
         raise errors.template_content_invalid()
-    out: dict[str, Any] = {}
+    out: VersionDoc = {}
     for key, value in v.items():
         if key == "template":
             out["template"] = _version(value)
@@ -89,7 +93,7 @@ def parse_version(v: Any) -> dict[str, Any]:
     return out
 
 
-def parse_workflow(wf: Any) -> dict[str, Any]:
+def parse_workflow(wf: Any) -> WorkflowDoc:
     if not isinstance(wf, dict):
         raise errors.template_content_invalid()
     params = wf.get("user_params") or {}
@@ -113,7 +117,7 @@ def parse_workflow(wf: Any) -> dict[str, Any]:
     return {"user_params": {str(k): _text(v) for k, v in params.items()}, "nodes": nodes, "edges": edges}
 
 
-def parse_edge(e: Any) -> dict[str, str]:
+def parse_edge(e: Any) -> EdgeDoc:
     if not isinstance(e, dict):
         raise errors.template_content_invalid()
     for key in e:
@@ -124,7 +128,7 @@ def parse_edge(e: Any) -> dict[str, str]:
     return {"source": _text(e["source"]), "dest": _text(e["dest"])}
 
 
-def parse_node(n: Any) -> dict[str, Any]:
+def parse_node(n: Any) -> NodeDoc:
     if not isinstance(n, dict):
         raise errors.template_content_invalid()
     for key in n:
@@ -218,32 +222,44 @@ def _string_map(x: dict[str, Any]) -> dict[str, str]:
 def render_template(t: Template, *, strip_credentials: bool = True) -> Template:
     """GET output (§4.4): field order, credentials removed, empties omitted."""
     out: Template = {}
-    for key in ("name", "description", "use_case"):
-        if key in t:
-            out[key] = t[key]
-    version = t.get("version") or {}
+    if "name" in t:
+        out["name"] = t["name"]
+    if "description" in t:
+        out["description"] = t["description"]
+    if "use_case" in t:
+        out["use_case"] = t["use_case"]
+    version = t.get("version", {})
     if version.get("template") is not None or version.get("compatibility"):
-        out["version"] = {k: version[k] for k in ("template", "compatibility") if version.get(k)}
+        shown: VersionDoc = {}
+        if version.get("template"):
+            shown["template"] = version["template"]
+        if version.get("compatibility"):
+            shown["compatibility"] = version["compatibility"]
+        out["version"] = shown
     if "workflows" in t:
         out["workflows"] = {name: _render_workflow(wf, strip_credentials) for name, wf in t["workflows"].items()}
     if t.get("ui_metadata"):
         out["ui_metadata"] = t["ui_metadata"]
-    for key in ("created_time", "last_updated_time", "last_provisioned_time"):
-        if t.get(key) is not None:
-            out[key] = t[key]
+    if t.get("created_time") is not None:
+        out["created_time"] = t["created_time"]
+    if t.get("last_updated_time") is not None:
+        out["last_updated_time"] = t["last_updated_time"]
+    if t.get("last_provisioned_time") is not None:
+        out["last_provisioned_time"] = t["last_provisioned_time"]
     return out
 
 
-def _render_workflow(wf: dict[str, Any], strip: bool) -> dict[str, Any]:
-    nodes = []
+def _render_workflow(wf: WorkflowDoc, strip: bool) -> WorkflowDoc:
+    nodes: list[NodeDoc] = []
     for n in wf["nodes"]:
         inputs = {k: v for k, v in n["user_inputs"].items() if not (strip and k == "credential")}
         nodes.append({"id": n["id"], "type": n["type"], "previous_node_inputs": dict(n["previous_node_inputs"]),
                       "user_inputs": inputs})
-    return {"user_params": dict(wf["user_params"]), "nodes": nodes, "edges": [dict(e) for e in wf["edges"]]}
+    edges: list[EdgeDoc] = [{"source": e["source"], "dest": e["dest"]} for e in wf["edges"]]
+    return {"user_params": dict(wf["user_params"]), "nodes": nodes, "edges": edges}
 
 
-def node_signature(n: dict[str, Any]) -> tuple[bytes, bytes]:
+def node_signature(n: Node) -> tuple[bytes, bytes]:
     """What reprovision compares to decide a node changed (§10.2)."""
-    return (orjson.dumps(n["user_inputs"], option=orjson.OPT_SORT_KEYS),
-            orjson.dumps(n["previous_node_inputs"], option=orjson.OPT_SORT_KEYS))
+    return (orjson.dumps(dict(n.user_inputs), option=orjson.OPT_SORT_KEYS),
+            orjson.dumps(dict(n.previous_node_inputs), option=orjson.OPT_SORT_KEYS))

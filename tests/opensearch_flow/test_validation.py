@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from emulator.opensearch_flow import errors
+from emulator.opensearch_flow.domain import Workflow
 from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.releases import release_for
 from emulator.opensearch_flow.sorter import validate_workflow
@@ -16,10 +17,10 @@ from tests.opensearch_flow.flow_builders import BASE, FlowApi, connector, model,
 
 def check(nodes: list[dict[str, Any]], edges: list[dict[str, str]] | None = None, *, max_steps: int = 50,
           version: str = "3.7.0") -> list[str]:
-    wf = parse_workflow({"nodes": nodes, "edges": edges or []})
+    wf = Workflow.of(parse_workflow({"nodes": nodes, "edges": edges or []}))
     order = validate_workflow(wf, workflow_id=None, max_steps=max_steps, release=release_for(version),
                               generic=errors.validation_failed_template("t"))
-    return [n["id"] for n in order]
+    return [n.id for n in order]
 
 
 def failure(nodes: list[dict[str, Any]], edges: list[dict[str, str]] | None = None, **kw: Any) -> tuple[int, str]:
