@@ -48,16 +48,14 @@ def _sort_keys(sort: Any, scope: Scope) -> list[tuple[str, bool, Getter | None]]
 
 
 def _filter_source(source: Mapping[str, Any], includes: list[str], excludes: list[str]) -> dict[str, Any]:
-    def walk(obj: Any, prefix: str) -> Any:
-        if not isinstance(obj, dict):
-            return obj
+    def walk(obj: Mapping[str, Any], prefix: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for k, v in obj.items():
             path = f"{prefix}{k}"
             if any(fnmatch.fnmatchcase(path, e) for e in excludes):
                 continue
             if isinstance(v, list):
-                v = [walk(x, path + ".") for x in v]
+                v = [walk(x, path + ".") if isinstance(x, dict) else x for x in v]
             elif isinstance(v, dict):
                 v = walk(v, path + ".")
             if includes and not any(fnmatch.fnmatchcase(path, i) or i.startswith(path + ".")
@@ -66,7 +64,7 @@ def _filter_source(source: Mapping[str, Any], includes: list[str], excludes: lis
                 continue
             out[k] = v
         return out
-    return walk(source, "")  # type: ignore[no-any-return]
+    return walk(source, "")
 
 
 def _source_spec(spec: Any) -> tuple[list[str], list[str]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -169,8 +170,13 @@ def substitute(text: str, values: dict[str, str]) -> str:
     for key in hash_order(values):
         pattern = re.compile(r"\$\{\{\s*" + re.escape(key) + r"\s*\}\}")
         replacement = values[key].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        text = pattern.sub(lambda _m, r=replacement: r, text)  # type: ignore[misc]
+        text = pattern.sub(_literal(replacement), text)
     return text
+
+
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    """A replacement taken as is (no backslash or group processing, as Matcher.quoteReplacement)."""
+    return lambda _m: text
 
 
 def _strict_object(items: list[tuple[str, Any]]) -> dict[str, Any]:
