@@ -6,12 +6,12 @@ import ast
 from pathlib import Path
 
 import orjson
-from flow_builders import connector, deploy, model, template
 
 from emulator.opensearch_flow import deprovision, provisioning
 from emulator.opensearch_flow.domain import Node, Workflow
 from emulator.opensearch_flow.models import STATE_FIELDS, initial_state
 from emulator.opensearch_flow.template import parse_template, render_template
+from tests.opensearch_flow.flow_builders import connector, deploy, model, template
 
 
 def test_workflow_values_give_back_the_stored_shape_byte_for_byte() -> None:
