@@ -59,8 +59,8 @@ class _Server(EmulatorServer):
         if emulator.settings.gc_freeze:
             # a full collection scans every tracked object; the ~50,000 that start built (catalogues,
             # routes, protobuf descriptors) live as long as the process, so they leave its scans
-            # (the p99 of a predict benchmark is set by those pauses)
-            gc.collect()
+            # (the p99 of a predict benchmark is set by those pauses); no collection first: it would
+            # cost start-up a full scan of them to free the little garbage start leaves
             gc.freeze()
         port = self.servers[0].sockets[0].getsockname()[1]
         emulator.ports.setdefault("http", port)

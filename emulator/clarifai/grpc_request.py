@@ -15,10 +15,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from emulator.clarifai import wire
-
-_MEDIA = frozenset({"image", "video", "audio", "text"})
-_MEDIA_FIELDS = frozenset({"url", "base64", "raw"})
+from emulator.clarifai import proto_wire, wire
 
 
 def request_dict(rpc: str, msg: Message) -> dict[str, Any]:
@@ -79,12 +76,13 @@ def _input(msg: Message) -> dict[str, Any] | None:
 
 def _data(msg: Message) -> dict[str, Any] | None:
     fields = msg.ListFields()
-    if len(fields) != 1 or fields[0][0].name not in _MEDIA:
+    known = proto_wire.MEDIA_FIELDS.get(fields[0][0].name) if len(fields) == 1 else None
+    if known is None:
         return None
     kind, media = fields[0]
     part: dict[str, Any] = {}
     for field, value in media.ListFields():
-        if field.name not in _MEDIA_FIELDS:
+        if field.name not in known:
             return None
         # proto-JSON writes bytes as standard base64
         part[field.name] = base64.b64encode(value).decode() if isinstance(value, bytes) else value

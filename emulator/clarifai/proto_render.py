@@ -120,8 +120,6 @@ def _timestamp(text: str) -> Timestamp:
     return _last_stamp[0][1]
 
 
-_MEDIA_FIELDS = {"image": ("url", "base64"), "video": ("url", "base64"), "audio": ("url", "base64"),
-                 "text": ("url", "raw")}
 
 
 def _input(d: dict[str, Any], into: Any) -> None:
@@ -130,7 +128,7 @@ def _input(d: dict[str, Any], into: Any) -> None:
     data = d.get("data")
     if d.keys() <= {"id", "data"} and type(d.get("id", "")) is str and type(data) is dict and len(data) == 1:
         kind, part = next(iter(data.items()))
-        fields = _MEDIA_FIELDS.get(kind)
+        fields = proto_wire.MEDIA_FIELDS.get(kind)
         if fields is not None and type(part) is dict and len(part) == 1:
             name, value = next(iter(part.items()))
             if name in fields and type(value) is str and (name != "base64" or value == BASE64_ECHO):

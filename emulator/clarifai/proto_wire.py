@@ -9,6 +9,9 @@ from __future__ import annotations
 import struct
 
 FLOAT32 = struct.Struct("<f")
+# the `Data` media an input carries one of, and the fields of each that predict reads (inputs.py)
+MEDIA_FIELDS = {"image": ("url", "base64"), "video": ("url", "base64"), "audio": ("url", "base64"),
+                "text": ("url", "raw")}
 
 
 class ProtoData(bytes):
