@@ -7,6 +7,7 @@ their match keys, control-plane routes and the contract-test rules.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,8 +120,15 @@ class ApiDescriptor:
     doors: Callable[[Emulator], dict[str, str]] | None = None
 
     def owns(self, path: str) -> bool:
-        """Whether a request path belongs to this API (its prefixes, or one of its exact paths)."""
-        return path in self.paths or any(path == p or path.startswith(p.rstrip("/") + "/") for p in self.prefixes)
+        """Whether a request path belongs to this API: one of its exact paths, a prefix itself, or a
+        path below a prefix (asked by the front door for every request: one set lookup and one
+        `startswith` of a tuple)."""
+        exact, below = self._owned
+        return path in exact or path.startswith(below)
+
+    @functools.cached_property
+    def _owned(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        return frozenset(self.paths) | frozenset(self.prefixes), tuple(p.rstrip("/") + "/" for p in self.prefixes)
 
 
 def register(emulator: Emulator, api: ApiDescriptor) -> None:

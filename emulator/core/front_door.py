@@ -137,7 +137,10 @@ class FrontDoor:
                 self._log_refusal(scope, status, message)
                 await _admin_answer(send, status, message, extra)
                 return None
-        return limits.capped_receive(receive, limits.body_limit(self.settings, path, self.api_limits))
+        limit = limits.body_limit(self.settings, path, self.api_limits)
+        if limits.announced_within(scope_headers(scope), limit):
+            return receive
+        return limits.capped_receive(receive, limit)
 
 
 def _static_page(scope: Scope) -> bool:

@@ -10,6 +10,7 @@ plane has its own, smaller body limit.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 
 from starlette.types import Message, Receive, Scope
 
@@ -19,10 +20,18 @@ ADMIN_PREFIX = "/_emulator/"
 
 def head_bytes(scope: Scope) -> int:
     """The request head's size as the client sent it: request line plus `name: value\\r\\n` lines."""
-    size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 16
-    for name, value in scope["headers"]:
-        size += len(name) + len(value) + 4
-    return size
+    headers = scope["headers"]
+    return (len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 16
+            + sum(map(len, chain.from_iterable(headers))) + 4 * len(headers))
+
+
+def announced_within(headers: dict[str, str], limit: int) -> bool:
+    """Whether the request announces a body of at most `limit` bytes by a plain Content-Length (and
+    no Transfer-Encoding): the HTTP parser then hands over exactly that many bytes as the body
+    (httptools and h11 alike; what follows is the next request), so counting them is left out."""
+    length = headers.get("content-length")
+    return (length is not None and "transfer-encoding" not in headers and length.isascii() and length.isdigit()
+            and int(length) <= limit)
 
 
 def body_limit(settings: Settings, path: str, api_limits: tuple[tuple[Callable[[str], bool], int], ...] = ()) -> int:

@@ -52,28 +52,23 @@ def timed_protocol(settings: Settings) -> Any:
     class TimedHttpToolsProtocol(HttpToolsProtocol):
         _read_deadline = 0.0  # loop time after which a read is late; 0: no read pending
 
-        def _arm(self, seconds: float) -> None:
-            self._read_deadline = self.loop.time() + seconds if seconds > 0 else 0.0
-
-        def _disarm(self) -> None:
-            self._read_deadline = 0.0
-
+        # (the deadline is set inline: these run for every request)
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
-            self._arm(header_s)
+            self._read_deadline = self.loop.time() + header_s if header_s > 0 else 0.0
             if every:
                 _sweep_later(self.loop, self.server_state, every)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self._arm(header_s)
+            self._read_deadline = self.loop.time() + header_s if header_s > 0 else 0.0
 
         def on_headers_complete(self) -> None:
-            self._arm(body_s)
+            self._read_deadline = self.loop.time() + body_s if body_s > 0 else 0.0
             super().on_headers_complete()
 
         def on_message_complete(self) -> None:
-            self._disarm()
+            self._read_deadline = 0.0
             super().on_message_complete()
 
     return TimedHttpToolsProtocol

@@ -263,6 +263,11 @@ def test_body_limits_hold_for_apis_and_the_control_plane(client_factory: Factory
     assert r.status_code == 413 and r.json()["status"] == 413
     r = c.post(CLARIFAI_WF, content=chunks(50), headers={**JSON, **KEY})  # Clarifai's own limit applies
     assert r.status_code == 413 and r.json()["status"]["code"] == 40033 and "limit of 200000 bytes" in r.text
+    # announced by Content-Length: over the limit counted as it streams in, within it read as it is
+    r = c.post(FLOW, content=b"x" * 150_000, headers=JSON)
+    assert r.status_code == 413 and r.json()["status"] == 413
+    r = c.post(CLARIFAI_WF, content=b"x" * 250_000, headers={**JSON, **KEY})
+    assert r.status_code == 413 and r.json()["status"]["code"] == 40033
     big_rule = {"id": "x" * 20_000, "effect": {"type": "drop"}}
     assert "limited to 10000 bytes" in admin_error(c.post("/_emulator/faults", json=big_rule), 413)
     assert c.get("/_emulator/faults").json() == {"faults": []}
