@@ -6,8 +6,9 @@ in-band in `status` with gRPC OK; only transport problems are gRPC errors), §8 
 `ClarifaiChannel.get_insecure_grpc_channel` and the `clarifai` SDK over `http://host:port`).
 
 Every served RPC converts its request message to the same canonical proto-JSON dict the REST routes
-build, hands it to `call(tenant.backend(ClarifaiState), ...)` and parses the answer back into the response
-message, so a workflow created over REST is predicted over gRPC and vice versa. HTTP-level fault rules
+build, hands it to `call(tenant.backend(ClarifaiState), ...)` and turns the answer into the response
+message (a predict answer straight into its encoded bytes, which grpc sends as they are: proto_render.py),
+so a workflow created over REST is predicted over gRPC and vice versa. HTTP-level fault rules
 and the journal apply as for REST (api "clarifai", method "POST", path "/clarifai.api.V2/<Rpc>").
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from functools import cache, partial
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import grpc
 from clarifai_grpc.grpc.api import service_pb2, service_pb2_grpc
@@ -65,6 +66,20 @@ def rpc_path(rpc: str) -> str:
     return f"/{SERVICE}/{rpc}"
 
 
+_OPERATIONS = {m.name: operation_name(m.name) for m in _V2.methods}
+_PATHS = {m.name: rpc_path(m.name) for m in _V2.methods}
+
+
+class Answer(NamedTuple):
+    """What the door answers: the response (a message, or a predict answer's encoded bytes,
+    proto_render.predict_wire), the HTTP status REST would give, and its status for the journal."""
+
+    payload: Message | bytes
+    http: int
+    code: int
+    description: str
+
+
 class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
     """clarifai-grpc's generated servicer; the served RPCs are attached below, one per SERVED_RPCS."""
 
@@ -72,10 +87,10 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         self.emulator = emulator
 
     async def serve(self, rpc: str, request: Message | Undecodable,
-                    context: grpc.aio.ServicerContext) -> Message:
+                    context: grpc.aio.ServicerContext) -> Message | bytes:
         metadata = _metadata(context)
-        call = Operation(self.emulator.tenant(self.emulator.tenant_name(metadata)), API, operation_name(rpc), "POST",
-                         rpc_path(rpc), "", redact_headers(metadata), "grpc")
+        call = Operation(self.emulator.tenant(self.emulator.tenant_name(metadata)), API, _OPERATIONS[rpc], "POST",
+                         _PATHS[rpc], "", redact_headers(metadata), "grpc")
         tenant = call.tenant
         if isinstance(request, Undecodable):
             call.record(0, error="undecodable request")
@@ -83,32 +98,31 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
             raise TypeError("unreachable: context.abort() raises")
         response_cls = response_class(rpc)
         request_dict: dict[str, Any] | None = None
-        response: Message | None = None
-        status = 0  # what the journal shows when the call never answers (drop, abort)
+        answer: Answer | None = None  # None: the call never answers (drop, abort); the journal shows 0
         try:
             try:
                 call.arm(metadata.get(FAULT_HEADER))
             except BadFaultHeader as exc:
                 # the REST door answers a bad fault header with 400; over gRPC that is in-band (§7)
-                response, status = self._status_only(response_cls, tenant, metadata, 11102, str(exc)), 400
-                return response
+                answer = self._status_only(response_cls, tenant, metadata, 400, 11102, str(exc))
+                return answer.payload
             size = request.ByteSize()
             if size > tenant.settings.clarifai_max_request_bytes:
                 # the same in-band 40033 REST answers for an oversized body (errors.request_too_large)
                 too_large = errors.request_too_large(size, tenant.settings.clarifai_max_request_bytes)
-                code, description, details, status = too_large.resolved(tenant.settings.clarifai_status_overrides)
-                response = self._status_only(response_cls, tenant, metadata, code, details, description)
-                return response
+                code, description, details, http = too_large.resolved(tenant.settings.clarifai_status_overrides)
+                answer = self._status_only(response_cls, tenant, metadata, http, code, details, description)
+                return answer.payload
             request_dict = grpc_request.request_dict(rpc, request)
             call.decide()
-            response, status = await self._run(rpc, request_dict, response_cls, call, metadata, context)
-            return response
+            answer = await self._run(rpc, request_dict, response_cls, call, metadata, context)
+            return answer.payload
         finally:
             call.end()
-            self._journal(call, request_dict, status, response)
+            self._journal(call, request_dict, answer, response_cls)
 
     async def _run(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message], call: Operation,
-                   metadata: dict[str, str], context: grpc.aio.ServicerContext) -> tuple[Message, int]:
+                   metadata: dict[str, str], context: grpc.aio.ServicerContext) -> Answer:
         """The gRPC door's rendering of the call's fault decision (core/operation.py)."""
         fault, tenant = call.fault, call.tenant
         if fault is not None:
@@ -116,67 +130,83 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
                 code = fault.code if fault.code is not None else errors.code_for_http_status(fault.status)
                 context.set_trailing_metadata(fault.headers)
                 # as over REST: the rule's message is the description
-                return (self._status_only(response_cls, tenant, metadata, code, "",
-                                          fault.message or errors.spec(code).description), fault.status)
+                return self._status_only(response_cls, tenant, metadata, fault.status, code, "",
+                                         fault.message or errors.spec(code).description)
             if fault.kind == "drop":
                 await context.abort(grpc.StatusCode.UNAVAILABLE, "Connection dropped (emulator fault)")
             await call.delay()
             if fault.kind == "empty_body":
                 # an empty body decodes to the all-defaults message: no status at all
-                _, status = await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
-                return response_cls(), status
+                answer = await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
+                return Answer(response_cls(), answer.http, 0, "")
             if fault.kind == "truncate":
                 await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
                 await context.abort(grpc.StatusCode.INTERNAL, "Response truncated (emulator fault)")
         return await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
 
     async def _call_backend(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message],
-                            tenant: Tenant, metadata: dict[str, str]) -> tuple[Message, int]:
+                            tenant: Tenant, metadata: dict[str, str]) -> Answer:
         ctx = CallContext(tenant, metadata.get("authorization"), metadata.get(REQUEST_ID_PREFIX_HEADER), "grpc",
                           metadata.get("x-clarifai-session-token"))
         try:
-            body, status = await call(tenant.backend(ClarifaiState), rpc, request_dict, ctx)
+            body, http = await call(tenant.backend(ClarifaiState), rpc, request_dict, ctx)
         except errors.ClarifaiError as exc:
-            code, description, details, status = exc.resolved(tenant.settings.clarifai_status_overrides)
-            return self._status_only(response_cls, tenant, metadata, code, details, description), status
+            code, description, details, http = exc.resolved(tenant.settings.clarifai_status_overrides)
+            return self._status_only(response_cls, tenant, metadata, http, code, details, description)
         except Exception as exc:  # a backend bug must still answer in-band, never hang or crash the server
             log.exception("Clarifai backend failed on %s", rpc)
-            return (self._status_only(response_cls, tenant, metadata, _INTERNAL_ERROR,
-                                      f"{type(exc).__name__}: {exc}", "Internal emulator error"), 500)
+            return self._status_only(response_cls, tenant, metadata, 500, _INTERNAL_ERROR,
+                                     f"{type(exc).__name__}: {exc}", "Internal emulator error")
+        st = body.get("status") or {}
+        code, description = st.get("code", 0), st.get("description", "")
+        payload = proto_render.predict_wire(body) if rpc == "PostWorkflowResults" else None
+        if payload is not None:
+            return Answer(payload, http, code, description)
         try:
-            message = proto_render.to_message(rpc, body, response_cls())
+            return Answer(proto_render.to_message(rpc, body, response_cls()), http, code, description)
         except json_format.ParseError as exc:
             log.exception("Clarifai backend answered %s with a body that is not a %s", rpc, response_cls.__name__)
-            return (self._status_only(response_cls, tenant, metadata, _INTERNAL_ERROR,
-                                      f"Unserialisable response: {exc}", "Internal emulator error"), 500)
-        return message, status
+            return self._status_only(response_cls, tenant, metadata, 500, _INTERNAL_ERROR,
+                                     f"Unserialisable response: {exc}", "Internal emulator error")
 
-    def _status_only(self, response_cls: type[Message], tenant: Tenant, metadata: dict[str, str], code: int,
-                     details: str, description: str | None = None) -> Message:
+    def _status_only(self, response_cls: type[Message], tenant: Tenant, metadata: dict[str, str], http: int,
+                     code: int, details: str, description: str | None = None) -> Answer:
         # the tenant's next id, as over REST (routes._render_status): seeded runs answer the same ids
         req_id = wire.request_id(tenant.ids.hex32(), metadata.get(REQUEST_ID_PREFIX_HEADER))
         desc = description if description is not None else (errors.spec(code).description or details)
         body = {"status": wire.status(code, desc, details if details != desc else "", req_id)}
         message = response_cls()
         json_format.ParseDict(body, message, ignore_unknown_fields=True)
-        return message
+        return Answer(message, http, code, desc)
 
-    def _journal(self, call: Operation, request_dict: dict[str, Any] | None, status: int,
-                 response: Message | None) -> None:
+    def _journal(self, call: Operation, request_dict: dict[str, Any] | None, answer: Answer | None,
+                 response_cls: type[Message]) -> None:
+        if answer is None:
+            call.record(0, request=self._shown(request_dict))
+            return
         error: str | None = None
         code: int | None = None
-        st = getattr(response, "status", None)
-        if (call.fault is None or call.fault.kind != "error") and st is not None and st.code != errors.SUCCESS.code:
-            error, code = st.description or None, st.code or None
-        size = response.ByteSize() if response is not None else None
-        shown = None if request_dict is None else request_dict if secret_free(request_dict) else redact(request_dict)
-        entry = call.record(status, error, code, shown, size)
-        if response is not None:
-            # rendered as JSON only if someone opens it in the dashboard (core/journal.py), in REST's
-            # conventions (proto field names, enums as numbers: status codes compare across doors)
-            call.tenant.journal.keep_response(entry, (), partial(
-                json_format.MessageToDict, response, preserving_proto_field_name=True, use_integers_for_enums=True),
-                size or 0)
+        if (call.fault is None or call.fault.kind != "error") and answer.code != errors.SUCCESS.code:
+            error, code = answer.description or None, answer.code or None
+        payload = answer.payload
+        size = len(payload) if isinstance(payload, bytes) else payload.ByteSize()
+        entry = call.record(answer.http, error, code, self._shown(request_dict), size)
+        # rendered as JSON only if someone opens it in the dashboard (core/journal.py), in REST's
+        # conventions (proto field names, enums as numbers: status codes compare across doors)
+        call.tenant.journal.keep_response(entry, (), partial(_as_json, response_cls, payload), size)
+
+    @staticmethod
+    def _shown(request_dict: dict[str, Any] | None) -> dict[str, Any] | None:
+        if request_dict is None:
+            return None
+        return request_dict if secret_free(request_dict) else cast("dict[str, Any]", redact(request_dict))
+
+
+def _as_json(response_cls: type[Message], payload: Message | bytes) -> dict[str, Any]:
+    message = response_cls.FromString(payload) if isinstance(payload, bytes) else payload
+    out: dict[str, Any] = json_format.MessageToDict(message, preserving_proto_field_name=True,
+                                                    use_integers_for_enums=True)
+    return out
 
 
 def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
@@ -187,8 +217,8 @@ def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:
     return out
 
 
-def _served_method(rpc: str) -> Callable[[ClarifaiServicer, Message, Any], Awaitable[Message]]:
-    async def method(self: ClarifaiServicer, request: Message, context: grpc.aio.ServicerContext) -> Message:
+def _served_method(rpc: str) -> Callable[[ClarifaiServicer, Message, Any], Awaitable[Message | bytes]]:
+    async def method(self: ClarifaiServicer, request: Message, context: grpc.aio.ServicerContext) -> Message | bytes:
         return await self.serve(rpc, request, context)
 
     method.__name__ = rpc
@@ -250,6 +280,8 @@ class _TolerantDecoding(grpc.GenericRpcHandler):  # type: ignore[misc]
                 return None  # not a V2 method; not cached, so unknown names cannot grow the cache
             if cached.request_deserializer is not None:
                 cached = cached._replace(request_deserializer=_tolerant(cached.request_deserializer))
+            if cached.response_serializer is not None:
+                cached = cached._replace(response_serializer=_encoded(cached.response_serializer))
             self._cache[method] = cached
         return cached
 
@@ -261,6 +293,13 @@ def _tolerant(decode: Callable[[bytes], Message]) -> Callable[[bytes], Message |
         except DecodeError as exc:
             return Undecodable(str(exc))
     return tolerant
+
+
+def _encoded(encode: Callable[[Message], bytes]) -> Callable[[Message | bytes], bytes]:
+    """Predict answers come encoded (proto_render.predict_wire): sent as they are."""
+    def serialize(response: Message | bytes) -> bytes:
+        return response if type(response) is bytes else encode(response)
+    return serialize
 
 
 class GrpcServer:

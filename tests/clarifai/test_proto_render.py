@@ -59,29 +59,39 @@ def as_dicts(value: Any) -> Any:
     return value
 
 
+def reference(body: dict[str, Any]) -> bytes:
+    """What the gRPC client receives, the long way: ParseDict's message, serialised."""
+    msg = json_format.ParseDict(as_dicts(body), service_pb2.PostWorkflowResultsResponse(), ignore_unknown_fields=True)
+    raw: bytes = msg.SerializeToString(deterministic=True)
+    return raw
+
+
 @pytest.mark.parametrize("wf_id,extra", REQUESTS)
-def test_to_message_equals_parse_dict(client_factory: Callable[..., TestClient], wf_id: str,
-                                      extra: dict[str, Any]) -> None:
+def test_predict_wire_equals_parse_dict(client_factory: Callable[..., TestClient], wf_id: str,
+                                        extra: dict[str, Any]) -> None:
     c = client_factory()
     c.post("/v2/users/me/apps/main/workflows", json={"workflows": WORKFLOWS}, headers={"Authorization": "Key k"})
     b = backend(c)
     req = {"user_app_id": {"user_id": "me", "app_id": "main"}, "workflow_id": wf_id, **extra}
     for _ in range(2):  # the second time, the shared parts come from the cache
         body, _ = c.portal.call(call, b, "PostWorkflowResults", req, CallContext(b.tenant, "Key k", None, "grpc"))
-        want = json_format.ParseDict(as_dicts(body), service_pb2.PostWorkflowResultsResponse(),
-                                     ignore_unknown_fields=True)
-        got = proto_render.to_message("PostWorkflowResults", body, service_pb2.PostWorkflowResultsResponse())
-        assert got == want
-        assert got.SerializeToString(deterministic=True) == want.SerializeToString(deterministic=True)
-        # answers with results do take the fast route (not the ParseDict fallback)
-        assert proto_render._predict(body, service_pb2.PostWorkflowResultsResponse()) == ("results" in body)
+        got = proto_render.predict_wire(body)
+        # answers with results are encoded (not left to the ParseDict fallback), errors are not
+        assert (got is not None) == ("results" in body)
+        if got is not None:
+            assert got == reference(body)
+        else:
+            assert proto_render.to_message("PostWorkflowResults", body, service_pb2.PostWorkflowResultsResponse()) \
+                == json_format.ParseDict(body, service_pb2.PostWorkflowResultsResponse())
 
 
-def test_shared_message_is_per_object_not_per_value() -> None:
+def test_shared_parts_are_per_object_not_per_value() -> None:
     a, b = {"id": "x"}, {"id": "x"}
-    ma = proto_render.shared_message(a, resources_pb2.Model)
-    assert proto_render.shared_message(a, resources_pb2.Model) is ma
-    assert proto_render.shared_message(b, resources_pb2.Model) is not ma
+    ma = proto_render.shared(a, resources_pb2.Model)
+    assert proto_render.shared(a, resources_pb2.Model) is ma
+    assert proto_render.shared(b, resources_pb2.Model) is not ma
+    assert ma == resources_pb2.Model(id="x").SerializeToString()
+
 
 _concepts = st.lists(st.fixed_dictionaries({
     "id": st.text(max_size=12), "name": st.text(max_size=140), "app_id": st.text(max_size=8),
@@ -91,14 +101,10 @@ _concepts = st.lists(st.fixed_dictionaries({
 @settings(max_examples=300, deadline=None)
 @given(concepts=_concepts)
 def test_concepts_encoded_on_the_wire_equal_parse_dict(concepts: list[dict[str, Any]]) -> None:
-    """A classifier's concepts go to the message as encoded bytes (proto_render._data)."""
-    built, parsed = resources_pb2.Data(), resources_pb2.Data()
-    proto_render._data({"concepts": concepts}, built)
-    json_format.ParseDict({"concepts": concepts}, parsed)
-    assert built == parsed and built.SerializeToString() == parsed.SerializeToString()
-    output = resources_pb2.Output()
-    proto_render._data({"concepts": []}, output.data)
-    assert output.HasField("data")
+    """A classifier's concepts as dicts are encoded here (proto_render._data), zero values left out."""
+    parsed = json_format.ParseDict({"concepts": concepts}, resources_pb2.Data())
+    assert proto_render._data({"concepts": concepts}) == parsed.SerializeToString()
+    assert proto_render._data(proto_wire.ProtoData(b"")) == b""
 
 
 WORDS = ["", "https://samples.clarifai.com/metro-north.jpg?u=1", "a train to the city", "pasta cake"]
@@ -124,15 +130,13 @@ INPUT_ECHOES = [{"id": "a", "data": {"image": {"url": "https://x/1.jpg"}}}, {"da
                 {"data": {"audio": {"base64": "dHJ1ZQ=="}}}, {"data": {"text": {"url": "https://x/t.txt"}}},
                 {"id": "b", "data": {"image": {"url": "u", "allow_duplicate_url": True}}},
                 {"data": {"image": {"base64": "aGVsbG8="}}}, {"data": {}}, {"id": "c"},
-                {"data": {"image": {"url": "u"}, "metadata": {"k": 1}}}]
+                {"data": {"image": {"url": "u"}, "metadata": {"k": 1}}}, {"id": "\u00e9", "data": {"text": {"raw": ""}}},
+                {"data": {"image": {"url": "x" * 300}}}]
 
 
 @pytest.mark.parametrize("echo", INPUT_ECHOES)
 def test_input_echo_equals_parse_dict(echo: dict[str, Any]) -> None:
-    built, parsed = resources_pb2.Input(), resources_pb2.Input()
-    proto_render._input(echo, built)
-    json_format.ParseDict(echo, parsed)
-    assert built == parsed and built.SerializeToString() == parsed.SerializeToString()
+    assert proto_render._input(echo) == json_format.ParseDict(echo, resources_pb2.Input()).SerializeToString()
 
 
 @settings(max_examples=500, deadline=None, derandomize=True)
@@ -141,6 +145,7 @@ def test_answer_times_equal_from_json_string(t: float, nanos: bool) -> None:
     text = wire.timestamp(t, nanos=nanos)
     want = Timestamp()
     want.FromJsonString(text)
+    assert proto_render.timestamp(text) == want
     proto_render._last_stamp.clear()
-    assert proto_render._timestamp(text) == want
-    assert proto_render._timestamp(text) == want  # and again, remembered
+    assert proto_render._created_at(text) == resources_pb2.Output(created_at=want).SerializeToString()
+    assert proto_render._created_at(text) == resources_pb2.Output(created_at=want).SerializeToString()  # remembered
