@@ -18,12 +18,12 @@ from typing import Any
 from emulator.clarifai import apps, auth, errors, model_predict, models_api, predict, versions, wire, workflows
 from emulator.clarifai.listing import Reply
 from emulator.clarifai.state import CallScope, ClarifaiState
-from emulator.core.emulator import Tenant
 
 
 @dataclass(frozen=True)
 class CallContext:
-    tenant: Tenant
+    """What a door read from the request besides its body (the tenant is the state's: `state.tenant`)."""
+
     authorization: str | None
     request_id_prefix: str | None = None
     transport: str = "rest"  # "rest" | "grpc"

@@ -146,7 +146,7 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
 
     async def _call_backend(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message],
                             tenant: Tenant, metadata: dict[str, str]) -> Answer:
-        ctx = CallContext(tenant, metadata.get("authorization"), metadata.get(REQUEST_ID_PREFIX_HEADER), "grpc",
+        ctx = CallContext(metadata.get("authorization"), metadata.get(REQUEST_ID_PREFIX_HEADER), "grpc",
                           metadata.get("x-clarifai-session-token"))
         try:
             body, http = await call(tenant.backend(ClarifaiState), rpc, request_dict, ctx)

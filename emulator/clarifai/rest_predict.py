@@ -43,7 +43,7 @@ async def answer(operation: str, scope: Scope, send: Send, tenant: Tenant, state
     path, query = path_query(scope)
     # no rule armed and no fault header: `Operation.begin` would decide nothing
     call = Operation(tenant, "clarifai", operation, "POST", path, query, scope_kept_headers(scope))
-    ctx = CallContext(tenant, headers.get("authorization"), headers.get("x-clarifai-request-id-prefix"), "rest",
+    ctx = CallContext(headers.get("authorization"), headers.get("x-clarifai-request-id-prefix"), "rest",
                       headers.get("x-clarifai-session-token"))
     out, http = await backend.call(state, RPC, req, ctx)
     raw = orjson.dumps(out)

@@ -168,7 +168,7 @@ BINDING = ApiBinding(
 def _handler(rpc: str, method: str) -> Any:
     async def handle(request: Request, tenant: Tenant) -> Response:
         state = tenant.backend(ClarifaiState)
-        ctx = CallContext(tenant, header(request, "authorization"), header(request, "x-clarifai-request-id-prefix"),
+        ctx = CallContext(header(request, "authorization"), header(request, "x-clarifai-request-id-prefix"),
                           "rest", header(request, "x-clarifai-session-token"))
         raw: bytes | None = None
         try:

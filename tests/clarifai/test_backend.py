@@ -20,7 +20,7 @@ def run(rpc: str, request: dict[str, Any], authorization: str | None = "Key k",
     emu = emu or Emulator(Settings(clock="manual", seed=1))
     emu.register_backend(BackendSlot("clarifai", ClarifaiState))
     tenant = emu.tenant("t")
-    ctx = CallContext(tenant, authorization, prefix, "grpc")
+    ctx = CallContext(authorization, prefix, "grpc")
     result: tuple[dict[str, Any], int] = asyncio.run(call(tenant.backend(ClarifaiState), rpc, request, ctx))
     return result
 

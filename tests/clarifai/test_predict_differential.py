@@ -119,7 +119,7 @@ def test_post_workflow_results_answers_what_the_reference_implementation_answers
 
     # the gRPC door: the same backend call with plain dicts instead of pre-serialised parts
     expected = _expected(b, wf, request, _replay(tenant.ids), now)
-    ctx = CallContext(tenant, AUTH["Authorization"], None, "grpc")
+    ctx = CallContext(AUTH["Authorization"], None, "grpc")
     answer, _ = client.portal.call(call, b, "PostWorkflowResults",  # type: ignore[union-attr]
                                    {**request, "workflow_id": wf, "user_app_id": {"user_id": "me", "app_id": "main"}},
                                    ctx)

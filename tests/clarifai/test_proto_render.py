@@ -74,7 +74,7 @@ def test_predict_wire_equals_parse_dict(client_factory: Callable[..., TestClient
     b = backend(c)
     req = {"user_app_id": {"user_id": "me", "app_id": "main"}, "workflow_id": wf_id, **extra}
     for _ in range(2):  # the second time, the shared parts come from the cache
-        body, _ = c.portal.call(call, b, "PostWorkflowResults", req, CallContext(b.tenant, "Key k", None, "grpc"))
+        body, _ = c.portal.call(call, b, "PostWorkflowResults", req, CallContext("Key k", None, "grpc"))
         got = proto_render.predict_wire(body)
         # answers with results are encoded (not left to the ParseDict fallback), errors are not
         assert (got is not None) == ("results" in body)
