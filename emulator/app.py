@@ -201,15 +201,15 @@ class EmulatorApp(Starlette):
                     path_params: dict[str, Any]) -> None:
         try:
             await lane(scope, receive, send, general, path_params)
-        except Exception as exc:
-            # a 500 in the API's shape, unless the answer had already started (uvicorn then refuses
-            # a second start, and the original error is what is raised)
+        except Exception as exc:  # noqa: BLE001 - answered (and logged) by the app's handlers
+            # answered as an exception of any other API operation is (`_operation`): the app's handlers
+            # as Starlette picks them, the 500 handler last. The lane does not track whether its answer
+            # started (a wrapped `send` per request costs the hot path); if it had, the server refuses
+            # a second start and the original error is what is raised.
             try:
-                response = await self._unexpected(Request(scope, receive), exc)
-                await response(scope, receive, send)
+                await self._handle_exception(exc, Request(scope, receive), scope, receive, send)
             except (RuntimeError, OSError):
                 raise exc from None
-            logger.error("Exception in API operation %s", scope.get("path"), exc_info=exc)
 
     async def _operation(self, endpoint: Any, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
