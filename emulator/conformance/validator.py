@@ -2,7 +2,7 @@
 
 Used by the in-process test client (tests/conftest.py) so every hand-written test is also a
 contract check, and by `workflow-emulator contract-test`. Validators are compiled once per
-(operation, status) and cached for the process.
+(operation, status) and cached while the contract files stay the same.
 """
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from referencing.jsonschema import DRAFT202012
 
 from emulator import apis
 from emulator.apis import load_document
+from emulator.core.api import Contract
+from emulator.core.contracts import contract_file
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,24 @@ class Contracts:
         return [f"{operation_id} {status}: {_describe(e)}" for e in errors[:5]]
 
 
-@functools.lru_cache(maxsize=1)
 def default_contracts() -> Contracts:
-    return Contracts()
+    """The contracts as the files are now. Cached by which files were found and when they last
+    changed, not once per process: a run that first asks while a contract is missing (a test that
+    hides the contract directory) must not leave every later client validating against nothing."""
+    return _contracts(tuple((name, _stamp(contract)) for name, contract in apis.documents().items()))
+
+
+def _stamp(contract: Contract) -> tuple[str, float] | None:
+    found = contract_file(contract)
+    try:
+        return (str(found), found.stat().st_mtime) if found is not None else None
+    except OSError:
+        return None
+
+
+@functools.lru_cache(maxsize=4)
+def _contracts(files: tuple[tuple[str, tuple[str, float] | None], ...]) -> Contracts:
+    return Contracts(tuple(name for name, _ in files))
 
 
 def _uri(name: str) -> str:

@@ -67,7 +67,10 @@ def contract_path(contract: Contract) -> Path:
     found = contract_file(contract)
     if found is not None:
         return found
-    return (contract.directory or openapi_dirs()[-1]) / contract.file
+    dirs = [contract.directory] if contract.directory is not None else openapi_dirs()
+    if not dirs:
+        raise FileNotFoundError(contract.file)
+    return dirs[-1] / contract.file
 
 
 @functools.lru_cache(maxsize=16)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from emulator.conformance.validator import default_contracts
 from emulator.core import contracts as contracts_mod
 
 T1 = {"x-emulator-tenant": "t1"}
@@ -206,6 +207,18 @@ def test_get_coverage_degrades_without_contract_files(client: TestClient,
     assert body["tenant"] == "t1"
     assert body["sources"]["flow"]["openapi"] is None and body["sources"]["clarifai"]["openapi"] is None
     assert set(body["apis"]) == {"flow", "clarifai"}
+
+
+def test_contract_validation_follows_the_contract_files_not_the_first_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the test client's contracts were once cached for the process on first use: a run whose first
+    # response came while the files were hidden validated nothing from then on (or failed, alone)
+    monkeypatch.setattr(contracts_mod, "openapi_dirs", list)
+    with pytest.raises(FileNotFoundError):
+        contracts_mod.contract_path(contracts_mod.ADMIN)
+    assert default_contracts().operations == {}
+    monkeypatch.undo()
+    assert ("emulator-admin", "get_coverage") in default_contracts().operations
+    assert default_contracts() is default_contracts()  # still compiled once while the files stay
 
 
 def test_get_coverage_counts_exercised_outcomes(client: TestClient) -> None:
