@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -166,6 +167,22 @@ def _unique_rows(t: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
     return rows
 
 
+def cpu_per_request(args: argparse.Namespace, server_cpu: int | None) -> dict[str, Any]:
+    """loadtests/cpu_per_request.py in a process of its own on the server core: the servers' CPU per
+    request through uvicorn's protocol, no sockets (the steady figure behind the wrk ratios)."""
+    cmd = [sys.executable, str(ROOT / "loadtests" / "cpu_per_request.py"), "--json",
+           "--rounds", str(max(3, args.rounds)), "--requests", str(args.cpu_requests)]
+    pin = (lambda: os.sched_setaffinity(0, {server_cpu})) if server_cpu is not None else None
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False, preexec_fn=pin)
+    if proc.returncode != 0:
+        raise SystemExit(f"cpu_per_request.py failed: {proc.stderr[-2000:]}")
+    rows: dict[str, Any] = json.loads(proc.stdout)
+    return rows
+
+
+CPU_LABELS = {"same": "the same request repeated", **{k: v[0] for k, v in UNIQUE_LABELS.items()}}
+
+
 def report(res: dict[str, Any], generator: str, args: argparse.Namespace) -> str:
     t = res["throughput"]
     rows: list[tuple[str, str, str, bool | None]] = []
@@ -188,6 +205,10 @@ def report(res: dict[str, Any], generator: str, args: argparse.Namespace) -> str
             rows.append(("same request, predict lane off (1 round)",
                          f"{_speed(fp)} (ratio {fp['rps'] / b['rps']:.2f})", "", None))
     rows += _unique_rows(t)
+    for key, c in res.get("cpu_per_request", {}).items():
+        rows.append((f"server CPU per request, no sockets, {CPU_LABELS[key]}",
+                     f"emulator {c['emulator_us']:.0f} µs, baseline {c['baseline_us']:.1f} µs: ratio {c['ratio']:.2f}",
+                     "", None))
     r = res["ready"]
     rows.append(("ready (spawn -> 200 /_emulator/health)",
                  f"{statistics.median(r['with_grpc']):.3f} s (no gRPC {statistics.median(r['no_grpc']):.3f} s)",
@@ -238,8 +259,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workflows", type=int, default=10_000, help="workflows created for the memory figure")
     p.add_argument("--concurrent", type=int, default=1_000)
     p.add_argument("--quick", action="store_true", help="throughput and ready time only")
-    p.add_argument("--rows", default="repeated,unique,grpc",
-                   help="throughput rows to measure: repeated (the same request), unique (REST), grpc")
+    p.add_argument("--rows", default="repeated,unique,grpc,cpu",
+                   help="throughput rows to measure: repeated (the same request), unique (REST), grpc, cpu "
+                        "(server CPU per request without sockets, loadtests/cpu_per_request.py)")
+    p.add_argument("--cpu-requests", type=int, default=2000, help="requests per round of the cpu rows")
     p.add_argument("--out", default=str(ROOT / "loadtests" / "out" / "bench.json"))
     args = p.parse_args(argv)
     generator = generators.available(args.generator)
@@ -250,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     res: dict[str, Any] = {"command": " ".join(["loadtests/bench.py", *(argv if argv is not None else sys.argv[1:])]),
                            "ready": ready_times(3)}
     res["throughput"] = throughput(args, server_cpu, gen_cpu, generator)
+    if "cpu" in args.rows:
+        res["cpu_per_request"] = cpu_per_request(args, server_cpu)
     if not args.quick:
         res["concurrent"] = concurrent_latency(args.concurrent, server_cpu)
         res["fixture"] = fixture_start()

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_bench_reports_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     cmd = [sys.executable, str(ROOT / "loadtests" / "bench.py"), "--generator", "python", "--duration", "0.5",
-           "--warmup", "0.2", "--rounds", "1", "--workflows", "300", "--concurrent", "100", "--out", str(out)]
+           "--warmup", "0.2", "--rounds", "1", "--workflows", "300", "--concurrent", "100", "--cpu-requests", "300",
+           "--out", str(out)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
     assert proc.returncode == 0, proc.stderr[-4000:]
     table = proc.stdout
@@ -27,7 +28,8 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
                   "gRPC 2-node predict: ratio", "command: loadtests/bench.py",
                   "predict lane off", "ready (spawn -> 200 /_emulator/health)", "pytest fixture start",
                   "reset, 1,000 Clarifai workflows", "reset, 1,000 Flow workflows", "RSS after 300 workflows",
-                  "100 concurrent GetWorkflow requests", "100 concurrent 2-node predict requests"):
+                  "100 concurrent GetWorkflow requests", "100 concurrent 2-node predict requests",
+                  "server CPU per request, no sockets, a unique image URL per request"):
         assert label in table, (label, table)
     res = json.loads(out.read_text())
     t = res["throughput"]
@@ -47,4 +49,8 @@ def test_bench_reports_every_figure(tmp_path: Path) -> None:
         c = res["concurrent"][name]
         assert c["errors"] == 0 and 1.0 <= c["min_s"] <= c["wall_s"] < 10
     assert res["reset"]["clarifai"]["in_process_ms"] > 0 and res["reset"]["flow"]["http_ms"] > 0
+    cpu = res["cpu_per_request"]
+    assert set(cpu) == {"same", "unique_url", "unique_base64", "unique_url_x32"}
+    for row in cpu.values():
+        assert row["emulator_us"] > 0 and row["baseline_us"] > 0 and row["ratio"] == row["baseline_us"] / row["emulator_us"]
     assert 0 < res["fixture"]["first_s"] < 10 and all(0 < s < 10 for s in res["ready"]["with_grpc"])
