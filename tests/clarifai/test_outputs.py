@@ -111,3 +111,17 @@ def test_cubes_keep_the_order_of_their_uniforms() -> None:
     units = sorted(rng.getrandbits(64) * 2.0**-64 for _ in range(200_000))
     cubes = [u**3 for u in units]
     assert all(a <= b for a, b in itertools.pairwise(cubes))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_named_in_is_any_concept_name_in_the_words(data: st.DataObject) -> None:
+    """`Scorer.named_in` (one regex scan) against `any(name in words)` on every catalogue model, words
+    made of concept names, pieces of them, regex metacharacters and other text."""
+    catalog = ModelCatalog()
+    scorers = [outputs.Scorer(m, m.version_ids[0] if m.version_ids else "v") for m in catalog.all()]
+    sc = data.draw(st.sampled_from(scorers))
+    pieces = st.sampled_from([*sc.lows, *(low[: len(low) // 2] for low in sc.lows), ".", "*", "(", "|", "\\", "-",
+                              "/metro-north.jpg?u=", " ", "x"]) if sc.lows else st.text(max_size=5)
+    words = "".join(data.draw(st.lists(pieces | st.text(max_size=4), max_size=6)))
+    assert bool(sc.named_in(words)) is any(low in words for low in sc.lows), (sc.model.id, words)
