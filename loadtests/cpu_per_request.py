@@ -29,10 +29,9 @@ from typing import Any
 import bench_unique
 import orjson
 import workloads as w
-from generators import SLOT
 from profile_predict import caller, start
 
-_numbers = itertools.count(7_000_000_000)
+_numbers = itertools.count(70_000_000)  # times the slots per body: no overlap with make bench's
 
 
 class Transport:
@@ -70,12 +69,11 @@ def raw_request(path: str, body: bytes) -> bytes:
 
 
 def bodies(row: str, n: int) -> list[bytes]:
+    """`n` request bodies of a row, each slot numbered as `make bench`'s generator numbers them."""
     if row == "same":
         return [orjson.dumps(w.predict_body(1))] * n
-    body = bench_unique.bodies()[row][1]
-    parts = body.split(SLOT)
-    return [b"".join(p + (b"%012d" % next(_numbers) if k < len(parts) - 1 else b"") for k, p in enumerate(parts))
-            for _ in range(n)]
+    t = bench_unique.target(*bench_unique.bodies()[row])
+    return [t.numbered(next(_numbers) * t.slots()) for _ in range(n)]
 
 
 class Door:
@@ -113,10 +111,11 @@ async def doors() -> tuple[Door, Door, Any]:
     settings = Settings(grpc_enabled=False, seed=7)
     app = create_app(settings)
     lifespan = await start(app)
-    status, body = await caller(app)("POST", f"{w.clarifai_base()}/workflows", orjson.dumps(w.post_workflows_body()))
+    call = caller(app)
+    status, body = await call("POST", f"{w.clarifai_base()}/workflows", orjson.dumps(w.post_workflows_body()))
     assert status == 200, body[:300]
     emulator = Door(server.config(app, settings, lifespan="off"))
-    size = len((await caller(app)("POST", w.predict_path("load-2-node"), bodies("same", 1)[0]))[1])
+    size = len((await call("POST", w.predict_path("load-2-node"), bodies("same", 1)[0]))[1])
     baseline = Door(uvicorn.Config(create_baseline(size), http="httptools", lifespan="off", access_log=False,
                                    log_level="warning"))
     return emulator, baseline, lifespan

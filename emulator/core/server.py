@@ -52,23 +52,25 @@ def timed_protocol(settings: Settings) -> Any:
     class TimedHttpToolsProtocol(HttpToolsProtocol):
         _read_deadline = 0.0  # loop time after which a read is late; 0: no read pending
 
-        # (the deadline is set inline: these run for every request)
+        def _arm(self, seconds: float) -> None:
+            self._read_deadline = self.loop.time() + seconds if seconds > 0 else 0.0
+
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
-            self._read_deadline = self.loop.time() + header_s if header_s > 0 else 0.0
+            self._arm(header_s)
             if every:
                 _sweep_later(self.loop, self.server_state, every)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self._read_deadline = self.loop.time() + header_s if header_s > 0 else 0.0
+            self._arm(header_s)
 
         def on_headers_complete(self) -> None:
-            self._read_deadline = self.loop.time() + body_s if body_s > 0 else 0.0
+            self._arm(body_s)
             super().on_headers_complete()
 
         def on_message_complete(self) -> None:
-            self._read_deadline = 0.0
+            self._read_deadline = 0.0  # no read pending
             super().on_message_complete()
 
     return TimedHttpToolsProtocol
