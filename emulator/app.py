@@ -180,6 +180,17 @@ class EmulatorApp(Starlette):
                 return
         await super().__call__(scope, receive, send)
 
+    def answer_now(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """The answer to a whole request (its body read) that a route's lane can give at once, without
+        the ASGI cycle: the server writes it (core/server.py); None, and nothing changed, when `__call__`
+        must run. Only where the door would admit the request untouched and routing remembers it."""
+        router = self.router
+        if not (self.dispatches_direct and isinstance(router, IndexedRouter) and self.door.admits_now(scope, body)):
+            return None
+        hit = router.remembered(scope)
+        now = getattr(getattr(hit[1], "lane", None), "answer_now", None) if hit is not None else None
+        return now(scope, body) if now is not None else None
+
     async def _direct(self, endpoint: Any, scope: Scope, receive: Receive, send: Send) -> None:
         lane = endpoint.lane
         if lane is None:

@@ -23,6 +23,9 @@ Otherwise the request takes the full path (which also builds the next template),
 can only ever answer what the full path would have answered; `tests/clarifai/test_predict_lane.py`
 drives a seeded emulator with and without the lane through the same scenario and compares the
 bytes of every response and the journal. `clarifai_predict_lane=False` turns it off.
+
+`answer_now` gives a template's answer without the ASGI cycle: the server writes it as soon as the
+request's body is in (core/server.py); anything short of a valid template runs `__call__` instead.
 """
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ from starlette.types import Message, Receive, Scope, Send
 from emulator.clarifai import auth, predict, rest_predict, wire
 from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.clarifai.state import ClarifaiState
-from emulator.core.emulator import Emulator, Tenant
+from emulator.core.emulator import DEFAULT_TENANT, Emulator, Tenant
 from emulator.core.http import path_query, receive_body, scope_headers, scope_kept_headers
 from emulator.core.ids import recording
 from emulator.core.journal import Entry, recorded
@@ -107,19 +110,15 @@ class PredictLane:
                 await general(scope, receive, send)
 
         replay = _replay(body, receive)
-        # a session token (not part of the template key) authenticates on the full path only; answers
-        # that depend on request counts or time (rate limits, cold starts) are never replayed; large (or
-        # over-limit) bodies would pin megabytes per key
-        if ("x-clarifai-session-token" in headers or s.clarifai_rate_limit_rps > 0 or s.clarifai_cold_start_s > 0
-                or len(body) > LANE_BODY_CAP):
+        if not _replayable(headers, s, body):
             await plain(scope, replay, send)
             return
-        authorization = headers.get("authorization")
-        key = (scope["path"], scope.get("query_string", b""), body, authorization,
-               headers.get("x-clarifai-request-id-prefix"))
+        key = _key(scope, headers, body)
         t: Template | None = backend.predict_templates.get(key)
-        if t is not None and _still_valid(t, backend, authorization):
-            await _answer(t, tenant, backend, scope, headers, send, started)
+        if t is not None and _still_valid(t, backend, headers.get("authorization")):
+            answer = _answer(t, tenant, backend, scope, started)
+            await send(t.start)
+            await send({"type": "http.response.body", "body": answer})
             return
         seen = backend.predict_seen
         # noted by hash, not kept: under all-different traffic (say, a new 30 KB image each time) the
@@ -136,6 +135,27 @@ class PredictLane:
             return
         seen.pop(noted, None)
         await self._full(key, tenant, backend, scope, replay, send, plain)
+
+    def answer_now(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """The answer `__call__` would send from a template, made without the ASGI cycle (the server
+        writes it: core/server.py), or None when `__call__` must run: no template, or anything that
+        sends the request elsewhere. Nothing is changed before the answer is certain."""
+        started = time.perf_counter()
+        headers = scope_headers(scope)
+        emulator = self.emulator
+        name = emulator.tenant_name(headers)
+        if (name or DEFAULT_TENANT) not in emulator.tenants:
+            return None  # a template is never older than its tenant
+        tenant = emulator.tenant(name)
+        s = tenant.settings
+        if FAULT_HEADER in headers or tenant.faults.armed or not s.clarifai_predict_lane or not _replayable(
+                headers, s, body):
+            return None
+        backend = tenant.backend(ClarifaiState)
+        t = backend.predict_templates.get(_key(scope, headers, body))
+        if t is None or not _still_valid(t, backend, headers.get("authorization")):
+            return None
+        return t.status, t.start["headers"], _answer(t, tenant, backend, scope, started)
 
     async def _full(self, key: Any, tenant: Tenant, backend: ClarifaiState, scope: Scope, receive: Receive,
                     send: Send, general: General) -> None:
@@ -191,11 +211,22 @@ def _still_valid(t: Template, backend: ClarifaiState, authorization: str | None)
     return (wf.versions.get(t.version.id) if t.pinned else wf.latest) is t.version
 
 
-async def _answer(t: Template, tenant: Tenant, backend: ClarifaiState, scope: Scope, headers: dict[str, str],
-                  send: Send, started: float) -> None:
+def _replayable(headers: dict[str, str], s: Any, body: bytes) -> bool:
+    """Whether a template may answer at all: a session token (not part of the template key)
+    authenticates on the full path only; answers that depend on request counts or time (rate limits,
+    cold starts) are never replayed; large (or over-limit) bodies would pin megabytes per key."""
+    return ("x-clarifai-session-token" not in headers and s.clarifai_rate_limit_rps <= 0
+            and s.clarifai_cold_start_s <= 0 and len(body) <= LANE_BODY_CAP)
+
+
+def _key(scope: Scope, headers: dict[str, str], body: bytes) -> tuple[Any, ...]:
+    return (scope["path"], scope.get("query_string", b""), body, headers.get("authorization"),
+            headers.get("x-clarifai-request-id-prefix"))
+
+
+def _answer(t: Template, tenant: Tenant, backend: ClarifaiState, scope: Scope, started: float) -> bytes:
+    """A template's answer with fresh ids and time, journaled (and kept) as the full path does."""
     now = tenant.clock.now()
-    backend.predict_lane_hits += 1
-    backend.catalog.touch_all(t.model_ids, now)
     fresh = tenant.ids.hex32_many(t.n_ids)
     fresh.append(wire.timestamp(now, nanos=True).encode())
     out = t.parts.copy()
@@ -203,6 +234,8 @@ async def _answer(t: Template, tenant: Tenant, backend: ClarifaiState, scope: Sc
     body = b"".join(out)  # type: ignore[arg-type]  # every None slot is filled
     if len(body) != t.length:  # cannot happen while ids and times keep their widths; stay correct anyway
         raise RuntimeError(f"predict lane: answer of {len(body)} bytes, template says {t.length}")
+    backend.predict_lane_hits += 1
+    backend.catalog.touch_all(t.model_ids, now)
     entry = tenant.journal.record(time_ms=int(now * 1000), api="clarifai", operation=t.operation, method="POST",
                                   path=t.path, status=t.status,
                                   duration_ms=round((time.perf_counter() - started) * 1000, 3), query=t.query,
@@ -210,8 +243,7 @@ async def _answer(t: Template, tenant: Tenant, backend: ClarifaiState, scope: Sc
                                   headers=scope_kept_headers(scope), response_bytes=t.length)
     if entry is not None:
         tenant.journal.keep_response(entry, t.start.get("headers"), body)
-    await send(t.start)
-    await send({"type": "http.response.body", "body": body})
+    return body
 
 
 def _template(operation: str, request_scope: Scope, sent: list[Message], drawn: list[str],

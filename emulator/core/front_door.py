@@ -121,6 +121,17 @@ class FrontDoor:
                              f"(got {headers.get('content-type')!r})"), {}
         return None
 
+    def admits_now(self, scope: Scope, body: bytes) -> bool:
+        """Whether `admit` would let this request, its whole body read, through untouched."""
+        path: str = scope["path"]
+        if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+            return False
+        try:
+            limits.check_head(scope, self.settings)
+        except limits.HeadTooLarge:
+            return False
+        return len(body) <= limits.body_limit(self.settings, path, self.api_limits)
+
     async def admit(self, scope: Scope, receive: Receive, send: Send, render: Render) -> Receive | None:
         """The `receive` to run the request with, or None when the door answered it already."""
         path: str = scope["path"]

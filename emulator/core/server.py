@@ -6,6 +6,12 @@ held at once). `TimedHttpToolsProtocol` closes a connection whose request head i
 `header_timeout_s` after the connection opened or the request began, and one whose body is not
 complete `body_timeout_s` after its head.
 
+A request the app can answer at once (`EmulatorApp.answer_now`: a route's lane, such as Clarifai's
+repeated predict) is answered when its body is in, without an ASGI task: the same bytes uvicorn's
+`send` writes for the same messages (tests/clarifai/test_predict_lane_protocol.py feeds the same
+raw requests through the protocol with and without this). The task, the ASGI messages and uvicorn's
+per-header checks were about a sixth of a repeated predict's CPU (loadtests/cpu_per_request.py).
+
 On SIGTERM / SIGINT uvicorn stops accepting and waits for in-flight requests, without limit by
 default: a request parked in injected latency on a manual clock kept the process (and its gRPC
 port) alive. `EmulatorServer` wakes every clock wait on the first signal, and gives what still runs
@@ -28,15 +34,16 @@ from emulator.settings import Settings
 logger = logging.getLogger("emulator")
 
 try:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
     HAVE_HTTPTOOLS = True
 except ImportError:  # pragma: no cover - uvicorn without httptools: h11 without head/body timeouts
     HAVE_HTTPTOOLS = False
 
 
-def timed_protocol(settings: Settings) -> Any:
-    """The HTTP protocol class for uvicorn, with this server's read timeouts.
+def timed_protocol(settings: Settings, answer_now: bool = True) -> Any:
+    """The HTTP protocol class for uvicorn, with this server's read timeouts; with `answer_now`, a
+    request the app can answer at once is answered without an ASGI task (`_answered_now`).
 
     A read deadline is a number on the connection, moved as the request advances; one sweep per
     server closes the connections past theirs. A timer per connection and request (two
@@ -51,6 +58,9 @@ def timed_protocol(settings: Settings) -> Any:
 
     class TimedHttpToolsProtocol(HttpToolsProtocol):
         _read_deadline = 0.0  # loop time after which a read is late; 0: no read pending
+        _deferring = False  # inside on_headers_complete, for a request the app may answer at once
+        _deferred: tuple[Any, Any] | None = None  # its (cycle, app), until its body is in
+        answers_now = answer_now
 
         def _arm(self, seconds: float) -> None:
             self._read_deadline = self.loop.time() + seconds if seconds > 0 else 0.0
@@ -62,18 +72,94 @@ def timed_protocol(settings: Settings) -> Any:
                 _sweep_later(self.loop, self.server_state, every)
 
         def on_message_begin(self) -> None:
+            # a request answered at once in this same read armed the keep-alive timer (uvicorn arms it
+            # when an answer completes): this one is not idle
+            self._unset_keepalive_if_required()
             super().on_message_begin()
             self._arm(header_s)
 
         def on_headers_complete(self) -> None:
             self._arm(body_s)
+            self._deferring = _may_answer_now(self)
             super().on_headers_complete()
+            self._deferring = False
+
+        def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+            if self._deferring:  # from on_headers_complete: the request may be answered once its body is in
+                self._deferred = (cycle, app)
+                return
+            super()._start_asgi_task(cycle, app)
 
         def on_message_complete(self) -> None:
             self._read_deadline = 0.0  # no read pending
             super().on_message_complete()
+            deferred = self._deferred
+            if deferred is not None:
+                self._deferred = None
+                if not _answered_now(self, *deferred):
+                    super()._start_asgi_task(*deferred)
 
     return TimedHttpToolsProtocol
+
+
+ANSWER_NOW_BODY_CAP = 64 * 1024  # uvicorn's HIGH_WATER_LIMIT: a body it buffers without pausing reads
+
+
+def _may_answer_now(protocol: Any) -> bool:
+    """Whether the request whose head just arrived may be answered by the app's `answer_now` once its
+    body is in (and its ASGI task is started only if not): a POST with its whole, small body announced
+    by Content-Length, over HTTP/1.1, to an app that answers at once (core `EmulatorApp.answer_now`:
+    a route's lane), with nothing uvicorn would do differently (no upgrade, no `Expect: 100-continue`,
+    no concurrency limit, no request still answering before it on the connection)."""
+    if (not protocol.answers_now or getattr(protocol.app, "answer_now", None) is None or protocol.expect_100_continue
+            or protocol.access_log):
+        return False
+    parser = protocol.parser
+    if parser.get_method() != b"POST" or parser.get_http_version() != "1.1" or parser.should_upgrade():
+        return False
+    if protocol.limit_concurrency is not None or (protocol.cycle is not None and not protocol.cycle.response_complete):
+        return False
+    length = None
+    for name, value in protocol.headers:
+        if name == b"content-length":
+            if length is not None or not value.isdigit():
+                return False
+            length = int(value)
+        elif name == b"transfer-encoding":
+            return False
+    return length is not None and length <= ANSWER_NOW_BODY_CAP
+
+
+def _answered_now(protocol: Any, cycle: Any, app: Any) -> bool:
+    """Write the app's immediate answer to a deferred request as uvicorn's `send` would write the same
+    ASGI messages (status line, default headers, the answer's, `connection: close` when the connection
+    ends, the body), and finish the cycle as uvicorn does; False to run the ASGI app instead."""
+    if cycle.response_complete or cycle.disconnected or protocol.transport.is_closing():
+        return False
+    try:
+        answer = app.answer_now(cycle.scope, bytes(cycle.body))
+    except Exception:  # the ASGI path runs the request again and answers the error its way
+        logger.exception("answering a request at once failed; running it through the app")
+        return False
+    if answer is None:
+        return False
+    status, headers, body = answer
+    content = [STATUS_LINE[status]]
+    closes = False
+    for name, value in (*cycle.default_headers, *headers):
+        name = name.lower()
+        if name == b"connection" and b"close" in [token.lower().strip() for token in value.split(b",")]:
+            cycle.keep_alive, closes = False, True
+        content += (name, b": ", value, b"\r\n")
+    if not cycle.keep_alive and not closes:
+        content.append(b"connection: close\r\n")
+    content += (b"\r\n", body)
+    cycle.response_started = cycle.response_complete = True
+    protocol.transport.write(b"".join(content))
+    if not cycle.keep_alive:
+        protocol.transport.close()
+    protocol.on_response_complete()
+    return True
 
 
 def _sweep_later(loop: asyncio.AbstractEventLoop, state: Any, every: float) -> None:

@@ -255,7 +255,7 @@ def test_a_failure_inside_the_lane_is_a_500_in_clarifai_shape(client_factory: Ca
     for step in [call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]}), *predict("w", image(), times=3)]:
         step(c)
 
-    async def broken(*args: Any) -> None:
+    def broken(*args: Any) -> bytes:
         raise KeyError("bug")
 
     monkeypatch.setattr(predict_lane, "_answer", broken)

@@ -1,0 +1,197 @@
+"""A predict the lane answers at once is written by the server exactly as the ASGI path writes it.
+
+`workflow-emulator serve`'s HTTP protocol (emulator/core/server.py) answers a request the app can
+answer at once (the predict lane's templates: `EmulatorApp.answer_now`) without starting an ASGI
+task. Two seeded emulators on a manual clock, one serving with that and one without, are fed the
+same raw HTTP/1.1 bytes through uvicorn's protocol: keep-alive, pipelined requests, bodies split
+over reads, `Connection: close`, HTTP/1.0, `Expect: 100-continue`, chunked bodies, other tenants
+and keys, and the request-id prefix. Every byte written back must be the same, and so must the
+journals (bar the measured duration); the first emulator must really have answered at once.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+import pytest
+
+from emulator.app import create_app
+from emulator.clarifai.state import ClarifaiState
+from emulator.core import server
+from emulator.settings import Settings
+from tests.clarifai.clarifai_rest_support import GENERAL, METRO, image, node, workflow
+
+W = "/v2/users/me/apps/main/workflows"
+START_MS = 1_795_000_000_123
+DEFAULT_HEADERS = [(b"server", b"uvicorn"), (b"date", b"Tue, 01 Dec 2026 03:00:00 GMT")]
+
+
+class Transport:
+    def __init__(self) -> None:
+        self.out = bytearray()
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.out += data
+
+    def writelines(self, data: list[bytes]) -> None:
+        for d in data:
+            self.out += d
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 9200), "peername": ("127.0.0.1", 50000)}.get(name, default)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+def request(path: str, body: Any, *, method: str = "POST", version: str = "1.1", chunked: bool = False,
+            **headers: str) -> bytes:
+    raw = body if isinstance(body, bytes) else orjson.dumps(body)
+    head = {"Host": "127.0.0.1:9200", "Content-Type": "application/json", "Authorization": "Key proto-pat",
+            **{k.replace("_", "-"): v for k, v in headers.items()}}
+    if chunked:
+        head["Transfer-Encoding"] = "chunked"
+        raw = b"%x\r\n" % len(raw) + raw + b"\r\n0\r\n\r\n"
+    else:
+        head["Content-Length"] = str(len(raw))
+    return (f"{method} {path} HTTP/{version}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items())
+            + "\r\n").encode() + raw
+
+
+def predict(url: str = METRO, **headers: str) -> bytes:
+    return request(f"{W}/w/results", {"inputs": [image(url)]}, **headers)
+
+
+def clock(tenant: str) -> bytes:
+    return request("/_emulator/clock", {"mode": "manual", "now_ms": START_MS}, method="PUT", x_emulator_tenant=tenant)
+
+
+def scenario() -> list[list[bytes]]:
+    """Connections, each the chunks one read delivers."""
+    one = predict()
+    split = predict(METRO + "?split")
+    return [
+        [clock("default"), clock("other"),
+         request(W, {"workflows": [workflow("w", node("g", GENERAL))]}),
+         request(W, {"workflows": [workflow("w", node("g", GENERAL))]}, x_emulator_tenant="other"),
+         *[one] * 4,  # noted, templated, then answered from the template
+         one * 3,  # pipelined in one read
+         *[split] * 3, split[:len(split) - 7], split[len(split) - 7:],  # the body over two reads
+         split[:40], split[40:] + one,  # the head over two reads, then another request in the same read
+         predict(x_clarifai_request_id_prefix="px"), predict(x_clarifai_request_id_prefix="px"),
+         predict(x_clarifai_request_id_prefix="px"),
+         *[predict(x_emulator_tenant="other")] * 4,
+         *[predict(Authorization="Key another-pat")] * 3,
+         *[predict(Expect="100-continue")] * 2,
+         *[request(f"{W}/w/results", {"inputs": [image()]}, chunked=True)] * 2,
+         predict(x_emulator_fault='{"type": "error", "status": 503}'),
+         one,
+         predict(Connection="close")],
+        [one * 2 + predict(version="1.0"), one],
+        [one, request(f"{W}/w/results", b"{not json"), one],
+    ]
+
+
+async def _drain(transport: Transport) -> None:
+    """Run the loop until the server has nothing left to do for this read."""
+    for _ in range(200):
+        await asyncio.sleep(0)
+    size = -1
+    while size != len(transport.out):
+        size = len(transport.out)
+        for _ in range(50):
+            await asyncio.sleep(0)
+
+
+async def _serve(answer_now: bool) -> tuple[list[bytes], list[dict[str, Any]], int, int]:
+    from uvicorn.server import ServerState
+
+    settings = Settings(grpc_enabled=False, seed=17)
+    app = create_app(settings)
+    answered = 0
+    given = app.answer_now
+
+    def counting(scope: Any, body: bytes) -> Any:
+        nonlocal answered
+        out = given(scope, body)
+        answered += out is not None
+        return out
+
+    app.answer_now = counting  # type: ignore[method-assign]
+    config = server.config(app, settings, lifespan="on", http=server.timed_protocol(settings, answer_now=answer_now))
+    config.load()
+    state = ServerState()
+    state.default_headers = DEFAULT_HEADERS
+    lifespan = config.lifespan_class(config)
+    await lifespan.startup()
+    written = []
+    for chunks in scenario():
+        transport = Transport()
+        protocol = config.http_protocol_class(config=config, server_state=state, app_state={},
+                                              _loop=asyncio.get_running_loop())
+        protocol.connection_made(transport)
+        for chunk in chunks:
+            protocol.data_received(chunk)
+            await _drain(transport)
+        protocol.connection_lost(None)
+        written.append(bytes(transport.out))
+    emu = app.state.emulator
+    journal = [{k: v for k, v in e.to_json().items() if k != "duration_ms"}
+               for name in ("default", "other") for e in emu.tenant(name).journal.entries()]
+    hits = sum(emu.tenant(name).backend(ClarifaiState).predict_lane_hits for name in ("default", "other"))
+    await lifespan.shutdown()
+    return written, journal, hits, answered
+
+
+def test_answers_given_at_once_are_the_bytes_and_journal_of_the_asgi_path() -> None:
+    written, journal, hits, answered = asyncio.run(_serve(answer_now=True))
+    want_written, want_journal, want_hits, not_answered = asyncio.run(_serve(answer_now=False))
+    assert not_answered == 0
+    assert answered >= 12 and hits == want_hits >= answered
+    for got, want in zip(written, want_written, strict=True):
+        assert got.count(b"HTTP/1.") == want.count(b"HTTP/1.")
+        assert got == want
+    assert journal == want_journal
+    assert written[0].count(b"HTTP/1.1 200 OK") >= 30
+    assert b"connection: close" in written[0] and b"connection: close" in written[1]
+
+
+@pytest.mark.parametrize("head", [b"Content-Length: 12\r\nContent-Length: 12\r\n", b"Content-Length: +12\r\n"])
+def test_odd_content_lengths_are_never_answered_at_once(head: bytes) -> None:
+    from emulator.core.server import _may_answer_now
+
+    class Parser:
+        def get_method(self) -> bytes:
+            return b"POST"
+
+        def get_http_version(self) -> str:
+            return "1.1"
+
+        def should_upgrade(self) -> bool:
+            return False
+
+    class Protocol:
+        answers_now = True
+        app = type("App", (), {"answer_now": staticmethod(lambda scope, body: None)})()
+        expect_100_continue = access_log = False
+        limit_concurrency = cycle = None
+        parser = Parser()
+
+        def __init__(self, raw: bytes) -> None:
+            self.headers = [tuple(line.lower().split(b": ")) for line in raw.split(b"\r\n") if line]
+
+    assert not _may_answer_now(Protocol(head))
+    assert _may_answer_now(Protocol(b"Content-Length: 12\r\n"))
+    assert not _may_answer_now(Protocol(b"Content-Length: 12\r\nTransfer-Encoding: chunked\r\n"))
+    assert not _may_answer_now(Protocol(b"Content-Length: 70000\r\n"))
