@@ -139,22 +139,24 @@ class PredictLane:
     def answer_now(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
         """The answer `__call__` would send from a template, made without the ASGI cycle (the server
         writes it: core/server.py), or None when `__call__` must run: no template, or anything that
-        sends the request elsewhere. Nothing is changed before the answer is certain."""
+        sends the request elsewhere. Nothing is changed before the answer is certain; a request with
+        no template (all-different traffic) is turned away after one lookup."""
         started = time.perf_counter()
         headers = scope_headers(scope)
         emulator = self.emulator
         name = emulator.tenant_name(headers)
-        if (name or DEFAULT_TENANT) not in emulator.tenants:
-            return None  # a template is never older than its tenant
-        tenant = emulator.tenant(name)
+        tenant = emulator.tenants.get(name or DEFAULT_TENANT)  # a template is never older than its tenant
+        if tenant is None:
+            return None
+        backend = tenant.started(ClarifaiState)
+        t = backend.predict_templates.get(_key(scope, headers, body)) if backend is not None else None
+        if t is None or backend is None:
+            return None
         s = tenant.settings
-        if FAULT_HEADER in headers or tenant.faults.armed or not s.clarifai_predict_lane or not _replayable(
-                headers, s, body):
+        if (FAULT_HEADER in headers or tenant.faults.armed or not s.clarifai_predict_lane
+                or not _replayable(headers, s, body) or not _still_valid(t, backend, headers.get("authorization"))):
             return None
-        backend = tenant.backend(ClarifaiState)
-        t = backend.predict_templates.get(_key(scope, headers, body))
-        if t is None or not _still_valid(t, backend, headers.get("authorization")):
-            return None
+        emulator.tenant(name)  # used: the tenant is the most recently used, as on the ASGI path
         return t.status, t.start["headers"], _answer(t, tenant, backend, scope, started)
 
     async def _full(self, key: Any, tenant: Tenant, backend: ClarifaiState, scope: Scope, receive: Receive,

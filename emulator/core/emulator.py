@@ -70,6 +70,11 @@ class Tenant:
             return b
         return self._start(self.emulator.backend_slot(kind))
 
+    def started(self, kind: type[B]) -> B | None:
+        """This tenant's backend of type `kind` if it has started one (nothing is created)."""
+        b = self._by_type.get(kind)
+        return b if isinstance(b, kind) else None
+
     def backend_named(self, key: str) -> object:
         """The backend registered under `key` (state files name backends by key; KeyError if none)."""
         b = self._backends.get(key)

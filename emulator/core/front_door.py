@@ -122,7 +122,8 @@ class FrontDoor:
         return None
 
     def admits_now(self, scope: Scope, body: bytes) -> bool:
-        """Whether `admit` would let this request, its whole body read, through untouched."""
+        """Whether `admit` would let this request, its whole body read, through untouched (noted in the
+        scope: `admit` then does not check it again)."""
         path: str = scope["path"]
         if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
             return False
@@ -130,10 +131,13 @@ class FrontDoor:
             limits.check_head(scope, self.settings)
         except limits.HeadTooLarge:
             return False
-        return len(body) <= limits.body_limit(self.settings, path, self.api_limits)
+        admitted = scope[_ADMITTED] = len(body) <= limits.body_limit(self.settings, path, self.api_limits)
+        return admitted
 
     async def admit(self, scope: Scope, receive: Receive, send: Send, render: Render) -> Receive | None:
         """The `receive` to run the request with, or None when the door answered it already."""
+        if scope.get(_ADMITTED):
+            return receive
         path: str = scope["path"]
         try:
             limits.check_head(scope, self.settings)
@@ -152,6 +156,9 @@ class FrontDoor:
         if limits.announced_within(scope_headers(scope), limit):
             return receive
         return limits.capped_receive(receive, limit)
+
+
+_ADMITTED = "emulator.admitted"  # `admits_now` said yes: the whole body is in, within the limits
 
 
 def _static_page(scope: Scope) -> bool:

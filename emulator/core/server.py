@@ -136,8 +136,11 @@ def _answered_now(protocol: Any, cycle: Any, app: Any) -> bool:
     ends, the body), and finish the cycle as uvicorn does; False to run the ASGI app instead."""
     if cycle.response_complete or cycle.disconnected or protocol.transport.is_closing():
         return False
+    # the same bytes object for the ASGI path if it runs (uvicorn's `receive` hands `bytes(cycle.body)`
+    # on): its hash, computed for a lookup here, is not computed again there
+    body = cycle.body = bytes(cycle.body)
     try:
-        answer = app.answer_now(cycle.scope, bytes(cycle.body))
+        answer = app.answer_now(cycle.scope, body)
     except Exception:  # the ASGI path runs the request again and answers the error its way
         logger.exception("answering a request at once failed; running it through the app")
         return False
