@@ -49,7 +49,7 @@ class ClarifaiState:
     keys: auth.KeyRegistry = field(init=False)
     limiter: auth.RateLimiter = field(init=False)
     workflow_states: dict[str, float] = field(init=False)  # workflow_state id -> last use (§3: 5 min expiry)
-    predict_templates: dict[Any, Any] = field(init=False)  # predict_lane.Template per identical request
+    predict_templates: dict[Any, Any] = field(init=False)  # predict_template.Template per identical request
     predict_seen: dict[int, None] = field(init=False)  # hashes of requests seen once (predict_lane.py)
     predict_template_bytes: int = field(init=False)  # the templates' answer sizes, summed (bounded by the lane)
     predict_lane_hits: int = field(init=False)  # requests the lane answered from a template

@@ -1,0 +1,108 @@
+"""The predict lane's templates (predict_lane.py): a full-path predict answer split at its fresh parts.
+
+What differs between two answers to the same predict is only what is fresh each time: the ids the
+full path drew from the tenant's id factory (each shows once, as a run of exactly 32 hex digits)
+and the `created_at` time of results and outputs. A template keeps the bytes between those holes,
+which id (by draw order) or the time fills each, and what the answer depends on, so the lane can
+check it is still valid and journal it as the full path did.
+"""
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import Message, Scope
+
+from emulator.clarifai import auth, predict
+from emulator.clarifai.models import Workflow, WorkflowVersion
+from emulator.core.http import path_query
+
+_CREATED = -1  # a hole for the `created_at` time (any other hole is the k-th id drawn)
+_HEX_RUN = re.compile(rb"[0-9a-f]{32,}")
+
+
+@dataclass(frozen=True)
+class Template:
+    parts: list[bytes | None]  # the body between the holes, with a None slot for each hole
+    fill: Callable[[list[bytes]], tuple[bytes, ...]]  # [ids drawn..., created] -> the holes' values in order
+    n_ids: int  # ids the full path draws for this request
+    status: int
+    length: int  # of every answer: ids and times have fixed widths
+    start: Message  # the http.response.start message (shared: uvicorn only reads it)
+    path: str  # as the journal shows them
+    query: str
+    # what the answer depends on
+    api_key: auth.ApiKey | None  # the registered key it authenticated with (None: no keys registered)
+    app: tuple[str, str]
+    workflow_id: str
+    workflow: Workflow
+    version: WorkflowVersion
+    pinned: bool  # the request names its version (else it runs the latest)
+    shown: tuple[Any, ...]  # the workflow fields the `workflow` summary shows
+    model_ids: tuple[str, ...]
+    generation: int  # of the model catalogue the answer was made from
+    # the journal entry the full path wrote, minus what varies
+    operation: str
+    error: str | None
+    code: int | None
+    request: Any
+
+
+def template(operation: str, request_scope: Scope, sent: list[Message], drawn: list[str],
+              resolved: predict.Resolved, entry: Any) -> Template | None:
+    """Split the full path's answer at its fresh parts; None when it cannot be reused."""
+    if len(sent) != 2 or sent[0].get("type") != "http.response.start" or sent[1].get("more_body"):
+        return None
+    body: bytes = sent[1].get("body", b"")
+    needle = resolved.created.encode()
+    spots: list[tuple[int, int, int]] = []  # (position, length, hole)
+    start = 0
+    while (at := body.find(needle, start)) >= 0:
+        spots.append((at, len(needle), _CREATED))
+        start = at + len(needle)
+    if len(spots) != resolved.created_count:
+        return None
+    # every id the full path drew shows exactly once, as a run of exactly 32 hex digits (one scan of
+    # the body, not one per id: a 32-input answer draws ~200 ids), or the split is unsafe
+    wanted = {i.encode(): k for k, i in enumerate(drawn)}
+    found: dict[int, int] = {}
+    for m in _HEX_RUN.finditer(body):
+        k = wanted.get(m.group())
+        if k is not None:
+            if k in found:
+                return None
+            found[k] = m.start()
+    if len(found) != len(drawn):
+        return None
+    spots.extend((pos, 32, k) for k, pos in found.items())
+    if not spots:
+        return None
+    spots.sort()
+    parts, holes, at = [], [], 0
+    for pos, length, hole in spots:
+        if pos < at:
+            return None
+        parts.append(body[at:pos])
+        holes.append(len(drawn) if hole == _CREATED else hole)  # `created` comes after the ids
+        at = pos + length
+    parts.append(body[at:])
+    slots: list[bytes | None] = [None] * (2 * len(parts) - 1)
+    slots[0::2] = parts
+    fill: Callable[[list[bytes]], tuple[bytes, ...]] = (
+        _one(holes[0]) if len(holes) == 1 else operator.itemgetter(*holes))  # one index: an item, not a tuple
+    status = int(sent[0]["status"])
+    headers = [(k, v_) for k, v_ in sent[0].get("headers", ()) if k.lower() != b"content-length"]
+    start_message = {"type": "http.response.start", "status": status,
+                     "headers": [(b"content-length", str(len(body)).encode()), *headers]}
+    path, query = path_query(request_scope)
+    r = resolved
+    return Template(slots, fill, len(drawn), status, len(body), start_message, path, query, r.api_key,
+                    (r.scope.user_id, r.scope.app_id), r.workflow.id, r.workflow, r.version, r.pinned, r.shown,
+                    r.plan.model_ids, r.plan.generation, operation, entry.error, entry.code, entry.request)
+
+
+def _one(index: int) -> Callable[[list[bytes]], tuple[bytes, ...]]:
+    return lambda values: (values[index],)
