@@ -60,7 +60,8 @@ def timed_protocol(settings: Settings, answer_now: bool = True) -> Any:
         _read_deadline = 0.0  # loop time after which a read is late; 0: no read pending
         _deferring = False  # inside on_headers_complete, for a request the app may answer at once
         _deferred: tuple[Any, Any] | None = None  # its (cycle, app), until its body is in
-        answers_now = answer_now
+        # the ASGI task is started through uvicorn's `_start_asgi_task` (0.30 on): without it, never defer
+        answers_now = answer_now and hasattr(HttpToolsProtocol, "_start_asgi_task")
 
         def _arm(self, seconds: float) -> None:
             self._read_deadline = self.loop.time() + seconds if seconds > 0 else 0.0
