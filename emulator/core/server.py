@@ -111,7 +111,7 @@ def _may_answer_now(protocol: Any) -> bool:
     body is in (and its ASGI task is started only if not): a POST with its whole, small body announced
     by Content-Length, over HTTP/1.1, to an app that answers at once (core `EmulatorApp.answer_now`:
     a route's lane), with nothing uvicorn would do differently (no upgrade, no `Expect: 100-continue`,
-    no concurrency limit, no request still answering before it on the connection)."""
+    no concurrency limit, no request still answering before it on the connection, no paused writes)."""
     if (not protocol.answers_now or getattr(protocol.app, "answer_now", None) is None or protocol.expect_100_continue
             or protocol.access_log):
         return False
@@ -119,6 +119,10 @@ def _may_answer_now(protocol: Any) -> bool:
     if parser.get_method() != b"POST" or parser.get_http_version() != "1.1" or parser.should_upgrade():
         return False
     if protocol.limit_concurrency is not None or (protocol.cycle is not None and not protocol.cycle.response_complete):
+        return False
+    if protocol.flow.write_paused:
+        # a client not reading its answers: the ASGI path waits for the transport to drain (and
+        # stops reading meanwhile), where answers written at once would pile up in its buffer
         return False
     length = None
     for name, value in protocol.headers:

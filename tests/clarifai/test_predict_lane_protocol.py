@@ -11,6 +11,7 @@ journals (bar the measured duration); the first emulator must really have answer
 from __future__ import annotations
 
 import asyncio
+import types
 from typing import Any
 
 import orjson
@@ -187,6 +188,7 @@ def test_odd_content_lengths_are_never_answered_at_once(head: bytes) -> None:
         expect_100_continue = access_log = False
         limit_concurrency = cycle = None
         parser = Parser()
+        flow = types.SimpleNamespace(write_paused=False)
 
         def __init__(self, raw: bytes) -> None:
             self.headers = [tuple(line.lower().split(b": ")) for line in raw.split(b"\r\n") if line]
@@ -195,3 +197,51 @@ def test_odd_content_lengths_are_never_answered_at_once(head: bytes) -> None:
     assert _may_answer_now(Protocol(b"Content-Length: 12\r\n"))
     assert not _may_answer_now(Protocol(b"Content-Length: 12\r\nTransfer-Encoding: chunked\r\n"))
     assert not _may_answer_now(Protocol(b"Content-Length: 70000\r\n"))
+
+
+async def _paused_writes() -> tuple[int, int, int, int]:
+    """A client that does not read its answers: once the transport asks to pause writing, a
+    templated predict waits for the drain on the ASGI path instead of being written at once."""
+    from uvicorn.server import ServerState
+
+    settings = Settings(grpc_enabled=False, seed=17)
+    app = create_app(settings)
+    answered = 0
+    given = app.answer_now
+
+    def counting(scope: Any, body: bytes) -> Any:
+        nonlocal answered
+        out = given(scope, body)
+        answered += out is not None
+        return out
+
+    app.answer_now = counting  # type: ignore[method-assign]
+    config = server.config(app, settings, lifespan="on")
+    config.load()
+    lifespan = config.lifespan_class(config)
+    await lifespan.startup()
+    transport = Transport()
+    protocol = config.http_protocol_class(config=config, server_state=ServerState(), app_state={},
+                                          _loop=asyncio.get_running_loop())
+    protocol.connection_made(transport)
+    for chunk in [request(W, {"workflows": [workflow("w", node("g", GENERAL))]}), *[predict()] * 4]:
+        protocol.data_received(chunk)
+        await _drain(transport)
+    before = (answered, transport.out.count(b"HTTP/1.1 200"))
+    protocol.pause_writing()
+    protocol.data_received(predict())
+    await _drain(transport)
+    paused = (answered, transport.out.count(b"HTTP/1.1 200"))
+    protocol.resume_writing()
+    await _drain(transport)
+    after = transport.out.count(b"HTTP/1.1 200")
+    protocol.connection_lost(None)
+    await lifespan.shutdown()
+    assert before == (2, 5)  # noted, templated, then answered at once
+    return paused[0], paused[1], after, answered
+
+
+def test_a_client_not_reading_its_answers_is_not_written_to_at_once() -> None:
+    answered_while_paused, written_while_paused, written_after, answered = asyncio.run(_paused_writes())
+    assert (answered_while_paused, written_while_paused) == (2, 5)  # held on the ASGI path's drain
+    assert (written_after, answered) == (6, 2)
