@@ -25,7 +25,41 @@ import pytest
 from emulator.admin_client import AdminClient, EmulatorAdminError, EmulatorTenant
 from emulator.settings import Settings
 
-__all__ = ["AdminClient", "EmulatorAdminError", "EmulatorTenant", "LiveServer", "RemoteServer"]
+__all__ = ["AdminClient", "EmulatorAdminError", "EmulatorTenant", "LiveServer", "RecordingTransport", "RemoteServer"]
+
+
+class RecordingTransport:
+    """An asyncio transport that keeps what the server writes, in order: raw HTTP bytes fed to the
+    protocol class `workflow-emulator serve` runs (`server.config(...).http_protocol_class`), no
+    sockets (loadtests/cpu_per_request.py, tests/clarifai/test_predict_lane_protocol.py)."""
+
+    def __init__(self) -> None:
+        self.out: list[bytes] = []
+        self.closed = False
+
+    def written(self) -> bytes:
+        return b"".join(self.out)
+
+    def write(self, data: bytes) -> None:
+        self.out.append(bytes(data))
+
+    def writelines(self, data: list[bytes]) -> None:
+        self.out.extend(map(bytes, data))
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 9200), "peername": ("127.0.0.1", 50000)}.get(name, default)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
 
 
 class LiveServer:

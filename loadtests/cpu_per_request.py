@@ -31,36 +31,9 @@ import orjson
 import workloads as w
 from profile_predict import caller, start
 
+from emulator.testing import RecordingTransport
+
 _numbers = itertools.count(70_000_000)  # times the slots per body: no overlap with make bench's
-
-
-class Transport:
-    """What the protocol writes to; one answer at a time."""
-
-    def __init__(self) -> None:
-        self.out: list[bytes] = []
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.out.append(data)
-
-    def writelines(self, data: list[bytes]) -> None:
-        self.out.extend(data)
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 9200), "peername": ("127.0.0.1", 50000)}.get(name, default)
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def close(self) -> None:
-        self.closed = True
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
 
 
 def raw_request(path: str, body: bytes) -> bytes:
@@ -94,7 +67,7 @@ class Door:
         from uvicorn.server import ServerState
 
         config.load()
-        self.transport = Transport()
+        self.transport = RecordingTransport()
         self.protocol = config.http_protocol_class(config=config, server_state=ServerState(), app_state={},
                                                    _loop=asyncio.get_running_loop())
         self.protocol.connection_made(self.transport)

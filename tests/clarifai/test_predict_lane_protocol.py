@@ -16,44 +16,18 @@ from typing import Any
 
 import orjson
 import pytest
+from uvicorn.server import ServerState
 
 from emulator.app import create_app
 from emulator.clarifai.state import ClarifaiState
 from emulator.core import server
 from emulator.settings import Settings
+from emulator.testing import RecordingTransport
 from tests.clarifai.clarifai_rest_support import GENERAL, METRO, image, node, workflow
 
 W = "/v2/users/me/apps/main/workflows"
 START_MS = 1_795_000_000_123
 DEFAULT_HEADERS = [(b"server", b"uvicorn"), (b"date", b"Tue, 01 Dec 2026 03:00:00 GMT")]
-
-
-class Transport:
-    def __init__(self) -> None:
-        self.out = bytearray()
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.out += data
-
-    def writelines(self, data: list[bytes]) -> None:
-        for d in data:
-            self.out += d
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 9200), "peername": ("127.0.0.1", 50000)}.get(name, default)
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def close(self) -> None:
-        self.closed = True
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
 
 
 def request(path: str, body: Any, *, method: str = "POST", version: str = "1.1", chunked: bool = False,
@@ -104,41 +78,49 @@ def scenario() -> list[list[bytes]]:
     ]
 
 
-async def _drain(transport: Transport) -> None:
+async def _drain(transport: RecordingTransport) -> None:
     """Run the loop until the server has nothing left to do for this read."""
     for _ in range(200):
         await asyncio.sleep(0)
     size = -1
-    while size != len(transport.out):
-        size = len(transport.out)
+    while size != len(transport.written()):
+        size = len(transport.written())
         for _ in range(50):
             await asyncio.sleep(0)
 
 
-async def _serve(answer_now: bool) -> tuple[list[bytes], list[dict[str, Any]], int, int]:
-    from uvicorn.server import ServerState
+class Counted:
+    """The app's `answer_now`, counting the answers it gives."""
 
-    settings = Settings(grpc_enabled=False, seed=17)
-    app = create_app(settings)
-    answered = 0
-    given = app.answer_now
+    def __init__(self, app: Any) -> None:
+        self.given = app.answer_now
+        self.count = 0
+        app.answer_now = self
 
-    def counting(scope: Any, body: bytes) -> Any:
-        nonlocal answered
-        out = given(scope, body)
-        answered += out is not None
+    def __call__(self, scope: Any, body: bytes) -> Any:
+        out = self.given(scope, body)
+        self.count += out is not None
         return out
 
-    app.answer_now = counting  # type: ignore[method-assign]
+
+def _config(answer_now: bool = True) -> tuple[Any, Counted]:
+    settings = Settings(grpc_enabled=False, seed=17)
+    app = create_app(settings)
+    answered = Counted(app)
     config = server.config(app, settings, lifespan="on", http=server.timed_protocol(settings, answer_now=answer_now))
     config.load()
+    return config, answered
+
+
+async def _serve(answer_now: bool) -> tuple[list[bytes], list[dict[str, Any]], int, int]:
+    config, answered = _config(answer_now)
     state = ServerState()
     state.default_headers = DEFAULT_HEADERS
     lifespan = config.lifespan_class(config)
     await lifespan.startup()
     written = []
     for chunks in scenario():
-        transport = Transport()
+        transport = RecordingTransport()
         protocol = config.http_protocol_class(config=config, server_state=state, app_state={},
                                               _loop=asyncio.get_running_loop())
         protocol.connection_made(transport)
@@ -146,13 +128,13 @@ async def _serve(answer_now: bool) -> tuple[list[bytes], list[dict[str, Any]], i
             protocol.data_received(chunk)
             await _drain(transport)
         protocol.connection_lost(None)
-        written.append(bytes(transport.out))
-    emu = app.state.emulator
+        written.append(transport.written())
+    emu = config.app.state.emulator
     journal = [{k: v for k, v in e.to_json().items() if k != "duration_ms"}
                for name in ("default", "other") for e in emu.tenant(name).journal.entries()]
     hits = sum(emu.tenant(name).backend(ClarifaiState).predict_lane_hits for name in ("default", "other"))
     await lifespan.shutdown()
-    return written, journal, hits, answered
+    return written, journal, hits, answered.count
 
 
 def test_answers_given_at_once_are_the_bytes_and_journal_of_the_asgi_path() -> None:
@@ -202,43 +184,28 @@ def test_odd_content_lengths_are_never_answered_at_once(head: bytes) -> None:
 async def _paused_writes() -> tuple[int, int, int, int]:
     """A client that does not read its answers: once the transport asks to pause writing, a
     templated predict waits for the drain on the ASGI path instead of being written at once."""
-    from uvicorn.server import ServerState
-
-    settings = Settings(grpc_enabled=False, seed=17)
-    app = create_app(settings)
-    answered = 0
-    given = app.answer_now
-
-    def counting(scope: Any, body: bytes) -> Any:
-        nonlocal answered
-        out = given(scope, body)
-        answered += out is not None
-        return out
-
-    app.answer_now = counting  # type: ignore[method-assign]
-    config = server.config(app, settings, lifespan="on")
-    config.load()
+    config, answered = _config()
     lifespan = config.lifespan_class(config)
     await lifespan.startup()
-    transport = Transport()
+    transport = RecordingTransport()
     protocol = config.http_protocol_class(config=config, server_state=ServerState(), app_state={},
                                           _loop=asyncio.get_running_loop())
     protocol.connection_made(transport)
     for chunk in [request(W, {"workflows": [workflow("w", node("g", GENERAL))]}), *[predict()] * 4]:
         protocol.data_received(chunk)
         await _drain(transport)
-    before = (answered, transport.out.count(b"HTTP/1.1 200"))
+    before = (answered.count, transport.written().count(b"HTTP/1.1 200"))
     protocol.pause_writing()
     protocol.data_received(predict())
     await _drain(transport)
-    paused = (answered, transport.out.count(b"HTTP/1.1 200"))
+    paused = (answered.count, transport.written().count(b"HTTP/1.1 200"))
     protocol.resume_writing()
     await _drain(transport)
-    after = transport.out.count(b"HTTP/1.1 200")
+    after = transport.written().count(b"HTTP/1.1 200")
     protocol.connection_lost(None)
     await lifespan.shutdown()
     assert before == (2, 5)  # noted, templated, then answered at once
-    return paused[0], paused[1], after, answered
+    return paused[0], paused[1], after, answered.count
 
 
 def test_a_client_not_reading_its_answers_is_not_written_to_at_once() -> None:
