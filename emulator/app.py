@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import logging
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
@@ -22,6 +19,7 @@ from emulator.core.access_log import entry_sink, journal_control_plane
 from emulator.core.api import ApiDescriptor
 from emulator.core.api import register as register_api
 from emulator.core.emulator import Emulator
+from emulator.core.failures import answer_exception
 from emulator.core.front_door import FrontDoor, check_startup
 from emulator.core.http import ApiBinding, ApiMount, DropConnection, JsonResponse
 from emulator.core.routing import IndexedRouter
@@ -243,28 +241,7 @@ class EmulatorApp(Starlette):
 
     async def _handle_exception(self, exc: Exception, request: Request, scope: Scope, receive: Receive,
                                 send: Send) -> None:
-        """Answer an API operation's exception as Starlette's own stack would: its ExceptionMiddleware
-        picks the handler (a status-code handler for an HTTPException first, then the exception's
-        classes in MRO order; sync handlers in a thread), and what it leaves unhandled gets the 500
-        handler, `500` or `Exception` as `Starlette.build_middleware_stack` picks it."""
-
-        async def reraise(scope: Scope, receive: Receive, send: Send) -> None:
-            raise exc
-
-        handlers = {k: v for k, v in self.exception_handlers.items() if k not in (500, Exception)}
-        try:
-            await ExceptionMiddleware(reraise, handlers=handlers)(scope, receive, send)
-            return
-        except Exception as unhandled:
-            if unhandled is not exc:
-                raise
-        handler = self.exception_handlers.get(500) or self.exception_handlers.get(Exception)
-        if handler is None:
-            raise exc
-        response = await handler(request, exc) if inspect.iscoroutinefunction(handler) else \
-            await run_in_threadpool(handler, request, exc)
-        await response(scope, receive, send)
-        logger.error("Exception in API operation %s", scope.get("path"), exc_info=exc)
+        await answer_exception(self.exception_handlers, exc, request, scope, receive, send)
 
 
 def _drop_connection(receive: Receive) -> None:

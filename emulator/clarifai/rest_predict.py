@@ -22,7 +22,7 @@ from emulator.clarifai import backend, errors, wire
 from emulator.clarifai.backend import CallContext
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Tenant
-from emulator.core.http import path_query, scope_kept_headers
+from emulator.core.http import path_query, scope_kept_headers, unexpected
 from emulator.core.journal import redact, secret_free
 from emulator.core.operation import Operation
 
@@ -45,7 +45,12 @@ async def answer(operation: str, scope: Scope, send: Send, tenant: Tenant, state
     call = Operation(tenant, "clarifai", operation, "POST", path, query, scope_kept_headers(scope))
     ctx = CallContext(headers.get("authorization"), headers.get("x-clarifai-request-id-prefix"), "rest",
                       headers.get("x-clarifai-session-token"))
-    out, http = await backend.call(state, RPC, req, ctx)
+    summary = parsed if secret_free(parsed) else redact(parsed)
+    try:
+        out, http = await backend.call(state, RPC, req, ctx)
+    except Exception:
+        unexpected(scope, call, summary, len(body))  # journaled as the app's handlers answer it
+        raise
     raw = orjson.dumps(out)
     status = out["status"]
     error, code = (None, None) if status["code"] == errors.SUCCESS.code else (status.get("description"),
@@ -53,7 +58,7 @@ async def answer(operation: str, scope: Scope, send: Send, tenant: Tenant, state
     # Starlette's JSONResponse header order: content-length, then content-type
     start = {"type": "http.response.start", "status": http,
              "headers": [(b"content-length", str(len(raw)).encode()), (b"content-type", _JSON)]}
-    entry = call.record(http, error, code, parsed if secret_free(parsed) else redact(parsed), len(raw), len(body))
+    entry = call.record(http, error, code, summary, len(raw), len(body))
     tenant.journal.keep_response(entry, start["headers"], raw)
     await send(start)
     await send({"type": "http.response.body", "body": raw})

@@ -158,6 +158,12 @@ def operation_route(api: ApiBinding, path: str, method: str, handler: Handler, n
         except api.error_type as exc:
             response = api.render_error(exc, request)
             error, code = api.outcome(exc)
+        except DropConnection:
+            raise
+        except Exception:
+            # an emulator bug: the app's handlers answer it, and journal it as answered (app.py)
+            unexpected(scope, call, _request_summary(request), _body_bytes(request))
+            raise
         finally:
             call.end()
         if error is None:
@@ -229,6 +235,15 @@ def remember_body(request: Request, parsed: Any, raw: bytes | None = None) -> No
     st = request.scope.setdefault("state", {})
     st["parsed_body"] = parsed
     st["parsed_body_clean"] = raw is not None and secret_free(parsed)
+
+
+UNEXPECTED = "emulator.unexpected"  # scope key: (operation, request summary, body bytes) of a failed call
+
+
+def unexpected(scope: Scope, call: Operation, summary: Any, body_bytes: int | None) -> None:
+    """Note an operation that raised an unexpected exception, for the handler that answers it to
+    journal it (`EmulatorApp._handle_exception`): a failing call still shows in the journal."""
+    scope[UNEXPECTED] = (call, summary, body_bytes)
 
 
 def set_outcome(request: Request, error: str | None, code: int | None) -> None:

@@ -70,6 +70,14 @@ def test_api_operation_unhandled_exception_is_a_500_in_the_api_shape(client: Tes
     _raising(monkeypatch, ZeroDivisionError("no"))
     r = client.post("/widgets/w1/polish", headers=T)
     assert (r.status_code, r.json()) == (500, {"widget_error": "Internal emulator error: ZeroDivisionError"})
+    _journaled_as(client, 500, len(r.content))
+
+
+def _journaled_as(client: TestClient, status: int, size: int) -> None:
+    """The failed call is in the journal, with the status and size of the answer its handler gave."""
+    last = client.get("/_emulator/journal", headers=T).json()["entries"][-1]
+    assert (last["path"], last["status"], last["error"], last["response_bytes"]) == (
+        "/widgets/w1/polish", status, "Internal emulator error: ZeroDivisionError", size)
 
 
 def test_api_operation_exception_uses_a_user_500_handler(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,6 +88,7 @@ def test_api_operation_exception_uses_a_user_500_handler(client: TestClient, mon
     _raising(monkeypatch, ZeroDivisionError("no"))
     r = client.post("/widgets/w1/polish", headers=T)
     assert (r.status_code, r.text) == (500, "custom 500")
+    _journaled_as(client, 500, len("custom 500"))
 
 
 # The predict lane (clarifai/predict_lane.py) answers most REST predicts before the operation's endpoint runs; an
@@ -154,3 +163,11 @@ def test_post_workflow_results_lane_exception_is_answered_as_an_operation_except
     assert raised_in_lane == [True]
     assert in_lane == in_operation
     assert in_lane[0] == status and says in in_lane[2]
+    # the failed predict is journaled with the status its handler answered (and the answer kept)
+    from tests.clarifai.clarifai_rest_support import METRO
+
+    failed = in_lane[3][-1]
+    assert failed["operation"] == "post_workflow_results" and failed["status"] == status
+    assert failed["error"] == "Internal emulator error: ZeroDivisionError"
+    assert failed["request"] == {"inputs": [{"data": {"image": {"url": METRO}}}]}
+    assert failed["response_bytes"] == len(in_lane[2])
