@@ -35,6 +35,7 @@ logger = logging.getLogger("emulator")
 
 try:
     from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+    from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
 
     HAVE_HTTPTOOLS = True
 except ImportError:  # pragma: no cover - uvicorn without httptools: h11 without head/body timeouts
@@ -112,8 +113,7 @@ def _may_answer_now(protocol: Any) -> bool:
     by Content-Length, over HTTP/1.1, to an app that answers at once (core `EmulatorApp.answer_now`:
     a route's lane), with nothing uvicorn would do differently (no upgrade, no `Expect: 100-continue`,
     no concurrency limit, no request still answering before it on the connection, no paused writes)."""
-    if (not protocol.answers_now or getattr(protocol.app, "answer_now", None) is None or protocol.expect_100_continue
-            or protocol.access_log):
+    if not protocol.answers_now or getattr(protocol.app, "answer_now", None) is None or protocol.expect_100_continue:
         return False
     parser = protocol.parser
     if parser.get_method() != b"POST" or parser.get_http_version() != "1.1" or parser.should_upgrade():
@@ -152,6 +152,9 @@ def _answered_now(protocol: Any, cycle: Any, app: Any) -> bool:
     if answer is None:
         return False
     status, headers, body = answer
+    if cycle.access_log:  # uvicorn's access line, as its `send` logs it
+        cycle.access_logger.info('%s - "%s %s HTTP/%s" %d', get_client_addr(cycle.scope), cycle.scope["method"],
+                                 get_path_with_query_string(cycle.scope), cycle.scope["http_version"], status)
     content = [STATUS_LINE[status]]
     closes = False
     for name, value in (*cycle.default_headers, *headers):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import orjson
 import pytest
@@ -76,3 +77,46 @@ def test_post_workflow_results_burst_of_50_identical_requests_is_served_by_the_l
     assert hits_first == 48, hits_first
     assert backend.predict_lane_hits - hits_first == 50
     assert len(backend.predict_templates) == 1
+
+
+async def _pipelined(port: int, requests: bytes, n: int) -> list[tuple[int, bytes]]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(requests)
+    try:
+        return [await _read(reader) for _ in range(n)]
+    finally:
+        writer.close()
+
+
+def test_pipelined_predicts_answered_at_once_arrive_whole_and_in_order(server: LiveServer,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over a real socket, 20 templated predicts pipelined in one write come back as 20 whole
+    answers in request order, each with its own ids: the first 10 answered at once by the server
+    (core/server.py), a workflow list after them by the ASGI path, and the 10 queued behind it
+    (pipelined while it runs) by the lane inside the ASGI path."""
+    wf = {"id": "piped", "nodes": [{"id": "g", "model": {"id": GENERAL[0], "model_version": {"id": GENERAL[1]}}}]}
+    status, body = asyncio.run(_burst(server.port, _request("POST", W, {"workflows": [wf]}), 1))[0]
+    assert status == 200, body
+    predict = _request("POST", f"{W}/piped/results", {"inputs": [{"data": {"image": {"url": "https://x.io/p.jpg"}}}]})
+    for _ in range(2):  # noted, then templated
+        asyncio.run(_burst(server.port, predict, 1))
+    listing = (f"GET {W} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Key burst-pat\r\n"
+               f"x-emulator-tenant: {TENANT}\r\n\r\n").encode()
+    at_once: list[bool] = []
+    given = server.app.answer_now
+
+    def counted(scope: Any, body: bytes) -> Any:
+        out = given(scope, body)
+        at_once.append(out is not None)
+        return out
+
+    monkeypatch.setattr(server.app, "answer_now", counted)
+    backend = server.emulator.tenant(TENANT).backend(ClarifaiState)
+    before = backend.predict_lane_hits
+    answers = asyncio.run(_pipelined(server.port, predict * 10 + listing + predict * 10, 21))
+    assert [s for s, _ in answers] == [200] * 21
+    docs = [orjson.loads(b) for _, b in answers]
+    assert "workflows" in docs[10] and all("results" in d for i, d in enumerate(docs) if i != 10)
+    assert len({d["status"]["req_id"] for d in docs}) == 21
+    assert backend.predict_lane_hits - before == 20
+    assert at_once == [True] * 10

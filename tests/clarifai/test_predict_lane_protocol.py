@@ -11,7 +11,10 @@ journals (bar the measured duration); the first emulator must really have answer
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import types
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -103,6 +106,24 @@ class Counted:
         return out
 
 
+@contextlib.contextmanager
+def access_lines() -> Iterator[list[str]]:
+    """uvicorn's access log lines, as formatted, while in the block (after the server's config, which
+    empties the access logger's handlers and sets its level)."""
+    lines: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    access = logging.getLogger("uvicorn.access")
+    level = access.level
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    try:
+        yield lines
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(level)
+
+
 def _config(answer_now: bool = True) -> tuple[Any, Counted]:
     settings = Settings(grpc_enabled=False, seed=17)
     app = create_app(settings)
@@ -112,34 +133,42 @@ def _config(answer_now: bool = True) -> tuple[Any, Counted]:
     return config, answered
 
 
-async def _serve(answer_now: bool) -> tuple[list[bytes], list[dict[str, Any]], int, int]:
+Served = tuple[list[bytes], list[str], list[dict[str, Any]], int, int]
+
+
+async def _serve(answer_now: bool) -> Served:
+    """The scenario through the server's protocol: the bytes each connection had written back,
+    uvicorn's access lines, the journals (bar durations), lane hits, answers given at once."""
     config, answered = _config(answer_now)
     state = ServerState()
     state.default_headers = DEFAULT_HEADERS
     lifespan = config.lifespan_class(config)
     await lifespan.startup()
     written = []
-    for chunks in scenario():
-        transport = RecordingTransport()
-        protocol = config.http_protocol_class(config=config, server_state=state, app_state={},
-                                              _loop=asyncio.get_running_loop())
-        protocol.connection_made(transport)
-        for chunk in chunks:
-            protocol.data_received(chunk)
-            await _drain(transport)
-        protocol.connection_lost(None)
-        written.append(transport.written())
+    with access_lines() as lines:
+        for chunks in scenario():
+            transport = RecordingTransport()
+            protocol = config.http_protocol_class(config=config, server_state=state, app_state={},
+                                                  _loop=asyncio.get_running_loop())
+            protocol.connection_made(transport)
+            protocol.access_log = True  # uvicorn's access lines too (read by `access_lines`)
+            for chunk in chunks:
+                protocol.data_received(chunk)
+                await _drain(transport)
+            protocol.connection_lost(None)
+            written.append(transport.written())
     emu = config.app.state.emulator
     journal = [{k: v for k, v in e.to_json().items() if k != "duration_ms"}
                for name in ("default", "other") for e in emu.tenant(name).journal.entries()]
     hits = sum(emu.tenant(name).backend(ClarifaiState).predict_lane_hits for name in ("default", "other"))
     await lifespan.shutdown()
-    return written, journal, hits, answered.count
+    return written, lines, journal, hits, answered.count
 
 
 def test_answers_given_at_once_are_the_bytes_and_journal_of_the_asgi_path() -> None:
-    written, journal, hits, answered = asyncio.run(_serve(answer_now=True))
-    want_written, want_journal, want_hits, not_answered = asyncio.run(_serve(answer_now=False))
+    written, lines, journal, hits, answered = asyncio.run(_serve(answer_now=True))
+    want_written, want_lines, want_journal, want_hits, not_answered = asyncio.run(_serve(answer_now=False))
+    assert lines == want_lines and len(lines) >= 40
     assert not_answered == 0
     assert answered >= 12 and hits == want_hits >= answered
     for got, want in zip(written, want_written, strict=True):
