@@ -38,7 +38,7 @@ from starlette.types import Message, Receive, Scope, Send
 from emulator.clarifai import predict, rest_predict, wire
 from emulator.clarifai.predict_template import Template, template
 from emulator.clarifai.state import ClarifaiState
-from emulator.core.emulator import DEFAULT_TENANT, Emulator, Tenant
+from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import receive_body, scope_headers, scope_kept_headers
 from emulator.core.ids import recording
 from emulator.core.journal import Entry, recorded
@@ -62,8 +62,7 @@ class PredictLane:
                        path_params: dict[str, Any]) -> None:
         headers = scope_headers(scope)
         tenant = self.emulator.tenant(self.emulator.tenant_name(headers))
-        s = tenant.settings
-        if FAULT_HEADER in headers or tenant.faults.armed or not s.clarifai_predict_lane:
+        if _lane_off(headers, tenant):
             # fault decisions and their renderings live on the general path (core/http.py)
             await general(scope, receive, send)
             return
@@ -78,7 +77,7 @@ class PredictLane:
                 await general(scope, receive, send)
 
         replay = _replay(body, receive)
-        if not _replayable(headers, s, body):
+        if not _replayable(headers, tenant.settings, body):
             await plain(scope, replay, send)
             return
         key = _key(scope, headers, body)
@@ -113,16 +112,15 @@ class PredictLane:
         headers = scope_headers(scope)
         emulator = self.emulator
         name = emulator.tenant_name(headers)
-        tenant = emulator.tenants.get(name or DEFAULT_TENANT)  # a template is never older than its tenant
+        tenant = emulator.existing(name)  # a template is never older than its tenant
         if tenant is None:
             return None
         backend = tenant.started(ClarifaiState)
         t = backend.predict_templates.get(_key(scope, headers, body)) if backend is not None else None
         if t is None or backend is None:
             return None
-        s = tenant.settings
-        if (FAULT_HEADER in headers or tenant.faults.armed or not s.clarifai_predict_lane
-                or not _replayable(headers, s, body) or not _still_valid(t, backend, headers.get("authorization"))):
+        if (_lane_off(headers, tenant) or not _replayable(headers, tenant.settings, body)
+                or not _still_valid(t, backend, headers.get("authorization"))):
             return None
         emulator.tenant(name)  # used: the tenant is the most recently used, as on the ASGI path
         return t.status, t.start["headers"], _answer(t, tenant, backend, scope, started)
@@ -179,6 +177,12 @@ def _still_valid(t: Template, backend: ClarifaiState, authorization: str | None)
     if wf is not t.workflow or predict.summary_key(wf) != t.shown:
         return False
     return (wf.versions.get(t.version.id) if t.pinned else wf.latest) is t.version
+
+
+def _lane_off(headers: dict[str, str], tenant: Tenant) -> bool:
+    """The lane stands aside: a fault may fire (a rule armed, an `x-emulator-fault` header), or it is
+    turned off."""
+    return FAULT_HEADER in headers or tenant.faults.armed or not tenant.settings.clarifai_predict_lane
 
 
 def _replayable(headers: dict[str, str], s: Any, body: bytes) -> bool:

@@ -191,6 +191,11 @@ class Emulator:
             raise LookupError(f"no API registered a backend of type {kind.__qualname__}")
         return slot
 
+    def existing(self, name: str | None = None) -> Tenant | None:
+        """The tenant `tenant(name)` would return if it exists already (nothing created, nothing
+        marked used)."""
+        return self.tenants.get(name or DEFAULT_TENANT)
+
     def tenant(self, name: str | None = None) -> Tenant:
         name = name or DEFAULT_TENANT
         t = self.tenants.get(name)
