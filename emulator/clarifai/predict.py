@@ -96,6 +96,11 @@ def plan_for(backend: ClarifaiState, v: WorkflowVersion) -> Plan:
     return plan
 
 
+def config_of(req: dict[str, Any]) -> OutputConfig:
+    oc = req.get("output_config")
+    return OutputConfig.from_request(oc) if oc else DEFAULT_CONFIG
+
+
 def summary_key(wf: Workflow) -> tuple[Any, ...]:
     """The workflow fields an answer's `workflow` summary shows."""
     return wf.id, wf.app_id, wf.user_id, wf.created_at, wf.modified_at, wf.visibility
@@ -153,12 +158,11 @@ async def post_workflow_results(backend: ClarifaiState, req: dict[str, Any],
     state = _workflow_state(backend, req, scope.now)
     for model_id in plan.model_ids:
         backend.catalog.touch(model_id, scope.now)
-    oc = req.get("output_config")
-    config = OutputConfig.from_request(oc) if oc else DEFAULT_CONFIG
+    config = config_of(req)
     created = wire.timestamp(scope.now, nanos=True)
     as_json = scope.fragments
     max_image = s.clarifai_max_image_bytes
-    runs = [_execute(backend, wf, plan, config, i, read_input(inp, max_image), as_json)
+    runs = [execute(backend, wf, plan, config, i, read_input(inp, max_image), as_json)
             for i, inp in enumerate(inputs)]
     # every id of the answer in one draw, in the order the inputs use them: the input's own (when it
     # has none), one per shown output, the result's
@@ -236,7 +240,7 @@ def _results(inputs: list[dict[str, Any]], runs: list[Run], fresh: list[str], cr
     return out
 
 
-def _execute(backend: ClarifaiState, wf: Workflow, plan: Plan, config: OutputConfig, index: int,
+def execute(backend: ClarifaiState, wf: Workflow, plan: Plan, config: OutputConfig, index: int,
              content: InputContent | errors.ClarifaiError, as_json: bool) -> Run:
     """Run one input through the plan's nodes in order (§5): statuses, data, the result status."""
     faults = backend.tenant.faults

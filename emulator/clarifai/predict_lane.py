@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.types import Message, Receive, Scope, Send
 
-from emulator.clarifai import predict, rest_predict, wire
-from emulator.clarifai.predict_template import Template, template
+from emulator.clarifai import predict, predict_shape, rest_predict, wire
+from emulator.clarifai.predict_template import Template, fill_in, template
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import receive_body, scope_headers, scope_kept_headers
@@ -81,27 +81,35 @@ class PredictLane:
             await plain(scope, replay, send)
             return
         key = _key(scope, headers, body)
-        t: Template | None = backend.predict_templates.get(key)
-        if t is not None and _still_valid(t, backend, headers.get("authorization")):
-            answer = _answer(t, tenant, backend, scope, started)
-            await send(t.start)
+        found = _find(backend, key, body, headers)
+        t = found.template
+        if t is not None:
+            start, answer = _answer(t, tenant, backend, scope, started, body, found.filled)
+            await send(start)
             await send({"type": "http.response.body", "body": answer})
             return
         seen = backend.predict_seen
         # noted by hash, not kept: under all-different traffic (say, a new 30 KB image each time) the
         # notes would otherwise hold thousands of request bodies; a collision only builds a template
         # early, which is then used on an exact match of the whole key only
-        noted = hash(key)
-        if t is None and noted not in seen:
-            # a template pays off from the third identical request on: the first one only notes the key,
-            # so a load of all-different requests does not build templates it never uses
+        shape = found.shape
+        noted, noted_shape = hash(key), hash(shape)
+        exact = found.stale or noted in seen  # a template for this very request: build it now
+        shaped = shape is not None and (found.stale_shape or noted_shape in seen)
+        if not (exact or shaped):
+            # a template pays off from the third request like it on: the first one only notes its key
+            # (and its shape's), so a load of requests all unlike each other builds no template
             if len(seen) >= SEEN_CAP:
                 seen.clear()
             seen[noted] = None
+            if shape is not None:
+                seen[noted_shape] = None
             await plain(scope, replay, send)
             return
         seen.pop(noted, None)
-        await self._full(key, tenant, backend, scope, replay, send, plain)
+        seen.pop(noted_shape, None)
+        await self._full(key if exact else None, shape if shaped else None, body, tenant, backend, scope, replay,
+                         send, plain)
 
     def answer_now(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
         """The answer `__call__` would send from a template, made without the ASGI cycle (the server
@@ -116,18 +124,20 @@ class PredictLane:
         if tenant is None:
             return None
         backend = tenant.started(ClarifaiState)
-        t = backend.predict_templates.get(_key(scope, headers, body)) if backend is not None else None
-        if t is None or backend is None:
+        if backend is None or _lane_off(headers, tenant) or not _replayable(headers, tenant.settings, body):
             return None
-        if (_lane_off(headers, tenant) or not _replayable(headers, tenant.settings, body)
-                or not _still_valid(t, backend, headers.get("authorization"))):
+        found = _find(backend, _key(scope, headers, body), body, headers)
+        t = found.template
+        if t is None:
             return None
         emulator.tenant(name)  # used: the tenant is the most recently used, as on the ASGI path
-        return t.status, t.start["headers"], _answer(t, tenant, backend, scope, started)
+        start, answer = _answer(t, tenant, backend, scope, started, body, found.filled)
+        return t.status, start["headers"], answer
 
-    async def _full(self, key: Any, tenant: Tenant, backend: ClarifaiState, scope: Scope, receive: Receive,
-                    send: Send, general: General) -> None:
-        """The full path, watched: its answer becomes the template for the next identical request."""
+    async def _full(self, key: Any, shape: Any, body: bytes, tenant: Tenant, backend: ClarifaiState, scope: Scope,
+                    receive: Receive, send: Send, general: General) -> None:
+        """The full path, watched: its answer becomes the template for the next identical request
+        (`key`), or for the next request of its shape (`shape`), or both."""
         sent: list[Message] = []
 
         async def watch(message: Message) -> None:
@@ -147,15 +157,54 @@ class PredictLane:
         entry = entries[-1] if len(entries) == 1 else None
         if entry is None or len(resolved) != 1 or tenant.faults.armed:
             return
-        t = template(self.operation, scope, sent, drawn, resolved[0], entry)
-        if t is not None:
-            templates = backend.predict_templates
-            if len(templates) >= TEMPLATE_CAP or backend.predict_template_bytes + t.length > TEMPLATE_BYTES_CAP:
-                templates.clear()  # start over: the requests that repeat come back first
-                backend.predict_template_bytes = 0
-            old = templates.get(key)
-            backend.predict_template_bytes += t.length - (old.length if old is not None else 0)
-            templates[key] = t
+        r = resolved[0]
+        if key is not None:
+            _file(backend, key, template(self.operation, scope, sent, drawn, r, entry))
+        if shape is not None and sent and sent[0].get("status") == 200:
+            extras = predict_shape.extras(backend, r.workflow, r.version, body, len(shape[2]) - 1)
+            if extras is not None:
+                _file(backend, shape, template(self.operation, scope, sent, drawn, r, entry, extras))
+
+
+def _file(backend: ClarifaiState, key: Any, t: Template | None) -> None:
+    if t is None:
+        return
+    templates = backend.predict_templates
+    if len(templates) >= TEMPLATE_CAP or backend.predict_template_bytes + t.length > TEMPLATE_BYTES_CAP:
+        templates.clear()  # start over: the requests that repeat come back first
+        backend.predict_template_bytes = 0
+    old = templates.get(key)
+    backend.predict_template_bytes += t.length - (old.length if old is not None else 0)
+    templates[key] = t
+
+
+class Found(NamedTuple):
+    template: Template | None  # the template that answers the request (None: the full path must)
+    filled: tuple[Any, list[bytes]] | None  # a shape template's request and input-dependent parts
+    shape: Any  # the request's shape key (None: it has no media values to cut at)
+    stale: bool  # a template for this very request exists, made from a state since changed
+    stale_shape: bool  # and one for its shape
+
+
+def _find(backend: ClarifaiState, key: tuple[Any, ...], body: bytes, headers: dict[str, str]) -> Found:
+    """The template for this very request, else the one for its shape (with the input-dependent
+    parts made), without side effects."""
+    templates = backend.predict_templates
+    authorization = headers.get("authorization")
+    t = templates.get(key)
+    if t is not None and _still_valid(t, backend, authorization):
+        return Found(t, None, None, False, False)
+    cuts = predict_shape.segments(body)
+    if cuts is None:
+        return Found(None, None, None, t is not None, False)
+    shape = (key[0], key[1], cuts, key[3], key[4])
+    s = templates.get(shape)
+    if s is None or not _still_valid(s, backend, authorization):
+        return Found(None, None, shape, t is not None, s is not None)
+    filled = predict_shape.fills(backend, s.workflow, s.version, body)
+    if filled is None:  # an input or an output that fails: the full path answers, the shape stays
+        return Found(None, None, None, t is not None, False)
+    return Found(s, filled, None, False, False)
 
 
 def _still_valid(t: Template, backend: ClarifaiState, authorization: str | None) -> bool:
@@ -198,26 +247,35 @@ def _key(scope: Scope, headers: dict[str, str], body: bytes) -> tuple[Any, ...]:
             headers.get("x-clarifai-request-id-prefix"))
 
 
-def _answer(t: Template, tenant: Tenant, backend: ClarifaiState, scope: Scope, started: float) -> bytes:
-    """A template's answer with fresh ids and time, journaled (and kept) as the full path does."""
+def _answer(t: Template, tenant: Tenant, backend: ClarifaiState, scope: Scope, started: float, body: bytes,
+            filled: tuple[Any, list[bytes]] | None) -> tuple[Message, bytes]:
+    """A template's answer with fresh ids and time (and a shape's input-dependent parts), journaled
+    (and kept) as the full path does: (the http.response.start message, the body)."""
     now = tenant.clock.now()
-    fresh = tenant.ids.hex32_many(t.n_ids)
-    fresh.append(wire.timestamp(now, nanos=True).encode())
-    out = t.parts.copy()
-    out[1::2] = t.fill(fresh)
-    body = b"".join(out)  # type: ignore[arg-type]  # every None slot is filled
-    if len(body) != t.length:  # cannot happen while ids and times keep their widths; stay correct anyway
-        raise RuntimeError(f"predict lane: answer of {len(body)} bytes, template says {t.length}")
+    values = tenant.ids.hex32_many(t.n_ids)
+    values.append(wire.timestamp(now, nanos=True).encode())
+    if filled is None:
+        request, start = t.request, t.start
+        answer = fill_in(t, values)
+        if len(answer) != t.length:  # cannot happen while ids and times keep their widths; stay correct anyway
+            raise RuntimeError(f"predict lane: answer of {len(answer)} bytes, template says {t.length}")
+    else:
+        request, parts = filled
+        answer = fill_in(t, values + parts)
+        start = {"type": "http.response.start", "status": t.status,
+                 "headers": [(b"content-length", str(len(answer)).encode()), *t.start["headers"][1:]]}
+        backend.predict_shape_hits += 1
     backend.predict_lane_hits += 1
     backend.catalog.touch_all(t.model_ids, now)
     entry = tenant.journal.record(time_ms=int(now * 1000), api="clarifai", operation=t.operation, method="POST",
                                   path=t.path, status=t.status,
                                   duration_ms=round((time.perf_counter() - started) * 1000, 3), query=t.query,
-                                  error=t.error, code=t.code, request=t.request,
-                                  headers=scope_kept_headers(scope), response_bytes=t.length)
+                                  error=t.error, code=t.code, request=request,
+                                  headers=scope_kept_headers(scope), response_bytes=len(answer),
+                                  body_bytes=len(body))
     if entry is not None:
-        tenant.journal.keep_response(entry, t.start.get("headers"), body)
-    return body
+        tenant.journal.keep_response(entry, start["headers"], answer)
+    return start, answer
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

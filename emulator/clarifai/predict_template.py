@@ -49,11 +49,16 @@ class Template:
     error: str | None
     code: int | None
     request: Any
+    # a shape template's holes after the ids and the time (predict_shape.py): per input its echoed
+    # `data`, then each shown output's `data`; 0 for the template of one exact request. With any,
+    # answers differ in length (`length` is then the answer the template was made from)
+    extra: int = 0
 
 
 def template(operation: str, request_scope: Scope, sent: list[Message], drawn: list[str],
-              resolved: predict.Resolved, entry: Any) -> Template | None:
-    """Split the full path's answer at its fresh parts; None when it cannot be reused."""
+              resolved: predict.Resolved, entry: Any, extras: list[bytes] | None = None) -> Template | None:
+    """Split the full path's answer at its fresh parts (and at `extras`, the input-dependent parts of
+    a shape, in the order the answer shows them); None when it cannot be reused."""
     if len(sent) != 2 or sent[0].get("type") != "http.response.start" or sent[1].get("more_body"):
         return None
     body: bytes = sent[1].get("body", b"")
@@ -78,6 +83,14 @@ def template(operation: str, request_scope: Scope, sent: list[Message], drawn: l
     if len(found) != len(drawn):
         return None
     spots.extend((pos, 32, k) for k, pos in found.items())
+    # each input-dependent part is the `data` of an input or output, found in order: after the one before
+    at = 0
+    for k, part in enumerate(extras or ()):
+        pos = body.find(b'"data":' + part, at)
+        if pos < 0:
+            return None
+        at = pos + 7 + len(part)
+        spots.append((pos + 7, len(part), len(drawn) + 1 + k))
     if not spots:
         return None
     spots.sort()
@@ -86,7 +99,7 @@ def template(operation: str, request_scope: Scope, sent: list[Message], drawn: l
         if pos < at:
             return None
         parts.append(body[at:pos])
-        holes.append(len(drawn) if hole == _CREATED else hole)  # `created` comes after the ids
+        holes.append(len(drawn) if hole == _CREATED else hole)  # `created` comes after the ids, extras after it
         at = pos + length
     parts.append(body[at:])
     slots: list[bytes | None] = [None] * (2 * len(parts) - 1)
@@ -99,9 +112,20 @@ def template(operation: str, request_scope: Scope, sent: list[Message], drawn: l
                      "headers": [(b"content-length", str(len(body)).encode()), *headers]}
     path, query = path_query(request_scope)
     r = resolved
-    return Template(slots, fill, len(drawn), status, len(body), start_message, path, query, r.api_key,
-                    (r.scope.user_id, r.scope.app_id), r.workflow.id, r.workflow, r.version, r.pinned, r.shown,
-                    r.plan.model_ids, r.plan.generation, operation, entry.error, entry.code, entry.request)
+    t = Template(slots, fill, len(drawn), status, len(body), start_message, path, query, r.api_key,
+                 (r.scope.user_id, r.scope.app_id), r.workflow.id, r.workflow, r.version, r.pinned, r.shown,
+                 r.plan.model_ids, r.plan.generation, operation, entry.error, entry.code, entry.request,
+                 len(extras or ()))
+    # filled with what it was made from, it gives back the answer it was made from
+    mine = [i.encode() for i in drawn] + [needle, *(extras or ())]
+    return t if fill_in(t, mine) == body else None
+
+
+def fill_in(t: Template, values: list[bytes]) -> bytes:
+    """The answer with the holes filled: `values` are the ids drawn, the time, then the extras."""
+    out = t.parts.copy()
+    out[1::2] = t.fill(values)
+    return b"".join(out)  # type: ignore[arg-type]  # every None slot is filled
 
 
 def _one(index: int) -> Callable[[list[bytes]], tuple[bytes, ...]]:

@@ -53,6 +53,7 @@ class ClarifaiState:
     predict_seen: dict[int, None] = field(init=False)  # hashes of requests seen once (predict_lane.py)
     predict_template_bytes: int = field(init=False)  # the templates' answer sizes, summed (bounded by the lane)
     predict_lane_hits: int = field(init=False)  # requests the lane answered from a template
+    predict_shape_hits: int = field(init=False)  # of those, answered from a shape's (predict_shape.py)
 
     def __post_init__(self) -> None:
         s = self.settings = self.tenant.settings
@@ -68,6 +69,7 @@ class ClarifaiState:
         self.predict_seen = {}
         self.predict_template_bytes = 0
         self.predict_lane_hits = 0
+        self.predict_shape_hits = 0
 
     @property
     def public(self) -> PublicCatalog:
@@ -108,5 +110,6 @@ class ClarifaiState:
                 "workflow_states": sorted(self.workflow_states),
                 # the predict lane (predict_lane.py): how many answers came from templates
                 "predict_lane": {"enabled": self.settings.clarifai_predict_lane, "hits": self.predict_lane_hits,
+                                 "shape_hits": self.predict_shape_hits,
                                  "templates": len(self.predict_templates),
                                  "template_bytes": self.predict_template_bytes}}

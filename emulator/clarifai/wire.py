@@ -58,7 +58,7 @@ def request_from_json(rpc: str, body: Any) -> dict[str, Any]:
     """Normalise a JSON request object (snake_case or lowerCamel, enum names or ints)."""
     if not isinstance(body, dict):
         raise errors.bad_request_format("The request body must be a JSON object")
-    if rpc in FAST_RPCS and _canonical(body, request_class(rpc).DESCRIPTOR):
+    if rpc in FAST_RPCS and canonical(body, request_class(rpc).DESCRIPTOR):
         # already what the protobuf round trip below would return (tests/clarifai/test_wire_fast_path.py);
         # fresh top-level dicts, because merge_path writes path parameters into them
         out = dict(body)
@@ -107,7 +107,7 @@ def _plain_fields(d: Descriptor) -> dict[str, tuple[int, Descriptor | None]]:
     return out
 
 
-def _canonical(value: dict[str, Any], d: Descriptor) -> bool:
+def canonical(value: dict[str, Any], d: Descriptor) -> bool:
     """True when `request_from_message(ParseDict(value))` would equal `value`: proto field names
     only, non-empty strings, standard padded base64, non-empty lists of such messages. Anything
     else (camelCase, enums, numbers, booleans, empty values, nulls) takes the protobuf route."""
@@ -121,13 +121,13 @@ def _canonical(value: dict[str, Any], d: Descriptor) -> bool:
             if type(v) is not str or not v:
                 return False
         elif kind == _MSG:
-            if type(v) is not dict or not _canonical(v, sub):
+            if type(v) is not dict or not canonical(v, sub):
                 return False
         elif kind == _MSGS:
             if type(v) is not list or not v:
                 return False
             for item in v:
-                if type(item) is not dict or not _canonical(item, sub):
+                if type(item) is not dict or not canonical(item, sub):
                     return False
         elif type(v) is not str or not v or not _canonical_base64(v):
             return False

@@ -225,10 +225,12 @@ def test_lane_templates_are_dropped_with_the_tenant(client_factory: Callable[...
     c = client_factory()
     for step in [call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]}), *predict("w", image())]:
         step(c)
-    # of the four: the first is noted, the second builds the template, the last two are answered from it
-    assert backend(c).predict_lane_hits == 2 and len(backend(c).predict_templates) == 1
+    # of the four: the first is noted, the second builds the template (and its shape's), the last two are
+    # answered from it
+    assert backend(c).predict_lane_hits == 2 and len(backend(c).predict_templates) == 2
     lane = c.get("/_emulator/state").json()["clarifai"]["predict_lane"]
-    assert lane["enabled"] and lane["hits"] == 2 and lane["templates"] == 1 and lane["template_bytes"] > 0
+    assert lane["enabled"] and lane["hits"] == 2 and lane["shape_hits"] == 0 and lane["templates"] == 2
+    assert lane["template_bytes"] > 0
     assert c.post("/_emulator/reset", json={"all": True}).status_code == 200
     assert backend(c).predict_templates == {} and backend(c).predict_lane_hits == 0
 
@@ -288,13 +290,19 @@ def test_lane_templates_are_bounded_in_count_and_bytes(client_factory: Callable[
         assert 1 <= len(backend(c).predict_templates) <= 2
 
 
-def test_requests_seen_once_build_no_template(client_factory: Callable[..., TestClient]) -> None:
+def test_requests_seen_once_build_no_template_of_their_own_but_one_of_their_shape(
+        client_factory: Callable[..., TestClient]) -> None:
     c = client_factory()
     call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]})(c)
     for i in range(20):
         call("POST", f"{W}/w/results", {"inputs": [image(METRO + f"?unique-{i}")]})(c)
-    assert backend(c).predict_templates == {} and len(backend(c).predict_seen) == 20
-    assert all(type(k) is int for k in backend(c).predict_seen)  # noted by hash: no request bodies kept
+    b = backend(c)
+    # the first notes the shape, the second builds its template, the other 18 are answered from it
+    assert [t.extra for t in b.predict_templates.values()] == [2] and b.predict_shape_hits == b.predict_lane_hits == 18
+    assert all(type(k) is int for k in b.predict_seen)  # noted by hash: no request bodies kept
+    # only the first request's own key is still noted: the second's and the shape's were taken off when the
+    # template was built, and an answered request notes nothing
+    assert len(b.predict_seen) == 1
 
 
 def test_injected_fault_req_id_is_the_tenants_next_id_with_the_request_prefix(
@@ -319,7 +327,7 @@ def test_a_template_takes_its_journal_fields_from_its_own_request(client_factory
     call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]})(c)
     real_full = predict_lane.PredictLane._full
 
-    async def full_then_someone_else(self: Any, key: Any, tenant: Any, *args: Any) -> None:
+    async def full_then_someone_else(self: Any, key: Any, shape: Any, body: bytes, tenant: Any, *args: Any) -> None:
         async def general_and_other(scope: Any, receive: Any, send: Any) -> None:
             await general(scope, receive, send)
 
@@ -330,7 +338,7 @@ def test_a_template_takes_its_journal_fields_from_its_own_request(client_factory
             # a request uvicorn runs is a task of its own context, not a child of this one
             await asyncio.create_task(other_request(), context=contextvars.Context())
         *head, general = args
-        await real_full(self, key, tenant, *head, general_and_other)
+        await real_full(self, key, shape, body, tenant, *head, general_and_other)
 
     monkeypatch.setattr(predict_lane.PredictLane, "_full", full_then_someone_else)
     body = {"inputs": [image()]}
@@ -351,13 +359,13 @@ def test_a_change_while_the_full_path_answers_retires_the_template(client_factor
     call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]})(c)
     real_full = predict_lane.PredictLane._full
 
-    async def full_then_patch(self: Any, key: Any, tenant: Any, *args: Any) -> None:
+    async def full_then_patch(self: Any, key: Any, shape: Any, body: bytes, tenant: Any, *args: Any) -> None:
         async def general_then_patch(scope: Any, receive: Any, send: Any) -> None:
             await general(scope, receive, send)
             wf = tenant.backend(ClarifaiState).store.app(USER, "main")["w"]
             wf.modified_at += 60  # a concurrent PatchWorkflows landing before the template is filed
         *head, general = args
-        await real_full(self, key, tenant, *head, general_then_patch)
+        await real_full(self, key, shape, body, tenant, *head, general_then_patch)
 
     monkeypatch.setattr(predict_lane.PredictLane, "_full", full_then_patch)
     body = {"inputs": [image()]}

@@ -76,7 +76,7 @@ def test_post_workflow_results_burst_of_50_identical_requests_is_served_by_the_l
     # full path never waits on anything), so this holds however the burst arrives
     assert hits_first == 48, hits_first
     assert backend.predict_lane_hits - hits_first == 50
-    assert len(backend.predict_templates) == 1
+    assert len(backend.predict_templates) == 2  # the request's and its shape's
 
 
 async def _pipelined(port: int, requests: bytes, n: int) -> list[tuple[int, bytes]]:

@@ -79,11 +79,11 @@ def test_fast_path_is_taken_for_plain_bodies_and_declines_the_rest() -> None:
                         {"data": {"image": {"base64": base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()}}},
                         {"data": {"text": {"raw": "hello"}}}],
              "user_app_id": {"user_id": "me", "app_id": "main"}, "workflow_id": "w"}
-    assert wire._canonical(plain, d)
+    assert wire.canonical(plain, d)
     for not_plain in ({"inputs": []}, {"inputs": [{"data": {"image": {"url": ""}}}]},
                       {"userAppId": {"user_id": "me"}}, {"inputs": [{"data": {"image": {"base64": "YQ"}}}]},
                       {"output_config": {"max_concepts": 3}}, {"inputs": [{"data": {"image": None}}]}):
-        assert not wire._canonical(not_plain, d), not_plain
+        assert not wire.canonical(not_plain, d), not_plain
 
 
 def test_fast_path_result_does_not_share_the_dicts_path_parameters_are_written_into() -> None:
