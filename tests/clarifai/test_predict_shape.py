@@ -1,0 +1,63 @@
+"""Which request bodies share a shape (emulator/clarifai/predict_shape.py), and which may make one.
+
+The lane's differential tests (test_predict_lane.py, test_predict_lane_protocol.py) show that
+answers from shapes are the full path's; these pin the cut itself, including the guards no
+valid request reaches (a backslash could move where a string ends).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+
+from emulator.clarifai.predict_shape import eligible, segments
+
+
+def test_a_body_is_cut_at_its_media_strings() -> None:
+    body = b'{"inputs":[{"data":{"image":{"url":"https://a"}}},{"data":{"text":{"raw":"hi"}}},' \
+           b'{"data":{"image":{"base64":"AAAA"}}}]}'
+    cut = segments(body)
+    assert cut == (b'{"inputs":[{"data":{"image":{"url":"', b'"}}},{"data":{"text":{"raw":"',
+                   b'"}}},{"data":{"image":{"base64":"', b'"}}}]}')
+    other = body.replace(b"https://a", b"https://b/c?d=1").replace(b"AAAA", b"QUJD" * 500)
+    assert segments(other) == cut  # the same shape, whatever the strings' lengths
+
+
+@pytest.mark.parametrize("body", [
+    b'{"inputs":[{"data":{"image":{"url":"https:\\/\\/a"}}}]}',  # an escape anywhere
+    b'{"inputs":[{"data":{"image":{"url":"a\\"}}}]}',
+    b'{"inputs":[{"data":{"concepts":[{"id":"x"}]}}]}',  # no media string
+    b'{"inputs":[{"data":{"image":{"url":"unterminated',
+    b"",
+])
+def test_bodies_without_a_sound_cut_have_no_shape(body: bytes) -> None:
+    assert segments(body) is None
+
+
+def _image(**part: str) -> dict[str, Any]:
+    return {"data": {"image": part}}
+
+
+@pytest.mark.parametrize(("request_body", "ok"), [
+    ({"inputs": [_image(url="https://a")]}, True),
+    ({"inputs": [_image(url="https://a"), {"id": "mine", **_image(base64="AAAA")}]}, True),
+    ({"inputs": [{"data": {"text": {"raw": "hello"}}}], "user_app_id": {"user_id": "me", "app_id": "main"}}, True),
+    ({"inputs": [_image(url="https://a")], "output_config": {"max_concepts": 3}}, False),  # not a shape field
+    ({"inputs": [_image(url="https://a")], "workflow_state": {"id": "init"}}, False),
+    ({"inputs": [_image(url="https://a", base64="AAAA")]}, False),  # two media strings in one input
+    ({"inputs": [{"data": {"image": {"url": "https://a"}, "text": {"raw": "x"}}}]}, False),
+    ({"inputs": [{"data": {"image": {"url": "https://a"}}, "metadata": {"url": "x"}}]}, False),
+    ({"inputs": [_image(url="https://a")], "version_id": ""}, False),  # not canonical: the protobuf route
+    ({"inputs": [_image(base64="not base64!")]}, False),
+    ({"inputs": [{"data": {"image": {"raw": "x"}}}]}, False),  # `raw` is text's, not an image's
+    ([1, 2], False),
+])
+def test_only_requests_whose_every_cut_is_an_inputs_media_make_a_shape(request_body: Any, ok: bool) -> None:
+    body = orjson.dumps(request_body)
+    cut = segments(body)
+    assert eligible(request_body, len(cut) - 1 if cut else 0) is ok
+
+
+def test_the_number_of_cuts_must_be_the_number_of_inputs() -> None:
+    assert not eligible({"inputs": [_image(url="https://a")]}, 2)
