@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 from starlette.types import Message, Receive, Scope, Send
 
 from emulator.clarifai import predict, predict_shape, rest_predict, wire
-from emulator.clarifai.predict_template import Template, fill_in, template
+from emulator.clarifai.predict_template import Template, baked, fill_in, template
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import receive_body, scope_headers, scope_kept_headers
@@ -85,6 +85,8 @@ class PredictLane:
         t = found.template
         if t is not None:
             start, answer = _answer(t, tenant, backend, scope, started, body, found.filled)
+            if found.filled is not None:
+                _noted(backend, key, t, found.filled)
             await send(start)
             await send({"type": "http.response.body", "body": answer})
             return
@@ -126,12 +128,15 @@ class PredictLane:
         backend = tenant.started(ClarifaiState)
         if backend is None or _lane_off(headers, tenant) or not _replayable(headers, tenant.settings, body):
             return None
-        found = _find(backend, _key(scope, headers, body), body, headers)
+        key = _key(scope, headers, body)
+        found = _find(backend, key, body, headers)
         t = found.template
         if t is None:
             return None
         emulator.tenant(name)  # used: the tenant is the most recently used, as on the ASGI path
         start, answer = _answer(t, tenant, backend, scope, started, body, found.filled)
+        if found.filled is not None:
+            _noted(backend, key, t, found.filled)
         return t.status, start["headers"], answer
 
     async def _full(self, key: Any, shape: Any, body: bytes, tenant: Tenant, backend: ClarifaiState, scope: Scope,
@@ -176,6 +181,21 @@ def _file(backend: ClarifaiState, key: Any, t: Template | None) -> None:
     old = templates.get(key)
     backend.predict_template_bytes += t.length - (old.length if old is not None else 0)
     templates[key] = t
+
+
+def _noted(backend: ClarifaiState, key: Any, shape: Template, filled: tuple[Any, list[bytes]]) -> None:
+    """A request answered from its shape's template is noted like any other; when it comes again it
+    gets a template of its own (the shape's, with its input-dependent parts written in), so repeated
+    requests are answered without making those parts each time."""
+    seen = backend.predict_seen
+    noted = hash(key)
+    if noted in seen:
+        del seen[noted]
+        _file(backend, key, baked(shape, filled[1], filled[0]))
+        return
+    if len(seen) >= SEEN_CAP:
+        seen.clear()
+    seen[noted] = None
 
 
 class Found(NamedTuple):

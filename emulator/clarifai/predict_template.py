@@ -8,6 +8,7 @@ check it is still valid and journal it as the full path did.
 """
 from __future__ import annotations
 
+import dataclasses
 import operator
 import re
 from collections.abc import Callable
@@ -22,12 +23,14 @@ from emulator.core.http import path_query
 
 _CREATED = -1  # a hole for the `created_at` time (any other hole is the k-th id drawn)
 _HEX_RUN = re.compile(rb"[0-9a-f]{32,}")
+_CREATED_WIDTH = len("2026-01-01T00:00:00.000000000Z")  # wire.timestamp(..., nanos=True): always this wide
 
 
 @dataclass(frozen=True)
 class Template:
     parts: list[bytes | None]  # the body between the holes, with a None slot for each hole
     fill: Callable[[list[bytes]], tuple[bytes, ...]]  # [ids drawn..., created] -> the holes' values in order
+    holes: tuple[int, ...]  # what fills each hole: the k-th id drawn, `n_ids` for the time, then the extras
     n_ids: int  # ids the full path draws for this request
     status: int
     length: int  # of every answer: ids and times have fixed widths
@@ -102,23 +105,56 @@ def template(operation: str, request_scope: Scope, sent: list[Message], drawn: l
         holes.append(len(drawn) if hole == _CREATED else hole)  # `created` comes after the ids, extras after it
         at = pos + length
     parts.append(body[at:])
-    slots: list[bytes | None] = [None] * (2 * len(parts) - 1)
-    slots[0::2] = parts
-    fill: Callable[[list[bytes]], tuple[bytes, ...]] = (
-        _one(holes[0]) if len(holes) == 1 else operator.itemgetter(*holes))  # one index: an item, not a tuple
+    slots, fill = _slots(parts, holes)
     status = int(sent[0]["status"])
     headers = [(k, v_) for k, v_ in sent[0].get("headers", ()) if k.lower() != b"content-length"]
     start_message = {"type": "http.response.start", "status": status,
                      "headers": [(b"content-length", str(len(body)).encode()), *headers]}
     path, query = path_query(request_scope)
     r = resolved
-    t = Template(slots, fill, len(drawn), status, len(body), start_message, path, query, r.api_key,
+    t = Template(slots, fill, tuple(holes), len(drawn), status, len(body), start_message, path, query, r.api_key,
                  (r.scope.user_id, r.scope.app_id), r.workflow.id, r.workflow, r.version, r.pinned, r.shown,
                  r.plan.model_ids, r.plan.generation, operation, entry.error, entry.code, entry.request,
                  len(extras or ()))
     # filled with what it was made from, it gives back the answer it was made from
     mine = [i.encode() for i in drawn] + [needle, *(extras or ())]
     return t if fill_in(t, mine) == body else None
+
+
+Fill = Callable[[list[bytes]], tuple[bytes, ...]]
+
+
+def _slots(parts: list[bytes], holes: list[int]) -> tuple[list[bytes | None], Fill]:
+    slots: list[bytes | None] = [None] * (2 * len(parts) - 1)
+    slots[0::2] = parts
+    fill: Callable[[list[bytes]], tuple[bytes, ...]] = (
+        _one(holes[0]) if len(holes) == 1 else operator.itemgetter(*holes))  # one index: an item, not a tuple
+    return slots, fill
+
+
+def baked(t: Template, extras: list[bytes], request: Any) -> Template:
+    """The template of one request of a shape: the shape's template with that request's
+    input-dependent parts written in (the answer it gave them, with `extras`), so a request that
+    repeats is answered without making them again."""
+    parts: list[bytes] = []
+    holes: list[int] = []
+    current = t.parts[0]
+    created = t.n_ids
+    for j, hole in enumerate(t.holes):
+        after = t.parts[2 * j + 2]
+        assert current is not None and after is not None
+        if hole > created:
+            current = current + extras[hole - created - 1] + after
+        else:
+            parts.append(current)
+            holes.append(hole)
+            current = after
+    parts.append(current)
+    slots, fill = _slots(parts, holes)
+    length = sum(map(len, parts)) + sum(32 if h < created else _CREATED_WIDTH for h in holes)
+    start = {**t.start, "headers": [(b"content-length", str(length).encode()), *t.start["headers"][1:]]}
+    return dataclasses.replace(t, parts=slots, fill=fill, holes=tuple(holes), length=length, start=start,
+                               request=request, extra=0)
 
 
 def fill_in(t: Template, values: list[bytes]) -> bytes:

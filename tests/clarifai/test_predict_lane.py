@@ -121,6 +121,10 @@ def unique_requests(tag: str) -> list[Step]:
         call("POST", p, {"inputs": [{"id": "given", **image(METRO + f"?{tag}=given2")}]}),
         call("POST", p, {"inputs": [{"id": "given", **image(METRO + f"?{tag}=given3")}]}),
     ]
+    # one of them again and again: answered from the shape, then from its own template (baked from it)
+    again = [{"data": {"image": {"base64": jpeg(3)}}}, image(METRO + f"?{tag}=again")]
+    for _ in range(4):
+        steps += [call("POST", p, {"inputs": again}), act(lambda c: advance(c, 0.125))]
     return steps
 
 
@@ -187,6 +191,7 @@ def scenario() -> list[Step]:
     steps.append(call("PATCH", W, {"action": "overwrite", "workflows": [
         workflow("two", node("general", GENERAL), node("food", FOOD))]}))
     steps += predict("two", image())
+    steps.append(act(lambda c: advance(c, 0.6)))  # the rate-limited profile's window clears, no model idles
     steps.append(act(lambda c: steps_pinned(c, old_version["id"])))
     # metadata-only patch: same version, different summary
     steps.append(call("PATCH", W, {"action": "merge", "workflows": [{"id": "two", "metadata": {"k": "v"}}]}))
@@ -352,9 +357,27 @@ def test_requests_seen_once_build_no_template_of_their_own_but_one_of_their_shap
     # the first notes the shape, the second builds its template, the other 18 are answered from it
     assert [t.extra for t in b.predict_templates.values()] == [2] and b.predict_shape_hits == b.predict_lane_hits == 18
     assert all(type(k) is int for k in b.predict_seen)  # noted by hash: no request bodies kept
-    # only the first request's own key is still noted: the second's and the shape's were taken off when the
-    # template was built, and an answered request notes nothing
-    assert len(b.predict_seen) == 1
+    # every request's own key is noted (a request that comes again gets a template of its own), but the
+    # second's and the shape's, taken off when the template was built
+    assert len(b.predict_seen) == 19
+
+
+def test_a_request_that_repeats_gets_a_template_of_its_own_baked_from_its_shapes(
+        client_factory: Callable[..., TestClient]) -> None:
+    c = client_factory()
+    call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]})(c)
+    for i in range(2):
+        call("POST", f"{W}/w/results", {"inputs": [image(METRO + f"?first-{i}")]})(c)  # noted, then built
+    b = backend(c)
+    answers = []
+    for _ in range(5):
+        answers.append(orjson.loads(call("POST", f"{W}/w/results", {"inputs": [image(METRO + "?again")]})(c)[2]))
+        advance(c, 0.5)
+    # the shape answers the first two (the second bakes the request's own template), which answers the rest
+    assert (b.predict_shape_hits, b.predict_lane_hits) == (2, 5)
+    assert sorted(t.extra for t in b.predict_templates.values()) == [0, 2]
+    outputs = {orjson.dumps([o["data"] for o in a["results"][0]["outputs"]]) for a in answers}
+    assert len(outputs) == 1 and len({a["results"][0]["created_at"] for a in answers}) == 5
 
 
 def test_injected_fault_req_id_is_the_tenants_next_id_with_the_request_prefix(
