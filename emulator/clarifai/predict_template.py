@@ -13,7 +13,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from starlette.types import Message, Scope
 
@@ -138,11 +138,10 @@ def baked(t: Template, extras: list[bytes], request: Any) -> Template:
     repeats is answered without making them again."""
     parts: list[bytes] = []
     holes: list[int] = []
-    current = t.parts[0]
+    fixed = cast(list[bytes], t.parts[0::2])  # the slots between holes are never None
+    current = fixed[0]
     created = t.n_ids
-    for j, hole in enumerate(t.holes):
-        after = t.parts[2 * j + 2]
-        assert current is not None and after is not None
+    for hole, after in zip(t.holes, fixed[1:], strict=True):
         if hole > created:
             current = current + extras[hole - created - 1] + after
         else:
