@@ -29,6 +29,7 @@ request's body is in (core/server.py); anything short of a valid template runs `
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
@@ -165,10 +166,11 @@ class PredictLane:
         r = resolved[0]
         if key is not None:
             _file(backend, key, template(self.operation, scope, sent, drawn, r, entry))
-        if shape is not None and sent and sent[0].get("status") == 200:
-            extras = predict_shape.extras(backend, r.workflow, r.version, body, len(shape[2]) - 1)
-            if extras is not None:
-                _file(backend, shape, template(self.operation, scope, sent, drawn, r, entry, extras))
+        cut = predict_shape.segments(body) if shape is not None and sent and sent[0].get("status") == 200 else None
+        made = predict_shape.extras(backend, r.workflow, r.version, body, cut) if cut is not None else None
+        if made is not None:
+            t = template(self.operation, scope, sent, drawn, r, entry, made[1])
+            _file(backend, shape, dataclasses.replace(t, recipe=made[0]) if t is not None else None)
 
 
 def _file(backend: ClarifaiState, key: Any, t: Template | None) -> None:
@@ -214,17 +216,18 @@ def _find(backend: ClarifaiState, key: tuple[Any, ...], body: bytes, headers: di
     t = templates.get(key)
     if t is not None and _still_valid(t, backend, authorization):
         return Found(t, None, None, False, False)
-    cuts = predict_shape.segments(body)
-    if cuts is None:
+    cut = predict_shape.segments(body) if len(body) <= backend.settings.clarifai_max_request_bytes else None
+    if cut is None:
         return Found(None, None, None, t is not None, False)
-    shape = (key[0], key[1], cuts, key[3], key[4])
+    shape = (key[0], key[1], cut[0], key[3], key[4])
     s = templates.get(shape)
     if s is None or not _still_valid(s, backend, authorization):
         return Found(None, None, shape, t is not None, s is not None)
-    filled = predict_shape.fills(backend, s.workflow, s.version, body)
-    if filled is None:  # an input or an output that fails: the full path answers, the shape stays
+    req = predict_shape.request(s.recipe, body, cut[1])
+    parts = predict_shape.fills(backend, s.workflow, s.version, req) if req is not None else None
+    if req is None or parts is None:  # an input or an output that fails: the full path answers, the shape stays
         return Found(None, None, None, t is not None, False)
-    return Found(s, filled, None, False, False)
+    return Found(s, (req, parts), None, False, False)
 
 
 def _still_valid(t: Template, backend: ClarifaiState, authorization: str | None) -> bool:

@@ -56,6 +56,7 @@ class Template:
     # `data`, then each shown output's `data`; 0 for the template of one exact request. With any,
     # answers differ in length (`length` is then the answer the template was made from)
     extra: int = 0
+    recipe: Any = None  # a shape template's: how its requests are made from their strings (predict_shape.Recipe)
 
 
 def template(operation: str, request_scope: Scope, sent: list[Message], drawn: list[str],

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import itertools
 import random
+import re
 
 import orjson
 from hypothesis import example, given, settings
@@ -59,7 +60,7 @@ _B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-
 @example("AA=A")
 @example("====")
 def test_canonical_base64_without_decoding_agrees_with_decode_and_reencode(value: str) -> None:
-    assert wire._canonical_base64(value) == _reference_canonical(value)
+    assert wire.canonical_base64(value) == _reference_canonical(value)
 
 
 def test_scorer_ties_are_ordered_by_name_like_the_reference() -> None:
@@ -125,3 +126,12 @@ def test_named_in_is_any_concept_name_in_the_words(data: st.DataObject) -> None:
                               "/metro-north.jpg?u=", " ", "x"]) if sc.lows else st.text(max_size=5)
     words = "".join(data.draw(st.lists(pieces | st.text(max_size=4), max_size=6)))
     assert bool(sc.named_in(words)) is any(low in words for low in sc.lows), (sc.model.id, words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(st.text(alphabet="abc.*(", min_size=0, max_size=4), min_size=1, max_size=8),
+       words=st.text(alphabet="abc.*( ", max_size=12))
+def test_the_prefix_tree_matches_where_some_name_is_in_the_words(names: list[str], words: str) -> None:
+    """Names that start other names ("cat", "cats"), repeat, are empty or are regex metacharacters."""
+    found = re.compile(outputs._prefix_tree(tuple(names))).search(words)
+    assert bool(found) is any(n in words for n in names), (names, words)

@@ -11,17 +11,20 @@ from typing import Any
 import orjson
 import pytest
 
-from emulator.clarifai.predict_shape import eligible, segments
+from emulator.clarifai.predict_shape import recipe, request, segments
 
 
 def test_a_body_is_cut_at_its_media_strings() -> None:
     body = b'{"inputs":[{"data":{"image":{"url":"https://a"}}},{"data":{"text":{"raw":"hi"}}},' \
            b'{"data":{"image":{"base64":"AAAA"}}}]}'
     cut = segments(body)
-    assert cut == (b'{"inputs":[{"data":{"image":{"url":"', b'"}}},{"data":{"text":{"raw":"',
-                   b'"}}},{"data":{"image":{"base64":"', b'"}}}]}')
+    assert cut is not None
+    assert cut[0] == (b'{"inputs":[{"data":{"image":{"url":"', b'"}}},{"data":{"text":{"raw":"',
+                      b'"}}},{"data":{"image":{"base64":"', b'"}}}]}')
+    assert [body[a:b] for a, b in cut[1]] == [b"https://a", b"hi", b"AAAA"]
     other = body.replace(b"https://a", b"https://b/c?d=1").replace(b"AAAA", b"QUJD" * 500)
-    assert segments(other) == cut  # the same shape, whatever the strings' lengths
+    again = segments(other)
+    assert again is not None and again[0] == cut[0]  # the same shape, whatever the strings' lengths
 
 
 @pytest.mark.parametrize("body", [
@@ -56,8 +59,37 @@ def _image(**part: str) -> dict[str, Any]:
 def test_only_requests_whose_every_cut_is_an_inputs_media_make_a_shape(request_body: Any, ok: bool) -> None:
     body = orjson.dumps(request_body)
     cut = segments(body)
-    assert eligible(request_body, len(cut) - 1 if cut else 0) is ok
+    r = recipe(request_body, len(cut[1]) if cut else 0)
+    assert (r is not None) is ok
+    if r is not None and cut is not None:
+        assert request(r, body, cut[1]) == request_body  # made back from its strings, fields in order
+        assert list(request(r, body, cut[1]) or ()) == list(request_body)
 
 
 def test_the_number_of_cuts_must_be_the_number_of_inputs() -> None:
-    assert not eligible({"inputs": [_image(url="https://a")]}, 2)
+    assert recipe({"inputs": [_image(url="https://a")]}, 2) is None
+
+
+@pytest.mark.parametrize(("text", "ok"), [
+    (b"https://x.io/caf\xc3\xa9", True), (b"https://x.io/\xff", False),  # UTF-8, or not
+    (b"https://x.io/\x01", False), (b"https://x.io/\x7f", True),  # a control character; DEL is not one
+    (b"", False),  # empty: the protobuf route
+])
+def test_a_string_is_taken_as_a_json_parse_and_the_canonical_check_take_it(text: bytes, ok: bool) -> None:
+    template = {"inputs": [_image(url="https://a")]}
+    r = recipe(template, 1)
+    assert r is not None
+    body = b'{"inputs":[{"data":{"image":{"url":"' + text + b'"}}}]}'
+    cut = segments(body)
+    assert cut is not None
+    assert (request(r, body, cut[1]) is not None) is ok
+
+
+@pytest.mark.parametrize(("b64", "ok"), [(b"QUJD", True), (b"QUI=", True), (b"QUJ", False), (b"QUI", False),
+                                        (b"QUJ=", False), (b"QU=D", False), (b"QU\xc3\xa9D", False)])
+def test_a_base64_string_must_be_standard_and_padded(b64: bytes, ok: bool) -> None:
+    r = recipe({"inputs": [_image(base64="QUJD")]}, 1)
+    assert r is not None
+    body = b'{"inputs":[{"data":{"image":{"base64":"' + b64 + b'"}}}]}'
+    cut = segments(body)
+    assert cut is not None and (request(r, body, cut[1]) is not None) is ok
