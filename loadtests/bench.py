@@ -152,6 +152,11 @@ def _unique_rows(t: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
         rows.append((f"2-node predict, {label}: emulator", _speed(e),
                      f"p99 <= {TARGETS['p99_ms']:.0f} ms" if p99_ok is not None else "", p99_ok))
         rows.append((f"2-node predict, {label}: baseline ({row['response_bytes']} bytes)", _speed(b), "", None))
+        if "python_generator" in e:
+            pe, pb = e["python_generator"], b["python_generator"]
+            rows.append((f"2-node predict, {label}: asyncio generator (1 round)",
+                         (f"emulator {pe['rps']:.0f} req/s p99 {pe['p99_ms']:.2f} ms; baseline {pb['rps']:.0f} req/s "
+                          f"p99 {pb['p99_ms']:.2f} ms"), "", None))
         rounds = ", ".join(f"{r:.2f}" for r in row["round_ratios"])
         rows.append((f"2-node predict, {label}: ratio", f"{row['ratio']:.2f} (rounds {rounds})",
                      f">= {TARGETS[target]}", row["ratio"] >= TARGETS[target]))
