@@ -24,6 +24,11 @@ can only ever answer what the full path would have answered; `tests/clarifai/tes
 drives a seeded emulator with and without the lane through the same scenario and compares the
 bytes of every response and the journal. `clarifai_predict_lane=False` turns it off.
 
+Requests all different (a new image each time, as real load tests send) are answered from the
+template of their shape instead (predict_shape.py): the same request with other media strings,
+whose echo and outputs the lane makes with the full path's own functions. A request answered so
+that comes again gets a template of its own, baked from its shape's.
+
 `answer_now` gives a template's answer without the ASGI cycle: the server writes it as soon as the
 request's body is in (core/server.py); anything short of a valid template runs `__call__` instead.
 """
@@ -37,7 +42,7 @@ from typing import Any, NamedTuple
 from starlette.types import Message, Receive, Scope, Send
 
 from emulator.clarifai import predict, predict_shape, rest_predict, wire
-from emulator.clarifai.predict_template import Template, baked, fill_in, template
+from emulator.clarifai.predict_template import Template, baked, file_template, fill_in, still_valid, template
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import receive_body, scope_headers, scope_kept_headers
@@ -46,10 +51,8 @@ from emulator.core.journal import Entry, recorded
 from emulator.core.operation import FAULT_HEADER
 
 General = Callable[[Scope, Receive, Send], Awaitable[None]]
-TEMPLATE_CAP = 1024  # templates per tenant
 LANE_BODY_CAP = 64 * 1024  # request bodies the lane remembers (a 32-input URL predict is ~4 KB)
 SEEN_CAP = 4096  # requests seen once (not yet worth a template) per tenant
-TEMPLATE_BYTES_CAP = 32 * 1024 * 1024  # their answers' bytes per tenant (a 5-node x 32-input answer is ~380 KB)
 
 
 class PredictLane:
@@ -165,24 +168,12 @@ class PredictLane:
             return
         r = resolved[0]
         if key is not None:
-            _file(backend, key, template(self.operation, scope, sent, drawn, r, entry))
+            file_template(backend, key, template(self.operation, scope, sent, drawn, r, entry))
         cut = predict_shape.segments(body) if shape is not None and sent and sent[0].get("status") == 200 else None
         made = predict_shape.extras(backend, r.workflow, r.version, body, cut) if cut is not None else None
         if made is not None:
             t = template(self.operation, scope, sent, drawn, r, entry, made[1])
-            _file(backend, shape, dataclasses.replace(t, recipe=made[0]) if t is not None else None)
-
-
-def _file(backend: ClarifaiState, key: Any, t: Template | None) -> None:
-    if t is None:
-        return
-    templates = backend.predict_templates
-    if len(templates) >= TEMPLATE_CAP or backend.predict_template_bytes + t.length > TEMPLATE_BYTES_CAP:
-        templates.clear()  # start over: the requests that repeat come back first
-        backend.predict_template_bytes = 0
-    old = templates.get(key)
-    backend.predict_template_bytes += t.length - (old.length if old is not None else 0)
-    templates[key] = t
+            file_template(backend, shape, dataclasses.replace(t, recipe=made[0]) if t is not None else None)
 
 
 def _noted(backend: ClarifaiState, key: Any, shape: Template, filled: tuple[Any, list[bytes]]) -> None:
@@ -193,7 +184,7 @@ def _noted(backend: ClarifaiState, key: Any, shape: Template, filled: tuple[Any,
     noted = hash(key)
     if noted in seen:
         del seen[noted]
-        _file(backend, key, baked(shape, filled[1], filled[0]))
+        file_template(backend, key, baked(shape, filled[1], filled[0]))
         return
     if len(seen) >= SEEN_CAP:
         seen.clear()
@@ -214,41 +205,20 @@ def _find(backend: ClarifaiState, key: tuple[Any, ...], body: bytes, headers: di
     templates = backend.predict_templates
     authorization = headers.get("authorization")
     t = templates.get(key)
-    if t is not None and _still_valid(t, backend, authorization):
+    if t is not None and still_valid(t, backend, authorization):
         return Found(t, None, None, False, False)
     cut = predict_shape.segments(body) if len(body) <= backend.settings.clarifai_max_request_bytes else None
     if cut is None:
         return Found(None, None, None, t is not None, False)
     shape = (key[0], key[1], cut[0], key[3], key[4])
     s = templates.get(shape)
-    if s is None or not _still_valid(s, backend, authorization):
+    if s is None or not still_valid(s, backend, authorization):
         return Found(None, None, shape, t is not None, s is not None)
     req = predict_shape.request(s.recipe, body, cut[1])
     parts = predict_shape.fills(backend, s.workflow, s.version, req) if req is not None else None
     if req is None or parts is None:  # an input or an output that fails: the full path answers, the shape stays
         return Found(None, None, None, t is not None, False)
     return Found(s, (req, parts), None, False, False)
-
-
-def _still_valid(t: Template, backend: ClarifaiState, authorization: str | None) -> bool:
-    # (rate limits and cold starts send the request to the full path before it gets here)
-    catalog = backend.catalog
-    if catalog.generation != t.generation or not catalog.always_ready(t.model_ids,
-                                                                      backend.settings.clarifai_cold_start_s):
-        return False
-    # the same header authenticates as the same principal while the registry answers with the same
-    # key (`KeyRegistry.authenticate`: with no key registered, any well-formed key is the default user)
-    keys = backend.keys.keys
-    if keys:
-        if t.api_key is None or authorization is None or keys.get(authorization[4:]) is not t.api_key:
-            return False
-    elif t.api_key is not None:
-        return False
-    app = backend.store.apps.get(t.app)
-    wf = app.get(t.workflow_id) if app is not None else None
-    if wf is not t.workflow or predict.summary_key(wf) != t.shown:
-        return False
-    return (wf.versions.get(t.version.id) if t.pinned else wf.latest) is t.version
 
 
 def _lane_off(headers: dict[str, str], tenant: Tenant) -> bool:

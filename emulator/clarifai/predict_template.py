@@ -19,8 +19,11 @@ from starlette.types import Message, Scope
 
 from emulator.clarifai import auth, predict
 from emulator.clarifai.models import Workflow, WorkflowVersion
+from emulator.clarifai.state import ClarifaiState
 from emulator.core.http import path_query
 
+TEMPLATE_CAP = 1024  # templates per tenant
+TEMPLATE_BYTES_CAP = 32 * 1024 * 1024  # their answers' bytes per tenant (a 5-node x 32-input answer is ~380 KB)
 _CREATED = -1  # a hole for the `created_at` time (any other hole is the k-th id drawn)
 _HEX_RUN = re.compile(rb"[0-9a-f]{32,}")
 _CREATED_WIDTH = len("2026-01-01T00:00:00.000000000Z")  # wire.timestamp(..., nanos=True): always this wide
@@ -166,3 +169,38 @@ def fill_in(t: Template, values: list[bytes]) -> bytes:
 
 def _one(index: int) -> Callable[[list[bytes]], tuple[bytes, ...]]:
     return lambda values: (values[index],)
+
+
+def file_template(backend: ClarifaiState, key: Any, t: Template | None) -> None:
+    """Keep `t` for the requests `key` names, within the tenant's bounds."""
+    if t is None:
+        return
+    templates = backend.predict_templates
+    if len(templates) >= TEMPLATE_CAP or backend.predict_template_bytes + t.length > TEMPLATE_BYTES_CAP:
+        templates.clear()  # start over: the requests that repeat come back first
+        backend.predict_template_bytes = 0
+    old = templates.get(key)
+    backend.predict_template_bytes += t.length - (old.length if old is not None else 0)
+    templates[key] = t
+
+
+def still_valid(t: Template, backend: ClarifaiState, authorization: str | None) -> bool:
+    """Whether what `t` was made from is unchanged, without side effects."""
+    # (rate limits and cold starts send the request to the full path before it gets here)
+    catalog = backend.catalog
+    if catalog.generation != t.generation or not catalog.always_ready(t.model_ids,
+                                                                      backend.settings.clarifai_cold_start_s):
+        return False
+    # the same header authenticates as the same principal while the registry answers with the same
+    # key (`KeyRegistry.authenticate`: with no key registered, any well-formed key is the default user)
+    keys = backend.keys.keys
+    if keys:
+        if t.api_key is None or authorization is None or keys.get(authorization[4:]) is not t.api_key:
+            return False
+    elif t.api_key is not None:
+        return False
+    app = backend.store.apps.get(t.app)
+    wf = app.get(t.workflow_id) if app is not None else None
+    if wf is not t.workflow or predict.summary_key(wf) != t.shown:
+        return False
+    return (wf.versions.get(t.version.id) if t.pinned else wf.latest) is t.version

@@ -326,13 +326,13 @@ def test_a_failure_inside_the_lane_is_a_500_in_clarifai_shape(client_factory: Ca
 
 def test_lane_templates_are_bounded_in_count_and_bytes(client_factory: Callable[..., TestClient],
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from emulator.clarifai import predict_lane
+    from emulator.clarifai import predict_template
 
     c = client_factory()
     call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]})(c)
     one = call("POST", f"{W}/w/results", {"inputs": [image(METRO + "?0")]})(c)
     size = len(one[2])
-    monkeypatch.setattr(predict_lane, "TEMPLATE_BYTES_CAP", size * 3 + 10)
+    monkeypatch.setattr(predict_template, "TEMPLATE_BYTES_CAP", size * 3 + 10)
     for i in range(1, 7):
         for _ in range(2):  # seen, then templated
             call("POST", f"{W}/w/results", {"inputs": [image(METRO + f"?{i}")]})(c)
@@ -340,7 +340,7 @@ def test_lane_templates_are_bounded_in_count_and_bytes(client_factory: Callable[
         assert b.predict_templates
         assert len(b.predict_templates) <= 3
         assert b.predict_template_bytes == sum(t.length for t in b.predict_templates.values()) <= size * 3 + 10
-    monkeypatch.setattr(predict_lane, "TEMPLATE_CAP", 2)
+    monkeypatch.setattr(predict_template, "TEMPLATE_CAP", 2)
     for i in range(7, 12):
         for _ in range(2):
             call("POST", f"{W}/w/results", {"inputs": [image(METRO + f"?{i}")]})(c)
