@@ -99,21 +99,22 @@ class PredictLane:
         # notes would otherwise hold thousands of request bodies; a collision only builds a template
         # early, which is then used on an exact match of the whole key only
         shape = found.shape
-        noted, noted_shape = hash(key), hash(shape)
+        noted, noted_shape = hash(key), (hash(shape) if shape is not None else None)
         exact = found.stale or noted in seen  # a template for this very request: build it now
-        shaped = shape is not None and (found.stale_shape or noted_shape in seen)
+        shaped = noted_shape is not None and (found.stale_shape or noted_shape in seen)
         if not (exact or shaped):
             # a template pays off from the third request like it on: the first one only notes its key
             # (and its shape's), so a load of requests all unlike each other builds no template
             if len(seen) >= SEEN_CAP:
                 seen.clear()
             seen[noted] = None
-            if shape is not None:
+            if noted_shape is not None:
                 seen[noted_shape] = None
             await plain(scope, replay, send)
             return
         seen.pop(noted, None)
-        seen.pop(noted_shape, None)
+        if noted_shape is not None:
+            seen.pop(noted_shape, None)
         await self._full(key if exact else None, shape if shaped else None, body, tenant, backend, scope, replay,
                          send, plain)
 

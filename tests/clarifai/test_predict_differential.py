@@ -126,3 +126,40 @@ def test_post_workflow_results_answers_what_the_reference_implementation_answers
     # what the gRPC client receives: the bytes proto_render encodes, the expected answer's ParseDict serialised
     want = json_format.ParseDict(orjson.loads(expected), service_pb2.PostWorkflowResultsResponse())
     assert proto_render.predict_wire(answer) == want.SerializeToString(deterministic=True)
+
+
+# requests all of one shape (predict_shape.py): after the first two, the lane answers from the shape's template
+shapes = st.sampled_from([
+    lambda u, b: {"inputs": [{"data": {"image": {"url": u}}}]},
+    lambda u, b: {"inputs": [{"data": {"image": {"base64": b}}}, {"data": {"image": {"url": u}}}]},
+    lambda u, b: {"inputs": [{"id": "mine", "data": {"text": {"raw": u[8:]}}}]},
+])
+valid_urls = st.tuples(st.sampled_from(WORDS), st.text(st.characters(min_codepoint=33, max_codepoint=0x2FF,
+                                                                     blacklist_characters='"\\'), max_size=20)).map(
+    lambda t: f"https://samples.clarifai.com/{t[0]}/{t[1]}")
+valid_images = st.binary(max_size=200).map(lambda b: base64.b64encode(JPEG + b).decode())
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(wf=st.sampled_from(["two", "regions", "words", "hidden", "mixed"]), shape=shapes,
+       media=st.lists(st.tuples(valid_urls, valid_images), min_size=3, max_size=6, unique=True))
+def test_requests_of_one_shape_answer_what_the_reference_implementation_answers(
+        client: TestClient, wf: str, shape: Any, media: list[tuple[str, str]]) -> None:
+    """The lane's answers from a shape's template (unique URLs, base64 images, texts), byte for byte."""
+    b = backend(client)
+    if "two" not in b.store.app(ref_user(b), "main"):
+        assert client.post(W, json={"workflows": [w for w in WORKFLOWS if w["id"] != "mine"]},
+                           headers=AUTH).status_code == 200
+    tenant = client.app.state.emulator.tenant(None)  # type: ignore[attr-defined]
+    before = b.predict_shape_hits
+    answered = []
+    for u, image in media:
+        body = shape(u, image)
+        expected = _expected(b, wf, wire.request_via_proto("PostWorkflowResults", body), _replay(tenant.ids),
+                             tenant.clock.now())
+        r = client.post(f"{W}/{wf}/results", content=orjson.dumps(body), headers=AUTH)
+        assert r.content == expected
+        answered.append(orjson.loads(expected)["status"]["code"] == 10000)
+    if all(answered):  # a text into an image model fails, and failures take the full path
+        assert b.predict_shape_hits - before >= len(media) - 2
