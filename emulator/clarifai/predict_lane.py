@@ -37,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
@@ -85,12 +85,11 @@ class PredictLane:
             await plain(scope, replay, send)
             return
         key = _key(scope, headers, body)
-        found = _find(backend, key, body, headers)
-        t = found.template
+        t, filled, shape, stale, stale_shape = _find(backend, key, body, headers)
         if t is not None:
-            start, answer = _answer(t, tenant, backend, scope, started, body, found.filled)
-            if found.filled is not None:
-                _noted(backend, key, t, found.filled)
+            start, answer = _answer(t, tenant, backend, scope, started, body, filled)
+            if filled is not None:
+                _noted(backend, key, t, filled)
             await send(start)
             await send({"type": "http.response.body", "body": answer})
             return
@@ -98,10 +97,9 @@ class PredictLane:
         # noted by hash, not kept: under all-different traffic (say, a new 30 KB image each time) the
         # notes would otherwise hold thousands of request bodies; a collision only builds a template
         # early, which is then used on an exact match of the whole key only
-        shape = found.shape
         noted, noted_shape = hash(key), (hash(shape) if shape is not None else None)
-        exact = found.stale or noted in seen  # a template for this very request: build it now
-        shaped = noted_shape is not None and (found.stale_shape or noted_shape in seen)
+        exact = stale or noted in seen  # a template for this very request: build it now
+        shaped = noted_shape is not None and (stale_shape or noted_shape in seen)
         if not (exact or shaped):
             # a template pays off from the third request like it on: the first one only notes its key
             # (and its shape's), so a load of requests all unlike each other builds no template
@@ -134,14 +132,13 @@ class PredictLane:
         if backend is None or _lane_off(headers, tenant) or not _replayable(headers, tenant.settings, body):
             return None
         key = _key(scope, headers, body)
-        found = _find(backend, key, body, headers)
-        t = found.template
+        t, filled, _, _, _ = _find(backend, key, body, headers)
         if t is None:
             return None
         emulator.tenant(name)  # used: the tenant is the most recently used, as on the ASGI path
-        start, answer = _answer(t, tenant, backend, scope, started, body, found.filled)
-        if found.filled is not None:
-            _noted(backend, key, t, found.filled)
+        start, answer = _answer(t, tenant, backend, scope, started, body, filled)
+        if filled is not None:
+            _noted(backend, key, t, filled)
         return t.status, start["headers"], answer
 
     async def _full(self, key: Any, shape: Any, body: bytes, tenant: Tenant, backend: ClarifaiState, scope: Scope,
@@ -192,34 +189,32 @@ def _noted(backend: ClarifaiState, key: Any, shape: Template, filled: tuple[Any,
     seen[noted] = None
 
 
-class Found(NamedTuple):
-    template: Template | None  # the template that answers the request (None: the full path must)
-    filled: tuple[Any, list[bytes]] | None  # a shape template's request and input-dependent parts
-    shape: Any  # the request's shape key (None: it has no media values to cut at)
-    stale: bool  # a template for this very request exists, made from a state since changed
-    stale_shape: bool  # and one for its shape
+# what `_find` finds: the template that answers the request (None: the full path must); a shape
+# template's request and input-dependent parts; the request's shape key (None: no media strings to
+# cut at); whether a template for this very request, and one for its shape, exist but are stale
+Found = tuple[Template | None, tuple[Any, list[bytes]] | None, Any, bool, bool]
 
 
 def _find(backend: ClarifaiState, key: tuple[Any, ...], body: bytes, headers: dict[str, str]) -> Found:
     """The template for this very request, else the one for its shape (with the input-dependent
-    parts made), without side effects."""
+    parts made), without side effects (a plain tuple: the repeated request's path counts every call)."""
     templates = backend.predict_templates
     authorization = headers.get("authorization")
     t = templates.get(key)
     if t is not None and still_valid(t, backend, authorization):
-        return Found(t, None, None, False, False)
+        return (t, None, None, False, False)
     cut = predict_shape.segments(body) if len(body) <= backend.settings.clarifai_max_request_bytes else None
     if cut is None:
-        return Found(None, None, None, t is not None, False)
+        return (None, None, None, t is not None, False)
     shape = (key[0], key[1], cut[0], key[3], key[4])
     s = templates.get(shape)
     if s is None or not still_valid(s, backend, authorization):
-        return Found(None, None, shape, t is not None, s is not None)
+        return (None, None, shape, t is not None, s is not None)
     req = predict_shape.request(s.recipe, body, cut[1])
     parts = predict_shape.fills(backend, s.workflow, s.version, req) if req is not None else None
     if req is None or parts is None:  # an input or an output that fails: the full path answers, the shape stays
-        return Found(None, None, None, t is not None, False)
-    return Found(s, (req, parts), None, False, False)
+        return (None, None, None, t is not None, False)
+    return (s, (req, parts), None, False, False)
 
 
 def _lane_off(headers: dict[str, str], tenant: Tenant) -> bool:
