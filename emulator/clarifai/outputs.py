@@ -46,10 +46,19 @@ class OutputConfig:
         return cls(float(d.get("min_value") or 0.0), int(d.get("max_concepts") or DEFAULT_MAX_CONCEPTS), select,
                    outputs_video.check_sample_ms(int(d.get("sample_ms") or 0)))
 
+    @classmethod
+    def of(cls, req: dict[str, Any]) -> OutputConfig:
+        """A predict request's `output_config`, or the default (one shared instance: never mutated)."""
+        oc = req.get("output_config")
+        return cls.from_request(oc) if oc else _DEFAULT
+
     @functools.cached_property
     def selected(self) -> tuple[frozenset[str], frozenset[str]]:
         """(ids, names) of `select`."""
         return frozenset(i for i, _ in self.select if i), frozenset(n for _, n in self.select if n)
+
+
+_DEFAULT = OutputConfig()
 
 
 def _f32(v: float) -> float:

@@ -26,7 +26,6 @@ trace: contextvars.ContextVar[list[Resolved] | None] = contextvars.ContextVar("p
 
 MAX_INPUTS = 32  # §5 / §6
 STATE_TTL_S = 300.0  # §3: a workflow_state expires after 5 minutes between calls
-DEFAULT_CONFIG = OutputConfig()
 OK = wire.ok_status()  # shared by every successful output and result: never mutated
 
 
@@ -96,11 +95,6 @@ def plan_for(backend: ClarifaiState, v: WorkflowVersion) -> Plan:
     return plan
 
 
-def config_of(req: dict[str, Any]) -> OutputConfig:
-    oc = req.get("output_config")
-    return OutputConfig.from_request(oc) if oc else DEFAULT_CONFIG
-
-
 def summary_key(wf: Workflow) -> tuple[Any, ...]:
     """The workflow fields an answer's `workflow` summary shows."""
     return wf.id, wf.app_id, wf.user_id, wf.created_at, wf.modified_at, wf.visibility
@@ -158,7 +152,7 @@ async def post_workflow_results(backend: ClarifaiState, req: dict[str, Any],
     state = _workflow_state(backend, req, scope.now)
     for model_id in plan.model_ids:
         backend.catalog.touch(model_id, scope.now)
-    config = config_of(req)
+    config = OutputConfig.of(req)
     created = wire.timestamp(scope.now, nanos=True)
     as_json = scope.fragments
     max_image = s.clarifai_max_image_bytes

@@ -30,6 +30,7 @@ import orjson
 
 from emulator.clarifai import inputs, predict, wire
 from emulator.clarifai.models import Workflow, WorkflowVersion
+from emulator.clarifai.outputs import OutputConfig
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.journal import secret_free
 
@@ -136,7 +137,7 @@ def fills(backend: ClarifaiState, workflow: Workflow, version: WorkflowVersion,
     echoed `data`, then each shown output's `data`; None when the full path must answer: an input or
     an output that does not succeed."""
     plan = predict.plan_for(backend, version)
-    config = predict.config_of(req)
+    config = OutputConfig.of(req)
     max_image = backend.settings.clarifai_max_image_bytes
     out: list[bytes] = []
     for i, inp in enumerate(req["inputs"]):

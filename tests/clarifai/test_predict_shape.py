@@ -6,12 +6,16 @@ valid request reaches (a backslash could move where a string ends).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 import pytest
+from starlette.testclient import TestClient
 
 from emulator.clarifai.predict_shape import recipe, request, segments
+from tests.clarifai.clarifai_rest_support import GENERAL, METRO, advance, backend, image, node, workflow
+from tests.clarifai.lane_steps import W, call
 
 
 def test_a_body_is_cut_at_its_media_strings() -> None:
@@ -93,3 +97,36 @@ def test_a_base64_string_must_be_standard_and_padded(b64: bytes, ok: bool) -> No
     body = b'{"inputs":[{"data":{"image":{"base64":"' + b64 + b'"}}}]}'
     cut = segments(body)
     assert cut is not None and (request(r, body, cut[1]) is not None) is ok
+
+
+def test_requests_seen_once_build_no_template_of_their_own_but_one_of_their_shape(
+        client_factory: Callable[..., TestClient]) -> None:
+    c = client_factory()
+    call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]})(c)
+    for i in range(20):
+        call("POST", f"{W}/w/results", {"inputs": [image(METRO + f"?unique-{i}")]})(c)
+    b = backend(c)
+    # the first notes the shape, the second builds its template, the other 18 are answered from it
+    assert [t.extra for t in b.predict_templates.values()] == [2] and b.predict_shape_hits == b.predict_lane_hits == 18
+    assert all(type(k) is int for k in b.predict_seen)  # noted by hash: no request bodies kept
+    # every request's own key is noted (a request that comes again gets a template of its own), but the
+    # second's and the shape's, taken off when the template was built
+    assert len(b.predict_seen) == 19
+
+
+def test_a_request_that_repeats_gets_a_template_of_its_own_baked_from_its_shapes(
+        client_factory: Callable[..., TestClient]) -> None:
+    c = client_factory()
+    call("POST", W, {"workflows": [workflow("w", node("g", GENERAL))]})(c)
+    for i in range(2):
+        call("POST", f"{W}/w/results", {"inputs": [image(METRO + f"?first-{i}")]})(c)  # noted, then built
+    b = backend(c)
+    answers = []
+    for _ in range(5):
+        answers.append(orjson.loads(call("POST", f"{W}/w/results", {"inputs": [image(METRO + "?again")]})(c)[2]))
+        advance(c, 0.5)
+    # the shape answers the first two (the second bakes the request's own template), which answers the rest
+    assert (b.predict_shape_hits, b.predict_lane_hits) == (2, 5)
+    assert sorted(t.extra for t in b.predict_templates.values()) == [0, 2]
+    outputs = {orjson.dumps([o["data"] for o in a["results"][0]["outputs"]]) for a in answers}
+    assert len(outputs) == 1 and len({a["results"][0]["created_at"] for a in answers}) == 5
