@@ -42,7 +42,15 @@ from typing import Any
 from starlette.types import Message, Receive, Scope, Send
 
 from emulator.clarifai import predict, predict_shape, rest_predict, wire
-from emulator.clarifai.predict_template import Template, baked, file_template, fill_in, still_valid, template
+from emulator.clarifai.predict_template import (
+    Template,
+    baked,
+    file_template,
+    fill_in,
+    sized,
+    still_valid,
+    template,
+)
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import receive_body, scope_headers, scope_kept_headers
@@ -89,7 +97,7 @@ class PredictLane:
         if t is not None:
             start, answer = _answer(t, tenant, backend, scope, started, body, filled)
             if filled is not None:
-                _noted(backend, key, t, filled)
+                _noted(backend, key, t, filled, len(answer))
             await send(start)
             await send({"type": "http.response.body", "body": answer})
             return
@@ -103,11 +111,10 @@ class PredictLane:
         if not (exact or shaped):
             # a template pays off from the third request like it on: the first one only notes its key
             # (and its shape's), so a load of requests all unlike each other builds no template
-            if len(seen) >= SEEN_CAP:
-                seen.clear()
-            seen[noted] = None
-            if noted_shape is not None:
-                seen[noted_shape] = None
+            if noted_shape is None:
+                _note(seen, noted)
+            else:
+                _note(seen, noted, noted_shape)
             await plain(scope, replay, send)
             return
         seen.pop(noted, None)
@@ -138,7 +145,7 @@ class PredictLane:
         emulator.tenant(name)  # used: the tenant is the most recently used, as on the ASGI path
         start, answer = _answer(t, tenant, backend, scope, started, body, filled)
         if filled is not None:
-            _noted(backend, key, t, filled)
+            _noted(backend, key, t, filled, len(answer))
         return t.status, start["headers"], answer
 
     async def _full(self, key: Any, shape: Any, body: bytes, tenant: Tenant, backend: ClarifaiState, scope: Scope,
@@ -174,19 +181,24 @@ class PredictLane:
             file_template(backend, shape, dataclasses.replace(t, recipe=made[0]) if t is not None else None)
 
 
-def _noted(backend: ClarifaiState, key: Any, shape: Template, filled: tuple[Any, list[bytes]]) -> None:
-    """A request answered from its shape's template is noted like any other; when it comes again it
-    gets a template of its own (the shape's, with its input-dependent parts written in), so repeated
-    requests are answered without making those parts each time."""
+def _note(seen: dict[int, None], *noted: int) -> None:
+    if len(seen) >= SEEN_CAP:
+        seen.clear()
+    for n in noted:
+        seen[n] = None
+
+
+def _noted(backend: ClarifaiState, key: Any, shape: Template, filled: tuple[Any, list[bytes]], length: int) -> None:
+    """A request answered from its shape's template (`length` bytes) is noted like any other; when it
+    comes again it gets a template of its own (the shape's, with its input-dependent parts written
+    in), so repeated requests are answered without making those parts each time."""
     seen = backend.predict_seen
     noted = hash(key)
     if noted in seen:
         del seen[noted]
-        file_template(backend, key, baked(shape, filled[1], filled[0]))
-        return
-    if len(seen) >= SEEN_CAP:
-        seen.clear()
-    seen[noted] = None
+        file_template(backend, key, baked(shape, filled[1], filled[0], length))
+    else:
+        _note(seen, noted)
 
 
 # what `_find` finds: the template that answers the request (None: the full path must); a shape
@@ -203,7 +215,7 @@ def _find(backend: ClarifaiState, key: tuple[Any, ...], body: bytes, headers: di
     t = templates.get(key)
     if t is not None and still_valid(t, backend, authorization):
         return (t, None, None, False, False)
-    cut = predict_shape.segments(body) if len(body) <= backend.settings.clarifai_max_request_bytes else None
+    cut = predict_shape.segments(body)  # (a body over the size limit never gets here: core/front_door.py)
     if cut is None:
         return (None, None, None, t is not None, False)
     shape = (key[0], key[1], cut[0], key[3], key[4])
@@ -251,8 +263,7 @@ def _answer(t: Template, tenant: Tenant, backend: ClarifaiState, scope: Scope, s
     else:
         request, parts = filled
         answer = fill_in(t, values + parts)
-        start = {"type": "http.response.start", "status": t.status,
-                 "headers": [(b"content-length", str(len(answer)).encode()), *t.start["headers"][1:]]}
+        start = sized(t.start, len(answer))
         backend.predict_shape_hits += 1
     backend.predict_lane_hits += 1
     backend.catalog.touch_all(t.model_ids, now)

@@ -148,8 +148,8 @@ def fills(backend: ClarifaiState, workflow: Workflow, version: WorkflowVersion,
         if run.outcome:
             return None
         out.append(orjson.dumps(inputs.echo_data(inp["data"])))
-        for _, st, _, shown in run.outputs:
-            if st is not predict.OK or shown is None:
+        for _, _, _, shown in run.outputs:  # (every status is OK: outcome 0)
+            if shown is None:
                 return None
             out.append(shown)
     return out

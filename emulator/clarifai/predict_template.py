@@ -26,7 +26,6 @@ TEMPLATE_CAP = 1024  # templates per tenant
 TEMPLATE_BYTES_CAP = 32 * 1024 * 1024  # their answers' bytes per tenant (a 5-node x 32-input answer is ~380 KB)
 _CREATED = -1  # a hole for the `created_at` time (any other hole is the k-th id drawn)
 _HEX_RUN = re.compile(rb"[0-9a-f]{32,}")
-_CREATED_WIDTH = len("2026-01-01T00:00:00.000000000Z")  # wire.timestamp(..., nanos=True): always this wide
 
 
 @dataclass(frozen=True)
@@ -131,15 +130,20 @@ Fill = Callable[[list[bytes]], tuple[bytes, ...]]
 def _slots(parts: list[bytes], holes: list[int]) -> tuple[list[bytes | None], Fill]:
     slots: list[bytes | None] = [None] * (2 * len(parts) - 1)
     slots[0::2] = parts
-    fill: Callable[[list[bytes]], tuple[bytes, ...]] = (
+    fill: Fill = (
         _one(holes[0]) if len(holes) == 1 else operator.itemgetter(*holes))  # one index: an item, not a tuple
     return slots, fill
 
 
-def baked(t: Template, extras: list[bytes], request: Any) -> Template:
+def sized(start: Message, length: int) -> Message:
+    """An http.response.start message whose first header, the content-length, says `length`."""
+    return {**start, "headers": [(b"content-length", str(length).encode()), *start["headers"][1:]]}
+
+
+def baked(t: Template, extras: list[bytes], request: Any, length: int) -> Template:
     """The template of one request of a shape: the shape's template with that request's
-    input-dependent parts written in (the answer it gave them, with `extras`), so a request that
-    repeats is answered without making them again."""
+    input-dependent parts written in (the answer it gave them, `length` bytes, with `extras`), so a
+    request that repeats is answered without making them again."""
     parts: list[bytes] = []
     holes: list[int] = []
     fixed = cast(list[bytes], t.parts[0::2])  # the slots between holes are never None
@@ -154,10 +158,8 @@ def baked(t: Template, extras: list[bytes], request: Any) -> Template:
             current = after
     parts.append(current)
     slots, fill = _slots(parts, holes)
-    length = sum(map(len, parts)) + sum(32 if h < created else _CREATED_WIDTH for h in holes)
-    start = {**t.start, "headers": [(b"content-length", str(length).encode()), *t.start["headers"][1:]]}
-    return dataclasses.replace(t, parts=slots, fill=fill, holes=tuple(holes), length=length, start=start,
-                               request=request, extra=0)
+    return dataclasses.replace(t, parts=slots, fill=fill, holes=tuple(holes), length=length,
+                               start=sized(t.start, length), request=request, extra=0)
 
 
 def fill_in(t: Template, values: list[bytes]) -> bytes:

@@ -242,7 +242,7 @@ UNEXPECTED = "emulator.unexpected"  # scope key: (operation, request summary, bo
 
 def unexpected(scope: Scope, call: Operation, summary: Any, body_bytes: int | None) -> None:
     """Note an operation that raised an unexpected exception, for the handler that answers it to
-    journal it (`EmulatorApp._handle_exception`): a failing call still shows in the journal."""
+    journal it (core/failures.py `answer_exception`): a failing call still shows in the journal."""
     scope[UNEXPECTED] = (call, summary, body_bytes)
 
 

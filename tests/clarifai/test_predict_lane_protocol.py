@@ -11,7 +11,6 @@ journals (bar the measured duration); the first emulator must really have answer
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
 import types
@@ -28,6 +27,7 @@ from emulator.core import server
 from emulator.settings import Settings
 from emulator.testing import RecordingTransport
 from tests.clarifai.clarifai_rest_support import GENERAL, METRO, image, node, workflow
+from tests.clarifai.lane_steps import jpeg
 
 W = "/v2/users/me/apps/main/workflows"
 START_MS = 1_795_000_000_123
@@ -84,10 +84,6 @@ def scenario() -> list[list[bytes]]:
          *[request(f"{W}/w/results", {"inputs": [{"data": {"image": {"base64": jpeg(i)}}}]}) for i in range(4)],
          predict("not a url"), predict(METRO + "?u=last")],
     ]
-
-
-def jpeg(i: int) -> str:
-    return base64.b64encode(b"\xff\xd8\xff\xe0" + i.to_bytes(4, "big") + bytes(range(256)) * 4).decode()
 
 
 async def _drain(transport: RecordingTransport) -> None:
