@@ -65,9 +65,12 @@ def _summary(ms: list[generators.Measurement]) -> dict[str, Any]:
 
 
 def rows(emu: ServerProcess, args: Any, server_cpu: int | None, gen_cpu: int | None,
-         generator: str) -> dict[str, Any]:
+         generator: str, names: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The rows (all, or those `names`d) measured against `emu`, each with its own baseline."""
     out: dict[str, Any] = {}
     for name, (wid, body) in bodies().items():
+        if names is not None and name not in names:
+            continue
         size = response_size(emu.port, target(wid, body))
         base = start_baseline(size, cpu=server_cpu)
         try:

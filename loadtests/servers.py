@@ -90,11 +90,12 @@ class ServerProcess:
 
 
 def start_emulator(env: dict[str, str] | None = None, cpu: int | None = None, grpc: bool = True,
-                   wait: bool = True) -> ServerProcess:
-    """`python -m emulator serve` on free ports; `env` adds EMULATOR_* settings."""
+                   wait: bool = True, main: tuple[str, ...] = ("-m", "emulator")) -> ServerProcess:
+    """`python -m emulator serve` on free ports; `env` adds EMULATOR_* settings; `main`: what
+    python runs instead of `-m emulator` (a script taking the same arguments)."""
     port = free_port()
     grpc_port = free_port() if grpc else None
-    cmd = [sys.executable, "-m", "emulator", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, *main, "serve", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--grpc-port", str(grpc_port)] if grpc_port else ["--no-grpc"]
     full_env = {**os.environ, **(env or {})}
     spawned = time.perf_counter()
