@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.core.faults import FaultHook, FaultRuleError, check_fields
+from emulator.core.fault_effects import FaultHook, FaultRuleError, check_fields
 
 
 def _check_node_error(effect: dict[str, Any]) -> None:

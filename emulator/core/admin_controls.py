@@ -11,7 +11,7 @@ from emulator.core import ranges
 from emulator.core.admin_kit import AdminError, emulator_of, json_body, tenant_of
 from emulator.core.clock import Clock, ManualClock, make_clock
 from emulator.core.emulator import Tenant
-from emulator.core.faults import FaultRuleError
+from emulator.core.fault_effects import FaultRuleError
 
 CLOCK_MODES = ("real", "manual", "scaled")
 CLOCK_KEYS = frozenset({"mode", "now_ms", "scale"})

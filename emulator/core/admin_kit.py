@@ -18,7 +18,7 @@ from starlette.routing import Route
 from emulator.core import ranges
 from emulator.core import seed as seeding
 from emulator.core.emulator import TENANT_HEADER, Emulator, Tenant
-from emulator.core.faults import FaultRuleError
+from emulator.core.fault_effects import FaultRuleError
 
 PREFIX = "/_emulator"
 

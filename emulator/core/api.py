@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulator.core.emulator import BackendSlot
-from emulator.core.faults import FaultHook
+from emulator.core.fault_effects import FaultHook
 
 if TYPE_CHECKING:
     from starlette.requests import Request

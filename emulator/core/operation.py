@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.core.emulator import Tenant
+from emulator.core.fault_effects import FaultRuleError
 from emulator.core.faults import (
     FaultRule,
-    FaultRuleError,
     fired_log,
     latency_seconds,
     parse_header_rules,

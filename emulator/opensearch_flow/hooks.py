@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.core.faults import FaultHook, check_fields, check_status
+from emulator.core.fault_effects import FaultHook, check_fields, check_status
 
 
 def _check_step_error(effect: dict[str, Any]) -> None:

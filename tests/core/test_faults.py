@@ -7,8 +7,8 @@ import pytest
 
 from emulator.apis import descriptors
 from emulator.clarifai.hooks import CLARIFAI_NODE
+from emulator.core.fault_effects import FaultRuleError
 from emulator.core.faults import (
-    FaultRuleError,
     FaultSchema,
     latency_seconds,
     parse_header_rules,

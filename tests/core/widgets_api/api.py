@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from emulator.core.api import AdminKit, ApiDescriptor, Contract, SeedRequest, SeedSection
 from emulator.core.emulator import BackendSlot, Emulator, Tenant
-from emulator.core.faults import FaultHook
+from emulator.core.fault_effects import FaultHook
 from emulator.core.http import ApiBinding, ApiMount, operation_route, read_body
 from emulator.core.seed import SeedError
 from emulator.settings import Settings
