@@ -28,8 +28,8 @@ from emulator.clarifai import errors, grpc_request, proto_render, wire
 from emulator.clarifai.backend import RPCS, CallContext, call
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Emulator, Tenant
-from emulator.core.journal import redact, redact_headers, secret_free
 from emulator.core.operation import FAULT_HEADER, BadFaultHeader, Operation
+from emulator.core.redaction import redact, redact_headers, secret_free
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from emulator.clarifai import inputs, predict, wire
 from emulator.clarifai.models import Workflow, WorkflowVersion
 from emulator.clarifai.outputs import OutputConfig
 from emulator.clarifai.state import ClarifaiState
-from emulator.core.journal import secret_free
+from emulator.core.redaction import secret_free
 
 # a media value's field, then its string: what `segments` cuts a body at
 _MARK = re.compile(rb'"(?:url|base64|raw)":"')

@@ -23,8 +23,8 @@ from emulator.clarifai.backend import CallContext
 from emulator.clarifai.state import ClarifaiState
 from emulator.core.emulator import Tenant
 from emulator.core.http import path_query, scope_kept_headers, unexpected
-from emulator.core.journal import redact, secret_free
 from emulator.core.operation import Operation
+from emulator.core.redaction import redact, secret_free
 
 RPC = "PostWorkflowResults"
 _JSON = b"application/json"

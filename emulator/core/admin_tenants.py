@@ -16,7 +16,7 @@ from emulator.core.admin_kit import AdminError, emulator_of, json_body, tenant_n
 from emulator.core.api import ApiDescriptor
 from emulator.core.clock import ManualClock, make_clock
 from emulator.core.emulator import Tenant
-from emulator.core.journal import redact
+from emulator.core.redaction import redact
 
 RESET_KEYS = frozenset({"tenant", "all"})
 RESET_GRACE_S = 1.0  # how long reset waits for cancelled work to unwind

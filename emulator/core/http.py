@@ -17,8 +17,8 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope
 
 from emulator.core.emulator import Emulator, Tenant
-from emulator.core.journal import kept_headers, redact, secret_free
 from emulator.core.operation import FAULT_HEADER, BadFaultHeader, Fault, Operation
+from emulator.core.redaction import kept_headers, redact, secret_free
 
 Handler = Callable[[Request, Tenant], Awaitable[Response]]
 
@@ -83,7 +83,7 @@ def scope_headers(scope: Scope) -> dict[str, str]:
 
 
 def scope_kept_headers(scope: Scope) -> dict[str, str]:
-    """`journal.kept_headers` of the request (shared like `scope_headers`)."""
+    """`redaction.kept_headers` of the request (shared like `scope_headers`)."""
     return _header_view(scope)[1]
 
 

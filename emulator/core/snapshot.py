@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.core.journal import SECRET_KEYS
+from emulator.core.redaction import SECRET_KEYS
 
 FORMAT = "workflow-emulator/state@1"
 SECRET_MARK = "$secret"

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from emulator.core.api import AdminKit
 from emulator.core.graph import layers
-from emulator.core.journal import redact
+from emulator.core.redaction import redact
 from emulator.opensearch_flow.domain import Template
 from emulator.opensearch_flow.state import FlowState
 from emulator.opensearch_flow.template import render_template

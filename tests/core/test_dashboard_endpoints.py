@@ -9,7 +9,8 @@ from starlette.testclient import TestClient
 
 from emulator.core import journal as journal_module
 from emulator.core.graph import layers
-from emulator.core.journal import Entry, Journal, fingerprint
+from emulator.core.journal import Entry, Journal
+from emulator.core.redaction import fingerprint
 
 FLOW = "/_plugins/_flow_framework/workflow"
 PAT = {"Authorization": "Key test-pat"}

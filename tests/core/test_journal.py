@@ -7,15 +7,14 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.core.journal import (
+from emulator.core.journal import Journal, suppressed
+from emulator.core.redaction import (
     SECRET_KEYS,
-    Journal,
     _secret_key,
     fingerprint,
     redact,
     redact_headers,
     secret_free,
-    suppressed,
 )
 
 
