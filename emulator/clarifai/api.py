@@ -5,7 +5,7 @@ from typing import Any
 
 from emulator.clarifai import dashboard, errors, inputs
 from emulator.clarifai.admin import clarifai_routes, seed_models
-from emulator.clarifai.grpc_api import GrpcServer
+from emulator.clarifai.grpc_server import GrpcServer
 from emulator.clarifai.hooks import CLARIFAI_NODE
 from emulator.clarifai.routes import install
 from emulator.clarifai.state import ClarifaiState

@@ -10,6 +10,7 @@ build, hands it to `call(tenant.backend(ClarifaiState), ...)` and turns the answ
 message (a predict answer straight into its encoded bytes, which grpc sends as they are: proto_render.py),
 so a workflow created over REST is predicted over gRPC and vice versa. HTTP-level fault rules
 and the journal apply as for REST (api "clarifai", method "POST", path "/clarifai.api.V2/<Rpc>").
+The server around this servicer (tolerant decoding, binding, TLS) is grpc_server.py.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from typing import Any, NamedTuple, cast
 import grpc
 from clarifai_grpc.grpc.api import service_pb2, service_pb2_grpc
 from google.protobuf import json_format, message_factory
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import Message
 
 from emulator.clarifai import errors, grpc_request, proto_render, wire
 from emulator.clarifai.backend import RPCS, CallContext, call
@@ -36,8 +37,6 @@ log = logging.getLogger(__name__)
 SERVICE = "clarifai.api.V2"
 API = "clarifai"
 REQUEST_ID_PREFIX_HEADER = "x-clarifai-request-id-prefix"
-# §10: the official channels allow 1 GB messages; the server must accept what they may send
-MAX_MESSAGE_BYTES = 1024 * 1024 * 1024
 
 # The RPCs the emulator serves over gRPC: every RPC the backend models (the workflow RPCs of §2, apps,
 # models, model versions and model types), the same set REST serves.
@@ -250,104 +249,3 @@ class Undecodable:
 
     def __init__(self, error: str) -> None:
         self.error = error
-
-
-class _CapturedHandlers:
-    """Receives what the generated add_V2Servicer_to_server registers."""
-
-    def __init__(self) -> None:
-        self.handlers: tuple[grpc.GenericRpcHandler, ...] = ()
-
-    def add_generic_rpc_handlers(self, handlers: tuple[grpc.GenericRpcHandler, ...]) -> None:
-        self.handlers += tuple(handlers)
-
-
-class _TolerantDecoding(grpc.GenericRpcHandler):  # type: ignore[misc]
-    """Corrupt request bytes make the generated decoder raise, which grpc reports as UNKNOWN with a
-    server-side traceback; hand the servicer an `Undecodable` instead so it answers INTERNAL with the
-    message grpc servers use for this ("grpc: error unmarshalling request")."""
-
-    def __init__(self, inner: grpc.GenericRpcHandler) -> None:
-        self._inner = inner
-        self._cache: dict[str, Any] = {}
-
-    def service(self, details: grpc.HandlerCallDetails) -> Any:
-        method = details.method
-        cached = self._cache.get(method)
-        if cached is None:
-            cached = self._inner.service(details)
-            if cached is None:
-                return None  # not a V2 method; not cached, so unknown names cannot grow the cache
-            if cached.request_deserializer is not None:
-                cached = cached._replace(request_deserializer=_tolerant(cached.request_deserializer))
-            if cached.response_serializer is not None:
-                cached = cached._replace(response_serializer=_encoded(cached.response_serializer))
-            self._cache[method] = cached
-        return cached
-
-
-def _tolerant(decode: Callable[[bytes], Message]) -> Callable[[bytes], Message | Undecodable]:
-    def tolerant(data: bytes) -> Message | Undecodable:
-        try:
-            return decode(data)
-        except DecodeError as exc:
-            return Undecodable(str(exc))
-    return tolerant
-
-
-def _encoded(encode: Callable[[Message], bytes]) -> Callable[[Message | bytes], bytes]:
-    """Predict answers come encoded (proto_render.predict_wire): sent as they are."""
-    def serialize(response: Message | bytes) -> bytes:
-        return response if type(response) is bytes else encode(response)
-    return serialize
-
-
-class GrpcServer:
-    """The grpc.aio server, started and stopped by the app's lifespan on the app's own event loop, so
-    gRPC calls and HTTP requests share one state root (DESIGN.md "One process, one state root")."""
-
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
-        self._server: grpc.aio.Server | None = None
-
-    async def start(self) -> None:
-        settings = self.emulator.settings
-        if not settings.grpc_enabled:
-            return
-        # so_reuseport off: a second emulator on the same port must fail to bind (as HTTP does)
-        # instead of silently sharing the port's calls with this one
-        server = grpc.aio.server(options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                                          ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-                                          ("grpc.so_reuseport", 0)])
-        # the generated registration, with request decoding made tolerant (see _TolerantDecoding)
-        generated = _CapturedHandlers()
-        service_pb2_grpc.add_V2Servicer_to_server(ClarifaiServicer(self.emulator), generated)
-        server.add_generic_rpc_handlers(tuple(_TolerantDecoding(h) for h in generated.handlers))
-        host = f"[{settings.host}]" if ":" in settings.host else settings.host
-        address = f"{host}:{settings.grpc_port}"
-        try:
-            port = _bind(server, address, settings.grpc_tls_cert_file, settings.grpc_tls_key_file)
-        except (RuntimeError, OSError) as exc:
-            raise RuntimeError(f"cannot bind the Clarifai gRPC server to {address}: {exc}") from None
-        if not port:
-            raise RuntimeError(f"cannot bind the Clarifai gRPC server to {address}")
-        await server.start()
-        self._server = server
-        # settings.grpc_port 0 means "any free port": publish the one actually bound
-        self.emulator.ports["grpc"] = port
-
-    async def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self.emulator.ports.pop("grpc", None)
-        # calls parked on a manual clock never finish by themselves: give the rest a short grace
-        await server.stop(grace=1.0)
-
-
-def _bind(server: grpc.aio.Server, address: str, cert_file: str | None, key_file: str | None) -> int:
-    if not (cert_file and key_file):
-        return int(server.add_insecure_port(address))
-    with open(cert_file, "rb") as cert, open(key_file, "rb") as key:
-        credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
-    return int(server.add_secure_port(address, credentials))
