@@ -3,12 +3,11 @@ taking the tenant's `FlowState` (state.py) and the request the REST layer parsed
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from emulator.opensearch_flow import errors, search
 from emulator.opensearch_flow.deprovision import undo_resources
-from emulator.opensearch_flow.domain import Node, Template, VersionDoc, Workflow
+from emulator.opensearch_flow.domain import Node, Template, Workflow
 from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.models import Progress, State, StateDoc, initial_state, render_state
 from emulator.opensearch_flow.provisioning import ProvisionRun
@@ -16,29 +15,8 @@ from emulator.opensearch_flow.reprovision import plan_reprovision
 from emulator.opensearch_flow.sorter import validate_workflow
 from emulator.opensearch_flow.state import FlowState
 from emulator.opensearch_flow.steps import DENY_LISTED, STEPS, step_json
-from emulator.opensearch_flow.template import parse_template, render_template
-from emulator.opensearch_flow.use_cases import find_use_case, parse_overrides, render_use_case
-
-UPDATE_FIELDS = ("name", "description", "use_case", "version", "ui_metadata")
-MALFORMED = object()  # a body that could not be decoded as JSON/YAML
-
-
-@dataclass
-class WriteRequest:
-    """Create (POST) or update (PUT) after the REST layer parsed its query parameters (§3.1)."""
-
-    body: Any
-    raw_body: bytes = b""
-    body_is_yaml: bool = False
-    workflow_id: str | None = None
-    provision: bool = False
-    reprovision: bool = False
-    update_fields: bool = False
-    use_case: str | None = None
-    validation_all: bool = True
-    wait_timeout_s: float | None = None
-    params: dict[str, str] = field(default_factory=dict)
-    tenant_id: str | None = None  # x-tenant-id (multi-tenancy only)
+from emulator.opensearch_flow.template import render_template
+from emulator.opensearch_flow.write_request import WriteRequest, checked_template, merged_fields
 
 
 # --- shared -----------------------------------------------------------------------------
@@ -81,51 +59,8 @@ def _validate_all(flow: FlowState, template: Template) -> None:
 
 
 # --- create / update (§3.1, §10) ---------------------------------------------------------
-def _rest_checks(flow: FlowState, req: WriteRequest, method: str) -> Template:
-    if not flow.tenant.settings.flow_enabled:
-        raise errors.disabled_create()
-    if req.params and not req.provision:
-        raise errors.only_parameters_permitted(flow.release.create_consumed_list())
-    if req.provision and req.update_fields:
-        raise errors.provision_and_update_fields()
-    if req.reprovision and method == "POST":
-        raise errors.reprovision_on_create()
-    if req.reprovision and req.use_case is not None:
-        raise errors.reprovision_with_use_case()
-    if req.reprovision and req.params:
-        # RestCreateWorkflowAction.java:151-157: provision=true lets params through, reprovision does not
-        raise errors.only_parameters_permitted()
-    if req.wait_timeout_s is not None and not (req.provision or req.reprovision):
-        raise errors.wait_without_provision()
-    return flow.cipher.encrypt_template(_request_template(flow, req, method), req.tenant_id)
-
-
-def _request_template(flow: FlowState, req: WriteRequest, method: str) -> Template:
-    if req.use_case is not None:
-        return parse_template(_use_case_template(flow, req))
-    if req.body is MALFORMED or req.body is None:
-        raise errors.template_content_invalid()
-    if req.update_fields and isinstance(req.body, dict):
-        # Template.parse(parser, updateFields) (Template.java:464-487) runs for POST as for PUT
-        for key in req.body:
-            if key not in UPDATE_FIELDS:
-                raise errors.update_field_not_allowed(key)
-    return parse_template(req.body, require_name=not req.update_fields)
-
-
-def _use_case_template(flow: FlowState, req: WriteRequest) -> dict[str, Any]:
-    """RestCreateWorkflowAction.java:168-228: file lookup, then the body (if any), then substitution."""
-    use_case = str(req.use_case)
-    find_use_case(use_case, flow.release.version)
-    overrides = None
-    if req.raw_body:  # request.hasContent()
-        yaml_body = req.body if req.body_is_yaml and req.body is not MALFORMED else None
-        overrides = parse_overrides(req.raw_body, yaml_body)
-    return render_use_case(use_case, overrides, flow.release.version)
-
-
 async def create_workflow(flow: FlowState, req: WriteRequest) -> tuple[StateDoc, int]:
-    template = _rest_checks(flow, req, "POST")
+    template = checked_template(flow, req, "POST")
     if req.validation_all:
         _validate_all(flow, template)
     if len(flow.templates) >= flow.tenant.settings.max_workflows:
@@ -146,7 +81,7 @@ async def create_workflow(flow: FlowState, req: WriteRequest) -> tuple[StateDoc,
 
 async def update_workflow(flow: FlowState, req: WriteRequest) -> tuple[StateDoc, int]:
     workflow_id = str(req.workflow_id)
-    template = _rest_checks(flow, req, "PUT")
+    template = checked_template(flow, req, "PUT")
     existing = _template(flow, workflow_id, errors.template_not_retrieved(workflow_id))
     if req.validation_all:
         _validate_all(flow, template)
@@ -154,7 +89,7 @@ async def update_workflow(flow: FlowState, req: WriteRequest) -> tuple[StateDoc,
     if req.update_fields:
         # CreateWorkflowTransportAction.handleWorkflowExists (:444-455): the fields are merged into the
         # stored template first; with reprovision the merged template is what gets reprovisioned
-        template = _merge_fields(existing, template, now)
+        template = merged_fields(existing, template, now)
     if req.reprovision:
         return await _reprovision(flow, workflow_id, existing, template, req)
     if req.update_fields:
@@ -172,29 +107,6 @@ async def update_workflow(flow: FlowState, req: WriteRequest) -> tuple[StateDoc,
                                  "provisioning_progress": Progress.NOT_STARTED.value})
     # §16.1: PUT ?provision=true answers 202 but never provisions
     return {"workflow_id": workflow_id}, 202 if req.provision and not flow.legacy_2x else 201
-
-
-def _merge_fields(existing: Template, template: Template, now: int) -> Template:
-    """Template.updateExistingTemplate: the given allow-listed fields over the stored template."""
-    merged = existing.copy()
-    if "name" in template:
-        merged["name"] = template["name"]
-    if template.get("description"):
-        merged["description"] = template["description"]
-    if template.get("use_case"):
-        merged["use_case"] = template["use_case"]
-    version: VersionDoc = existing["version"].copy() if existing.get("version") else {}
-    new_version = template.get("version", {})
-    if new_version.get("template"):
-        version["template"] = new_version["template"]
-    if new_version.get("compatibility"):
-        version["compatibility"] = new_version["compatibility"]
-    if version:
-        merged["version"] = version
-    if "ui_metadata" in template:
-        merged["ui_metadata"] = template["ui_metadata"]
-    merged["last_updated_time"] = now
-    return merged
 
 
 async def _reprovision(flow: FlowState, workflow_id: str, existing: Template, template: Template,

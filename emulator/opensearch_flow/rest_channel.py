@@ -15,8 +15,8 @@ from emulator.core import safe_yaml
 from emulator.core.emulator import Tenant
 from emulator.core.http import ApiBinding, read_body, remember_body
 from emulator.opensearch_flow import core_errors, errors, filter_path, media
-from emulator.opensearch_flow.backend import MALFORMED
 from emulator.opensearch_flow.errors import FlowError
+from emulator.opensearch_flow.write_request import MALFORMED
 
 PREFIX = "/_plugins/_flow_framework"
 WORKFLOW = f"{PREFIX}/workflow"

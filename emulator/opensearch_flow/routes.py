@@ -14,7 +14,6 @@ from emulator.core.emulator import Emulator, Tenant
 from emulator.core.http import ApiMount, operation_route
 from emulator.opensearch_flow import backend as actions
 from emulator.opensearch_flow import core_errors, errors
-from emulator.opensearch_flow.backend import MALFORMED, WriteRequest
 from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.rest_channel import (
     BINDING,
@@ -31,6 +30,7 @@ from emulator.opensearch_flow.rest_channel import (
     respond,
 )
 from emulator.opensearch_flow.state import FlowState
+from emulator.opensearch_flow.write_request import MALFORMED, WriteRequest
 
 
 def _unread_body(exc: FlowError, request: Request, raw: bytes) -> FlowError:

@@ -11,10 +11,10 @@ from emulator.core.api import register
 from emulator.core.emulator import Emulator, Tenant
 from emulator.opensearch_flow import backend as actions
 from emulator.opensearch_flow.api import DESCRIPTOR as FLOW
-from emulator.opensearch_flow.backend import WriteRequest
 from emulator.opensearch_flow.cluster import Cluster, ClusterError
 from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.state import FlowState
+from emulator.opensearch_flow.write_request import WriteRequest
 from emulator.settings import Settings
 from tests.opensearch_flow.flow_builders import connector, deploy, model, template
 
