@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.opensearch_flow import errors
+from emulator.opensearch_flow.core_errors import query_shard, search_illegal, search_parse
 from emulator.opensearch_flow.mappings import Mapping, children, getter
 
 METRICS = ("cardinality", "value_count", "min", "max")
@@ -50,38 +50,38 @@ def parse(body: dict[str, Any], compile_at: CompileAt, mapping: Mapping) -> list
         # anything but an object under the key is not an aggregations section at all
         token = ("VALUE_NULL" if raw is None else "START_ARRAY" if isinstance(raw, list) else "VALUE_STRING"
                  if isinstance(raw, str) else "VALUE_BOOLEAN" if isinstance(raw, bool) else "VALUE_NUMBER")
-        raise errors.search_parse(f"Unknown key for a {token} in [{keys[-1]}].")
+        raise search_parse(f"Unknown key for a {token} in [{keys[-1]}].")
     return _parse_level(raw, compile_at, mapping, None)
 
 
 def _parse_level(raw: Any, compile_at: CompileAt, mapping: Mapping, nested: str | None) -> list[Agg]:
     if not isinstance(raw, dict):
-        raise errors.search_parse("Unexpected token in aggregations")
+        raise search_parse("Unexpected token in aggregations")
     out = []
     for name, definition in raw.items():
         if re.search(r"[\[\]>]", name):
-            raise errors.search_parse(f"Invalid aggregation name [{name}]. Aggregation names can contain any "
+            raise search_parse(f"Invalid aggregation name [{name}]. Aggregation names can contain any "
                                       "character except '[', ']', and '>'")
         if not isinstance(definition, dict):
-            raise errors.search_parse(f"Expected [START_OBJECT] under [{name}], but got a [VALUE_STRING] in [{name}]")
+            raise search_parse(f"Expected [START_OBJECT] under [{name}], but got a [VALUE_STRING] in [{name}]")
         kinds = [k for k in definition if k not in ("aggs", "aggregations", "meta")]
         if not kinds:
-            raise errors.search_parse(f"Missing definition for aggregation [{name}]")
+            raise search_parse(f"Missing definition for aggregation [{name}]")
         if len(kinds) > 1:
-            raise errors.search_parse(f"Found two aggregation type definitions in [{name}]: [{kinds[0]}] and "
+            raise search_parse(f"Found two aggregation type definitions in [{name}]: [{kinds[0]}] and "
                                       f"[{kinds[1]}]")
         kind, spec = kinds[0], definition[kinds[0]]
         if kind not in METRICS and kind not in BUCKETS:
-            raise errors.search_parse(f"Unknown aggregation type [{kind}]")
+            raise search_parse(f"Unknown aggregation type [{kind}]")
         if not isinstance(spec, dict):
-            raise errors.search_parse(f"Expected [START_OBJECT] under [{kind}], but got a [VALUE_STRING] in [{name}]")
+            raise search_parse(f"Expected [START_OBJECT] under [{kind}], but got a [VALUE_STRING] in [{name}]")
         agg = Agg(name, kind, spec, nested)
         if kind == "filter":
             agg.matcher = compile_at(spec, nested)
         sub_raw = definition.get("aggs", definition.get("aggregations"))
         if sub_raw is not None:
             if kind in METRICS:
-                raise errors.search_illegal(f"Aggregator [{name}] of type [{kind}] cannot accept sub-aggregations")
+                raise search_illegal(f"Aggregator [{name}] of type [{kind}] cannot accept sub-aggregations")
             inner = _nested_path(spec, mapping) if kind == "nested" else nested
             agg.subs = _parse_level(sub_raw, compile_at, mapping, inner)
         elif kind == "nested":
@@ -95,26 +95,26 @@ def _parse_level(raw: Any, compile_at: CompileAt, mapping: Mapping, nested: str 
 def _nested_path(spec: dict[str, Any], mapping: Mapping) -> str:
     path = spec.get("path")
     if not isinstance(path, str):
-        raise errors.search_parse("[nested] requires 'path' field")
+        raise search_parse("[nested] requires 'path' field")
     kind = mapping.kind_of(path)
     if kind is None:
-        raise errors.query_shard(f"[nested] failed to find nested object under path [{path}]")
+        raise query_shard(f"[nested] failed to find nested object under path [{path}]")
     if kind != "nested":
-        raise errors.query_shard(f"[nested] nested object under path [{path}] is not of nested type")
+        raise query_shard(f"[nested] nested object under path [{path}] is not of nested type")
     return path
 
 
 def _check_field(agg: Agg, mapping: Mapping) -> None:
     name = agg.spec.get("field")
     if not isinstance(name, str):
-        raise errors.search_illegal("Required one of fields [field, script], but none were specified.")
+        raise search_illegal("Required one of fields [field, script], but none were specified.")
     f = mapping.field(name)
     if f is None:
         return  # unmapped: no values, an empty result
     if f.kind == "text":
-        raise errors.search_illegal(fielddata_disabled(name))
+        raise search_illegal(fielddata_disabled(name))
     if agg.kind in ("min", "max") and f.kind == "keyword":
-        raise errors.search_illegal(f"Field [{name}] of type [keyword] is not supported for aggregation [{agg.kind}]")
+        raise search_illegal(f"Field [{name}] of type [keyword] is not supported for aggregation [{agg.kind}]")
 
 
 def run(aggs: list[Agg], docs: list[dict[str, Any]], mapping: Mapping) -> dict[str, Any]:
@@ -164,7 +164,7 @@ def _terms(agg: Agg, docs: list[dict[str, Any]], read: Callable[[Any], list[Any]
     size = agg.spec.get("size", 10)
     min_count = agg.spec.get("min_doc_count", 1)
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise errors.search_illegal(f"[size] must be greater than 0. Found [{size}] in [{agg.name}]")
+        raise search_illegal(f"[size] must be greater than 0. Found [{size}] in [{agg.name}]")
     order = agg.spec.get("order", {"_count": "desc"})
     order = order[0] if isinstance(order, list) and order else order
     (by, direction), = (order.items() if isinstance(order, dict) and len(order) == 1 else [("_count", "desc")])

@@ -135,3 +135,57 @@ def unexpected_token(expected: str, found: str, line: int, col: int) -> FlowErro
     # XContentParserUtils.ensureExpectedToken -> ParsingException, which carries line and col
     return FlowError(400, f"Failed to parse object: expecting token of type [{expected}] but found [{found}]",
                      core_type="parsing_exception", extra={"line": line, "col": col})
+
+
+# --- the nested shape (`BytesRestResponse(channel, e)`) ----------------------------------------
+
+def bad_boolean(value: str) -> FlowError:
+    return FlowError(400, f"Failed to parse value [{value}] as only [true] or [false] are allowed.",
+                     core_type="illegal_argument_exception")
+
+
+def unrecognized_parameters(path: str, invalid: list[str], suggestions: dict[str, list[str]]) -> FlowError:
+    """`BaseRestHandler.unrecognized`, including its "did you mean" suggestions."""
+    parts = []
+    for name in invalid:
+        text = f"[{name}]"
+        keys = suggestions.get(name) or []
+        if keys:
+            text += " -> did you mean " + (f"[{keys[0]}]" if len(keys) == 1 else f"any of [{', '.join(keys)}]") + "?"
+        parts.append(text)
+    plural = "s" if len(invalid) > 1 else ""
+    return FlowError(400, f"request [{path}] contains unrecognized parameter{plural}: {', '.join(parts)}",
+                     core_type="illegal_argument_exception")
+
+
+def bad_time_value(setting: str, value: str) -> FlowError:
+    return FlowError(400, f"failed to parse setting [{setting}] with value [{value}] as a time value: "
+                          "unit is missing or unrecognized", core_type="parse_exception")
+
+
+def search_body_required() -> FlowError:
+    return FlowError(400, "request body or source parameter is required", core_type="parse_exception")
+
+
+def search_parse(message: str) -> FlowError:
+    return FlowError(400, message, core_type="parsing_exception")
+
+
+def search_illegal(message: str) -> FlowError:
+    return FlowError(400, message, core_type="illegal_argument_exception")
+
+
+def query_shard(message: str) -> FlowError:
+    """A query that parses but cannot run against the index's mapping (a shard-level failure)."""
+    return FlowError(400, message, core_type="query_shard_exception")
+
+
+def index_not_found(index: str) -> FlowError:
+    return FlowError(404, f"no such index [{index}]", core_type="index_not_found_exception",
+                     extra={"index": index, "resource.id": index, "resource.type": "index_or_alias",
+                            "index_uuid": "_na_"})
+
+
+def body_too_large(size: int, limit: int) -> FlowError:
+    return FlowError(413, f"Request content length [{size}] exceeds the limit [{limit}]",
+                     core_type="content_too_long_exception")

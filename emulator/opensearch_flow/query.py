@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.opensearch_flow import date_math, errors
+from emulator.opensearch_flow.core_errors import query_shard, search_parse
 from emulator.opensearch_flow.mappings import DATE_FORMAT, Getter, Mapping, children, getter
 
 Query = Callable[[dict[str, Any]], bool]
@@ -58,7 +59,7 @@ def _exact(kind: str, value: Any) -> Callable[[Any], bool]:
         try:
             want = _date(value, _scope.get().now_ms, False) if kind == "date" else float(term_text(value))
         except (date_math.DateError, ValueError):
-            raise _bad_bound(value) if kind == "date" else errors.search_parse(
+            raise _bad_bound(value) if kind == "date" else search_parse(
                 f"failed to create query: For input string: \"{term_text(value)}\"") from None
         return lambda v: _num(v) == want
     token = term_text(value)
@@ -110,7 +111,7 @@ def _range(path: str, spec: dict[str, Any]) -> Query:
                 raise _bad_bound(b) from None
         elif kind == "integer":
             if (y := _num(b)) is None:
-                raise errors.search_parse(f"failed to create query: For input string: \"{term_text(b)}\"")
+                raise search_parse(f"failed to create query: For input string: \"{term_text(b)}\"")
             limits[op] = y
         else:
             limits[op] = term_text(b)  # keyword and text ranges compare terms as strings
@@ -176,17 +177,17 @@ def _exists(path: str) -> Query:
 
 def _nested(body: Any) -> Query:
     if not isinstance(body, dict) or not isinstance(body.get("path"), str):
-        raise errors.search_parse("[nested] requires 'path' field")
+        raise search_parse("[nested] requires 'path' field")
     if "query" not in body:
-        raise errors.search_parse("[nested] requires 'query' field")
+        raise search_parse("[nested] requires 'query' field")
     path, scope = body["path"], _scope.get()
     kind = scope.mapping.kind_of(path)
     if kind is None:
         if body.get("ignore_unmapped") is True:
             return _none
-        raise errors.query_shard(f"[nested] failed to find nested object under path [{path}]")
+        raise query_shard(f"[nested] failed to find nested object under path [{path}]")
     if kind != "nested":
-        raise errors.query_shard(f"[nested] nested object under path [{path}] is not of nested type")
+        raise query_shard(f"[nested] nested object under path [{path}] is not of nested type")
     token = _scope.set(Scope(scope.mapping, path, scope.now_ms))
     try:
         inner = compile_query(body["query"])
@@ -197,7 +198,7 @@ def _nested(body: Any) -> Query:
 
 def _single_field(kind: str, body: Any) -> tuple[str, Any]:
     if not isinstance(body, dict) or len(body) != 1:
-        raise errors.search_parse(f"[{kind}] query doesn't support multiple fields, found [{', '.join(body)}]"
+        raise search_parse(f"[{kind}] query doesn't support multiple fields, found [{', '.join(body)}]"
                                   if isinstance(body, dict) and body else f"[{kind}] query malformed, no field")
     path, spec = next(iter(body.items()))
     return path, spec
@@ -205,7 +206,7 @@ def _single_field(kind: str, body: Any) -> tuple[str, Any]:
 
 def compile_query(q: Any) -> Query:
     if not isinstance(q, dict) or len(q) != 1:
-        raise errors.search_parse("[_na] query malformed, must start with start_object" if not isinstance(q, dict)
+        raise search_parse("[_na] query malformed, must start with start_object" if not isinstance(q, dict)
                                   else "[query] malformed query, expected a single query type")
     kind, body = next(iter(q.items()))
     if kind == "match_all":
@@ -223,26 +224,26 @@ def compile_query(q: Any) -> Query:
         return _ids(body)
     if kind == "exists":
         if not isinstance(body, dict) or not isinstance(body.get("field"), str):
-            raise errors.search_parse("[exists] must be provided with a [field]")
+            raise search_parse("[exists] must be provided with a [field]")
         return _exists(body["field"])
     if kind == "range":
         path, spec = _single_field(kind, body)
         if not isinstance(spec, dict):
-            raise errors.search_parse("[range] query malformed, no start_object after query name")
+            raise search_parse("[range] query malformed, no start_object after query name")
         return _range(path, spec)
     if kind == "nested":
         return _nested(body)
     if kind == "bool":
         return _bool(body)
-    raise errors.search_parse(f"unknown query [{kind}]")
+    raise search_parse(f"unknown query [{kind}]")
 
 
 def _terms(body: Any) -> Query:
     if not isinstance(body, dict):
-        raise errors.search_parse("[terms] query malformed")
+        raise search_parse("[terms] query malformed")
     fields = [(k, v) for k, v in body.items() if k != "boost"]
     if len(fields) != 1 or not isinstance(fields[0][1], list):
-        raise errors.search_parse("[terms] query does not support multiple fields")
+        raise search_parse("[terms] query does not support multiple fields")
     subs = [_term(fields[0][0], v) for v in fields[0][1]]
     return lambda doc: any(s(doc) for s in subs)
 
@@ -250,7 +251,7 @@ def _terms(body: Any) -> Query:
 def _ids(body: Any) -> Query:
     raw = body.get("values") if isinstance(body, dict) else None
     if not isinstance(raw, list):
-        raise errors.search_parse("[ids] query malformed, [values] must be an array")
+        raise search_parse("[ids] query malformed, [values] must be an array")
     values = set(map(str, raw))
     return lambda doc: str(doc.get("_id")) in values
 
@@ -262,10 +263,10 @@ def _clauses(body: dict[str, Any], key: str) -> list[Query]:
 
 def _bool(body: Any) -> Query:
     if not isinstance(body, dict):
-        raise errors.search_parse("[bool] malformed query, expected [END_OBJECT] but found [START_ARRAY]")
+        raise search_parse("[bool] malformed query, expected [END_OBJECT] but found [START_ARRAY]")
     for key in body:
         if key not in ("must", "should", "filter", "must_not", "minimum_should_match", "boost"):
-            raise errors.search_parse(f"[bool] query does not support [{key}]")
+            raise search_parse(f"[bool] query does not support [{key}]")
     must = _clauses(body, "must") + _clauses(body, "filter")
     should, must_not = _clauses(body, "should"), _clauses(body, "must_not")
     msm = body.get("minimum_should_match")

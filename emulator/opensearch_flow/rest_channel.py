@@ -14,7 +14,7 @@ from starlette.responses import Response
 from emulator.core import safe_yaml
 from emulator.core.emulator import Tenant
 from emulator.core.http import ApiBinding, read_body, remember_body
-from emulator.opensearch_flow import core_errors, errors, filter_path, media
+from emulator.opensearch_flow import core_errors, filter_path, media
 from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.write_request import MALFORMED
 
@@ -106,7 +106,7 @@ def param_bool(request: Request, key: str, default: bool = False) -> bool:
     if raw == "":  # presence alone turns a flag on (RestRequest.paramAsBoolean)
         return True
     if raw not in ("true", "false"):
-        raise errors.bad_boolean(raw)
+        raise core_errors.bad_boolean(raw)
     return raw == "true"
 
 
@@ -147,7 +147,7 @@ def reject_unconsumed(request: Request, consumed: tuple[str, ...]) -> None:
             continue
         scored = sorted(((_similarity(name, k), k) for k in known), key=lambda t: (-t[0], t[1]))
         suggestions[name] = [k for s, k in scored if s > 0.5]
-    raise errors.unrecognized_parameters(request.url.path, invalid, suggestions)
+    raise core_errors.unrecognized_parameters(request.url.path, invalid, suggestions)
 
 
 # --- bodies ----------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ async def read_content(request: Request, tenant: Tenant) -> bytes:
     raw = await read_body(request)
     limit = tenant.settings.max_body_bytes
     if len(raw) > limit:
-        raise errors.body_too_large(len(raw), limit)
+        raise core_errors.body_too_large(len(raw), limit)
     header = request.headers.get("content-type")
     ctype = (header or "").split(";")[0].strip().lower()
     if raw and ctype not in BODY_TYPES:

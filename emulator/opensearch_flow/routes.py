@@ -222,7 +222,7 @@ async def _search_body(request: Request, tenant: Tenant) -> dict[str, Any]:
     if not raw.strip():
         source = request.query_params.get("source")
         if source is None:
-            raise errors.search_body_required()
+            raise core_errors.search_body_required()
         raw = source.encode()
     body = decode_body(raw, request)
     if body is MALFORMED or not isinstance(body, dict):

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from emulator.opensearch_flow import aggs, errors, scoring
+from emulator.opensearch_flow.core_errors import index_not_found, query_shard, search_illegal, search_parse
 from emulator.opensearch_flow.credentials import SEARCH_CREDENTIAL_PATH
 from emulator.opensearch_flow.mappings import MAPPINGS, Getter, children
 from emulator.opensearch_flow.models import DocIndex
@@ -31,17 +32,17 @@ def _sort_keys(sort: Any, scope: Scope) -> list[tuple[str, bool, Getter | None]]
             order = spec.get("order", "asc") if isinstance(spec, dict) else spec
             desc = str(order).lower() == "desc"
         else:
-            raise errors.search_parse("[sort] malformed")
+            raise search_parse("[sort] malformed")
         if field == "_score":
             out.append((field, desc, None))
             continue
         f = scope.mapping.field(field)
         if f is None:
-            raise errors.query_shard(f"No mapping found for [{field}] in order to sort on")
+            raise query_shard(f"No mapping found for [{field}] in order to sort on")
         if f.kind == "text":
-            raise errors.search_illegal(aggs.fielddata_disabled(field))
+            raise search_illegal(aggs.fielddata_disabled(field))
         if f.nested is not None:
-            raise errors.query_shard("it is mandatory to set the [nested] context on the nested sort field: "
+            raise query_shard("it is mandatory to set the [nested] context on the nested sort field: "
                                      f"[{field}].")
         out.append((field, desc, scope.values(field)))
     return out
@@ -78,7 +79,7 @@ def _source_spec(spec: Any) -> tuple[list[str], list[str]]:
         inc: Any = spec.get("includes", spec.get("include")) or []
         exc: Any = spec.get("excludes", spec.get("exclude")) or []
         return [inc] if isinstance(inc, str) else list(inc), [exc] if isinstance(exc, str) else list(exc)
-    raise errors.search_parse("[_source] malformed")
+    raise search_parse("[_source] malformed")
 
 
 def search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, Any]], Mapping[str, Any]],
@@ -91,13 +92,13 @@ def search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, An
 
 def _check_top_keys(body: Any) -> None:
     if not isinstance(body, dict):
-        raise errors.search_parse("request body must be a JSON object")
+        raise search_parse("request body must be a JSON object")
     for key, value in body.items():
         if key not in TOP_KEYS:
             token = ("START_OBJECT" if isinstance(value, dict) else "START_ARRAY" if isinstance(value, list)
                      else "VALUE_STRING" if isinstance(value, str) else "VALUE_BOOLEAN" if isinstance(value, bool)
                      else "VALUE_NUMBER")
-            raise errors.search_parse(f"Unknown key for a {token} in [{key}].")
+            raise search_parse(f"Unknown key for a {token} in [{key}].")
 
 
 def _page(body: dict[str, Any]) -> tuple[int, int]:
@@ -105,10 +106,10 @@ def _page(body: dict[str, Any]) -> tuple[int, int]:
     size, offset = body.get("size", 10), body.get("from", 0)
     for key, value in (("size", size), ("from", offset)):
         if isinstance(value, bool):  # JSON true/false is not a number to OpenSearch's parser
-            raise errors.search_parse(f"[{key}] failed to parse field: Current token (VALUE_{str(value).upper()}) "
+            raise search_parse(f"[{key}] failed to parse field: Current token (VALUE_{str(value).upper()}) "
                                       "not numeric, can not use numeric value accessors")
     if not isinstance(size, int) or not isinstance(offset, int) or size < 0 or offset < 0:
-        raise errors.search_illegal(f"[size] parameter cannot be negative, found [{size}]" if isinstance(size, int)
+        raise search_illegal(f"[size] parameter cannot be negative, found [{size}]" if isinstance(size, int)
                                     and size < 0 else "[from] parameter cannot be negative")
     return size, offset
 
@@ -123,7 +124,7 @@ def _search(index: DocIndex, body: dict[str, Any], render: Callable[[dict[str, A
                                                               lambda: compile_query(q)), scope.mapping)
     sort = _sort_keys(body["sort"], scope) if "sort" in body else []
     if not index.exists:
-        raise errors.index_not_found(index.name)
+        raise index_not_found(index.name)
     rendered = [(doc_id, doc, render(doc.source)) for doc_id, doc in index.docs.items()]
     corpus = [{**source, "_id": doc_id} for doc_id, _, source in rendered]
     stats = scoring.Stats(corpus, _field_values(scope), tokens, term_text,
