@@ -15,7 +15,8 @@ from emulator.opensearch_flow.errors import FlowError
 from emulator.opensearch_flow.hooks import FLOW_STEP
 from emulator.opensearch_flow.ledger import Ledger
 from emulator.opensearch_flow.models import Progress, ResourceEntry, State, StateDoc
-from emulator.opensearch_flow.steps import STEPS, StepContext, deprovision_step_for
+from emulator.opensearch_flow.step_runs import StepContext
+from emulator.opensearch_flow.steps import STEPS, deprovision_step_for
 
 SUCCESS_PAUSE_S = 0.1
 PASS_PAUSE_S = 1.0

@@ -23,7 +23,8 @@ from emulator.opensearch_flow.hooks import FLOW_STEP
 from emulator.opensearch_flow.ledger import Ledger
 from emulator.opensearch_flow.models import Progress, State, resource_entry
 from emulator.opensearch_flow.sorter import parse_time_value
-from emulator.opensearch_flow.steps import REGISTERS_MODEL, STEPS, StepContext, StepSpec, WorkflowData
+from emulator.opensearch_flow.step_runs import StepContext, WorkflowData
+from emulator.opensearch_flow.steps import REGISTERS_MODEL, STEPS, StepSpec
 from emulator.opensearch_flow.trace import CANCELLED, COMPLETED, FAILED, NOT_RUN, REUSED, RUNNING
 
 _NODE_REF = re.compile(r"\$\{\{\s*(\w+)\.(\w+)\s*\}\}")

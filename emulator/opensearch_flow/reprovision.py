@@ -4,7 +4,8 @@ from __future__ import annotations
 from emulator.opensearch_flow import errors
 from emulator.opensearch_flow.domain import Workflow
 from emulator.opensearch_flow.models import ResourceEntry
-from emulator.opensearch_flow.steps import STEPS, WorkflowData
+from emulator.opensearch_flow.step_runs import WorkflowData
+from emulator.opensearch_flow.steps import STEPS
 from emulator.opensearch_flow.template import node_signature
 
 
