@@ -69,6 +69,14 @@ _OPERATIONS = {m.name: operation_name(m.name) for m in _V2.methods}
 _PATHS = {m.name: rpc_path(m.name) for m in _V2.methods}
 
 
+class _Aborted(Exception):
+    """A fault's answer that is a gRPC error (drop, truncate): `serve` journals the call, then aborts."""
+
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
 class Answer(NamedTuple):
     """What the door answers: the response (a message, or a predict answer's encoded bytes,
     proto_render.predict_wire), the HTTP status REST would give, and its status for the journal."""
@@ -98,6 +106,7 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         response_cls = response_class(rpc)
         request_dict: dict[str, Any] | None = None
         answer: Answer | None = None  # None: the call never answers (drop, abort); the journal shows 0
+        journaled = False
         try:
             try:
                 call.arm(metadata.get(FAULT_HEADER))
@@ -116,9 +125,17 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
             call.decide()
             answer = await self._run(rpc, request_dict, response_cls, call, metadata, context)
             return answer.payload
-        finally:
+        except _Aborted as aborted:
+            # journaled before the status leaves: a client that has seen it finds the call in the journal
             call.end()
-            self._journal(call, request_dict, answer, response_cls)
+            self._journal(call, request_dict, None, response_cls)
+            journaled = True
+            await context.abort(aborted.code, aborted.message)
+            raise TypeError("unreachable: context.abort() raises") from None
+        finally:
+            if not journaled:
+                call.end()
+                self._journal(call, request_dict, answer, response_cls)
 
     async def _run(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message], call: Operation,
                    metadata: dict[str, str], context: grpc.aio.ServicerContext) -> Answer:
@@ -132,7 +149,7 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
                 return self._status_only(response_cls, tenant, metadata, fault.status, code, "",
                                          fault.message or errors.spec(code).description)
             if fault.kind == "drop":
-                await context.abort(grpc.StatusCode.UNAVAILABLE, "Connection dropped (emulator fault)")
+                raise _Aborted(grpc.StatusCode.UNAVAILABLE, "Connection dropped (emulator fault)")
             await call.delay()
             if fault.kind == "empty_body":
                 # an empty body decodes to the all-defaults message: no status at all
@@ -140,7 +157,7 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
                 return Answer(response_cls(), answer.http, 0, "")
             if fault.kind == "truncate":
                 await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
-                await context.abort(grpc.StatusCode.INTERNAL, "Response truncated (emulator fault)")
+                raise _Aborted(grpc.StatusCode.INTERNAL, "Response truncated (emulator fault)")
         return await self._call_backend(rpc, request_dict, response_cls, tenant, metadata)
 
     async def _call_backend(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message],

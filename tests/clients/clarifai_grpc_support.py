@@ -1,11 +1,14 @@
 """Test support for the Clarifai client tests: a clarifai-grpc stub over either channel, bound to one
-tenant, and projections of responses onto what a user of the examples can observe."""
+tenant, projections of responses onto what a user of the examples can observe, and the shared
+workflow, fault rules and journal of a live server's tenant."""
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from clarifai_grpc.channel.clarifai_channel import ClarifaiChannel
-from clarifai_grpc.grpc.api import resources_pb2, service_pb2_grpc
+from clarifai_grpc.grpc.api import resources_pb2, service_pb2, service_pb2_grpc
 
 from emulator.core.emulator import TENANT_HEADER
 from emulator.testing import LiveServer
@@ -62,3 +65,35 @@ def observe_predict(response: Any) -> tuple[int, list[tuple[int, list[tuple[str,
         (r.status.code, [(o.model.id, o.model.model_version.id, o.status.code,
                           [(c.id, c.name, round(c.value, 6)) for c in o.data.concepts]) for o in r.outputs])
         for r in response.results])
+
+
+def create_shared(stub: Stub, workflow_id: str = "wf-shared") -> Any:
+    return stub.call("PostWorkflows", service_pb2.PostWorkflowsRequest(workflows=[resources_pb2.Workflow(
+        id=workflow_id, nodes=[workflow_node("food", FOOD), workflow_node("general", GENERAL)])]))
+
+
+def predict_shared(stub: Stub, workflow_id: str = "wf-shared") -> Any:
+    return stub.call("PostWorkflowResults", service_pb2.PostWorkflowResultsRequest(
+        workflow_id=workflow_id,
+        inputs=[resources_pb2.Input(data=resources_pb2.Data(image=resources_pb2.Image(url=METRO_NORTH)))]))
+
+
+def add_fault(server: LiveServer, tenant: str, spec: dict[str, Any]) -> None:
+    async def add() -> None:
+        server.emulator.tenant(tenant).faults.add(spec)
+    server.call(add())
+
+
+def journal_of(server: LiveServer, tenant: str) -> list[Any]:
+    async def entries() -> list[Any]:
+        return server.emulator.tenant(tenant).journal.entries()
+    result: list[Any] = server.call(entries())
+    return result
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Polls by round trips to the server loop (no sleeping); fails the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+

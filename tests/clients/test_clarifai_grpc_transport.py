@@ -4,9 +4,7 @@ the journal, UNIMPLEMENTED for other RPCs and the settings that switch the serve
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import grpc
 import pytest
@@ -21,45 +19,15 @@ from emulator.testing import LiveServer
 from tests.clients.clarifai_grpc_support import (
     FOOD,
     GENERAL,
-    METRO_NORTH,
-    Stub,
+    create_shared,
+    journal_of,
     make_stub,
     observe_predict,
+    predict_shared,
     workflow_node,
 )
 
 OK = status_code_pb2.SUCCESS
-
-
-def _create(stub: Stub, workflow_id: str = "wf-shared") -> Any:
-    return stub.call("PostWorkflows", service_pb2.PostWorkflowsRequest(workflows=[resources_pb2.Workflow(
-        id=workflow_id, nodes=[workflow_node("food", FOOD), workflow_node("general", GENERAL)])]))
-
-
-def _predict(stub: Stub, workflow_id: str = "wf-shared") -> Any:
-    return stub.call("PostWorkflowResults", service_pb2.PostWorkflowResultsRequest(
-        workflow_id=workflow_id,
-        inputs=[resources_pb2.Input(data=resources_pb2.Data(image=resources_pb2.Image(url=METRO_NORTH)))]))
-
-
-def _add_fault(server: LiveServer, tenant: str, spec: dict[str, Any]) -> None:
-    async def add() -> None:
-        server.emulator.tenant(tenant).faults.add(spec)
-    server.call(add())
-
-
-def _journal(server: LiveServer, tenant: str) -> list[Any]:
-    async def entries() -> list[Any]:
-        return server.emulator.tenant(tenant).journal.entries()
-    result: list[Any] = server.call(entries())
-    return result
-
-
-def _wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Polls by round trips to the server loop (no sleeping); fails the test after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
 
 
 # --- one state, two doors ---------------------------------------------------------------------------
@@ -67,30 +35,30 @@ def _wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
 def test_post_workflow_results_grpc_predicts_workflow_created_over_rest(live_emulator: LiveServer,
                                                                          tenant_id: str) -> None:
     rest, grpc_stub = make_stub("json", live_emulator, tenant_id), make_stub("grpc", live_emulator, tenant_id)
-    assert _create(rest).status.code == OK
-    over_grpc = _predict(grpc_stub)
+    assert create_shared(rest).status.code == OK
+    over_grpc = predict_shared(grpc_stub)
     assert over_grpc.status.code == OK
     assert [o.model.id for o in over_grpc.results[0].outputs] == [FOOD[0], GENERAL[0]]
     # and the answer is the one REST gives for the same workflow and input
-    assert observe_predict(over_grpc) == observe_predict(_predict(rest))
+    assert observe_predict(over_grpc) == observe_predict(predict_shared(rest))
 
 
 def test_post_workflow_results_rest_predicts_workflow_created_over_grpc(live_emulator: LiveServer,
                                                                          tenant_id: str) -> None:
     rest, grpc_stub = make_stub("json", live_emulator, tenant_id), make_stub("grpc", live_emulator, tenant_id)
-    created = _create(grpc_stub, "made-over-grpc")
+    created = create_shared(grpc_stub, "made-over-grpc")
     assert created.status.code == OK
     listed = rest.call("ListWorkflows", service_pb2.ListWorkflowsRequest())
     assert [w.id for w in listed.workflows] == ["made-over-grpc"]
     assert listed.workflows[0].version.id == created.workflows[0].version.id
-    over_rest = _predict(rest, "made-over-grpc")
+    over_rest = predict_shared(rest, "made-over-grpc")
     assert over_rest.status.code == OK
-    assert observe_predict(over_rest) == observe_predict(_predict(grpc_stub, "made-over-grpc"))
+    assert observe_predict(over_rest) == observe_predict(predict_shared(grpc_stub, "made-over-grpc"))
 
 
 def test_patch_workflows_grpc_visible_to_rest_get(live_emulator: LiveServer, tenant_id: str) -> None:
     rest, grpc_stub = make_stub("json", live_emulator, tenant_id), make_stub("grpc", live_emulator, tenant_id)
-    _create(rest)
+    create_shared(rest)
     patched = grpc_stub.call("PatchWorkflows", service_pb2.PatchWorkflowsRequest(action="overwrite", workflows=[
         resources_pb2.Workflow(id="wf-shared", nodes=[workflow_node("general", GENERAL)])]))
     assert patched.status.code == OK
@@ -100,7 +68,7 @@ def test_patch_workflows_grpc_visible_to_rest_get(live_emulator: LiveServer, ten
 
 def test_workflow_versions_grpc_list_get_publish(live_emulator: LiveServer, tenant_id: str) -> None:
     grpc_stub = make_stub("grpc", live_emulator, tenant_id)
-    version_id = _create(grpc_stub).workflows[0].version.id
+    version_id = create_shared(grpc_stub).workflows[0].version.id
     listed = grpc_stub.call("ListWorkflowVersions", service_pb2.ListWorkflowVersionsRequest(workflow_id="wf-shared"))
     assert listed.status.code == OK
     assert [v.id for v in listed.workflow_versions] == [version_id]
@@ -150,132 +118,21 @@ def test_list_inputs_grpc_unimplemented_names_the_rpc(live_emulator: LiveServer,
         stub.call("ListInputs", service_pb2.ListInputsRequest())
     assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
     assert info.value.details() == "ListInputs (/clarifai.api.V2/ListInputs) is not modelled by the emulator"
-    assert _journal(live_emulator, tenant_id)[-1].operation == "list_inputs"
+    assert journal_of(live_emulator, tenant_id)[-1].operation == "list_inputs"
 
 
-# --- journal and HTTP-level faults -------------------------------------------------------------------
+# --- the journal (its fault rules: test_clarifai_grpc_faults.py) ----------------------------------------
 
 def test_post_workflows_grpc_journaled_like_rest(live_emulator: LiveServer, tenant_id: str) -> None:
-    _create(make_stub("grpc", live_emulator, tenant_id))
-    entry = _journal(live_emulator, tenant_id)[-1]
+    create_shared(make_stub("grpc", live_emulator, tenant_id))
+    entry = journal_of(live_emulator, tenant_id)[-1]
     assert (entry.api, entry.operation, entry.method, entry.path, entry.status, entry.transport) == \
         ("clarifai", "post_workflows", "POST", "/clarifai.api.V2/PostWorkflows", 200, "grpc")
     assert entry.headers["authorization"].startswith("<redacted sha256:")
     assert entry.request["workflows"][0]["id"] == "wf-shared"
 
 
-def test_post_workflows_grpc_error_fault_answers_in_band(live_emulator: LiveServer, tenant_id: str) -> None:
-    stub = make_stub("grpc", live_emulator, tenant_id)
-    _add_fault(live_emulator, tenant_id, {"id": "throttle", "match": {"operation": "post_workflows"},
-                                          "effect": {"type": "error", "status": 429, "message": "slow down"},
-                                          "count": 1})
-    throttled = _create(stub)
-    # no explicit code: a 429 becomes CONN_THROTTLED, the code the SDK's RetryStub retries (§7)
-    assert (throttled.status.code, throttled.status.description) == (status_code_pb2.CONN_THROTTLED, "slow down")
-    assert list(throttled.workflows) == []
-    assert _create(stub).status.code == OK  # count 1: the next call goes through
-    entries = _journal(live_emulator, tenant_id)
-    assert [(e.status, e.fault, e.code) for e in entries[-2:]] == [(429, "throttle", None), (200, None, None)]
-
-
-@pytest.mark.parametrize("effect", [
-    {"type": "error", "status": 429},
-    {"type": "error", "status": 503, "message": "down for maintenance"},
-    {"type": "error", "status": 400, "code": 22104, "message": "bad"},
-    {"type": "error", "status": 500},
-])
-def test_post_workflows_error_fault_same_status_over_both_channels(live_emulator: LiveServer, tenant_id: str,
-                                                                   effect: dict[str, Any]) -> None:
-    seen = []
-    for kind in ("grpc", "json"):
-        tenant = f"{tenant_id}-{kind}"
-        _add_fault(live_emulator, tenant, {"match": {"operation": "post_workflows"}, "effect": effect})
-        status = _create(make_stub(kind, live_emulator, tenant)).status
-        seen.append((status.code, status.description, status.details))
-    assert seen[0] == seen[1]
-
-
-def test_post_workflow_results_grpc_fault_metadata_with_explicit_code(live_emulator: LiveServer,
-                                                                      tenant_id: str) -> None:
-    stub = make_stub("grpc", live_emulator, tenant_id)
-    _create(stub)
-    fault = '{"type": "error", "status": 503, "code": 21351, "message": "warming up"}'
-    response = stub.call("PostWorkflowResults", service_pb2.PostWorkflowResultsRequest(
-        workflow_id="wf-shared", inputs=[resources_pb2.Input(data=resources_pb2.Data(
-            image=resources_pb2.Image(url=METRO_NORTH)))]),
-        metadata=stub.metadata + (("x-emulator-fault", fault),))
-    assert (response.status.code, response.status.description) == (status_code_pb2.MODEL_DEPLOYING, "warming up")
-    assert _predict(stub).status.code == OK  # a fault sent in metadata applies to that call only
-
-
-def test_get_workflow_grpc_drop_fault_aborts_unavailable(live_emulator: LiveServer, tenant_id: str) -> None:
-    stub = make_stub("grpc", live_emulator, tenant_id)
-    _add_fault(live_emulator, tenant_id, {"match": {"operation": "list_workflows"}, "effect": {"type": "drop"}})
-    with pytest.raises(grpc.RpcError) as info:
-        stub.call("ListWorkflows", service_pb2.ListWorkflowsRequest())
-    assert info.value.code() == grpc.StatusCode.UNAVAILABLE
-    # clarifai-grpc's service config retries UNAVAILABLE: 5 attempts, each journaled with status 0
-    drops = [e for e in _journal(live_emulator, tenant_id) if e.operation == "list_workflows"]
-    assert [e.status for e in drops] == [0] * 5
-
-
-def test_get_workflow_grpc_single_drop_is_retried_by_the_channel(live_emulator: LiveServer,
-                                                                  tenant_id: str) -> None:
-    stub = make_stub("grpc", live_emulator, tenant_id)
-    _add_fault(live_emulator, tenant_id, {"match": {"operation": "list_workflows"}, "effect": {"type": "drop"},
-                                          "count": 1})
-    assert stub.call("ListWorkflows", service_pb2.ListWorkflowsRequest()).status.code == OK
-    statuses = [e.status for e in _journal(live_emulator, tenant_id) if e.operation == "list_workflows"]
-    assert statuses == [0, 200]
-
-
-def test_get_workflow_grpc_empty_body_fault_gives_default_message(live_emulator: LiveServer,
-                                                                  tenant_id: str) -> None:
-    stub = make_stub("grpc", live_emulator, tenant_id)
-    _create(stub)
-    response = stub.call("GetWorkflow", service_pb2.GetWorkflowRequest(workflow_id="wf-shared"),
-                         metadata=stub.metadata + (("x-emulator-fault", '{"type": "empty_body"}'),))
-    # a body of zero bytes decodes to the all-defaults message: no status, no workflow
-    assert not response.HasField("status") and not response.HasField("workflow")
-
-
-def test_get_workflow_grpc_invalid_fault_metadata_answers_in_band(live_emulator: LiveServer,
-                                                                  tenant_id: str) -> None:
-    stub = make_stub("grpc", live_emulator, tenant_id)
-    response = stub.call("GetWorkflow", service_pb2.GetWorkflowRequest(workflow_id="wf-shared"),
-                         metadata=stub.metadata + (("x-emulator-fault", "{not json"),))
-    assert response.status.code == status_code_pb2.CONN_INVALID_REQUEST
-    assert response.status.details.startswith("invalid x-emulator-fault header: ")
-
-
 # --- servers with their own settings -----------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def manual_server() -> Iterator[LiveServer]:
-    server = LiveServer(Settings(clock="manual", seed=11)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def test_list_workflows_grpc_latency_fault_waits_on_the_tenant_clock(manual_server: LiveServer,
-                                                                     tenant_id: str) -> None:
-    stub = make_stub("grpc", manual_server, tenant_id)
-    _add_fault(manual_server, tenant_id, {"match": {"operation": "list_workflows"},
-                                          "effect": {"type": "latency", "ms": 5000}, "count": 1})
-    future = stub.stub.ListWorkflows.future(service_pb2.ListWorkflowsRequest(), metadata=stub.metadata)
-    clock = manual_server.emulator.tenant(tenant_id).clock
-
-    async def pending() -> int:
-        n: int = clock.pending
-        return n
-    _wait_until(lambda: manual_server.call(pending()) == 1)
-    assert not future.done()
-    manual_server.call(clock.advance(5))
-    assert future.result(timeout=10).status.code == OK
-    assert _journal(manual_server, tenant_id)[-1].fault is not None
-
 
 def test_settings_grpc_disabled_binds_no_port() -> None:
     server = LiveServer(Settings(grpc_enabled=False)).start()
@@ -321,12 +178,12 @@ def test_post_workflow_results_grpc_cold_model_deploying_then_succeeds(cold_serv
     created = stub.call("PostWorkflows", service_pb2.PostWorkflowsRequest(workflows=[resources_pb2.Workflow(
         id="wf-shared", nodes=[workflow_node("food", FOOD)])]))
     assert created.status.code == OK
-    first = _predict(stub)
+    first = predict_shared(stub)
     assert first.status.code == status_code_pb2.MODEL_DEPLOYING
     cold_server.call(cold_server.emulator.tenant(tenant_id).clock.advance(29))
-    assert _predict(stub).status.code == status_code_pb2.MODEL_DEPLOYING
+    assert predict_shared(stub).status.code == status_code_pb2.MODEL_DEPLOYING
     cold_server.call(cold_server.emulator.tenant(tenant_id).clock.advance(1))
-    warm = _predict(stub)
+    warm = predict_shared(stub)
     assert warm.status.code == OK
     assert [o.model.id for o in warm.results[0].outputs] == [FOOD[0]]
 
@@ -359,6 +216,6 @@ def test_post_workflows_grpc_corrupt_request_bytes_answer_internal(live_emulator
     # the server carries on, and the journal shows the attempt
     assert make_stub("grpc", live_emulator, tenant_id).call(
         "ListWorkflows", service_pb2.ListWorkflowsRequest()).status.code == OK
-    first = _journal(live_emulator, tenant_id)[0]
+    first = journal_of(live_emulator, tenant_id)[0]
     assert (first.operation, first.error) == ("post_workflows", "undecodable request")
     channel.close()
