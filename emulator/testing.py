@@ -121,6 +121,13 @@ class LiveServer:
         if self._thread is not None:
             self._thread.join(10)
 
+    def __enter__(self) -> LiveServer:
+        """`with LiveServer(settings) as server:` starts it (unless started) and stops it at the end."""
+        return self if self._thread is not None else self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 T = TypeVar("T")
 

@@ -153,11 +153,8 @@ def test_get_workflow_grpc_invalid_fault_metadata_answers_in_band(live_emulator:
 
 @pytest.fixture(scope="module")
 def manual_server() -> Iterator[LiveServer]:
-    server = LiveServer(Settings(clock="manual", seed=11)).start()
-    try:
+    with LiveServer(Settings(clock="manual", seed=11)) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_list_workflows_grpc_latency_fault_waits_on_the_tenant_clock(manual_server: LiveServer,

@@ -34,11 +34,8 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def tls_server(certificate: tuple[str, str]) -> Iterator[LiveServer]:
     cert, key = certificate
-    server = LiveServer(Settings(grpc_tls_cert_file=cert, grpc_tls_key_file=key)).start()
-    try:
+    with LiveServer(Settings(grpc_tls_cert_file=cert, grpc_tls_key_file=key)) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_post_workflow_results_grpc_over_tls(tls_server: LiveServer, certificate: tuple[str, str],

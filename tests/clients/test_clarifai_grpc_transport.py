@@ -135,29 +135,20 @@ def test_post_workflows_grpc_journaled_like_rest(live_emulator: LiveServer, tena
 # --- servers with their own settings -----------------------------------------------------------------
 
 def test_settings_grpc_disabled_binds_no_port() -> None:
-    server = LiveServer(Settings(grpc_enabled=False)).start()
-    try:
+    with LiveServer(Settings(grpc_enabled=False)) as server:
         assert "grpc" not in server.emulator.ports
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def small_server() -> Iterator[LiveServer]:
-    server = LiveServer(Settings(clarifai_max_request_bytes=4096)).start()
-    try:
+    with LiveServer(Settings(clarifai_max_request_bytes=4096)) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def cold_server() -> Iterator[LiveServer]:
-    server = LiveServer(Settings(clock="manual", seed=12, clarifai_cold_start_s=30.0)).start()
-    try:
+    with LiveServer(Settings(clock="manual", seed=12, clarifai_cold_start_s=30.0)) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_post_workflow_results_grpc_oversized_request_answers_40033_in_band(small_server: LiveServer,

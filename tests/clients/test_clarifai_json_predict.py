@@ -30,12 +30,9 @@ def stub(live_emulator: LiveServer, tenant_id: str) -> Any:
 
 @pytest.fixture(scope="module")
 def cold_server() -> Iterator[LiveServer]:
-    server = LiveServer(Settings(clock="manual", grpc_enabled=False, seed=3,
-                                 clarifai_cold_start_s=COLD_START_S)).start()
-    try:
+    with LiveServer(Settings(clock="manual", grpc_enabled=False, seed=3,
+                             clarifai_cold_start_s=COLD_START_S)) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_post_workflow_results_mixed_good_and_undecodable_inputs_is_mixed_status(

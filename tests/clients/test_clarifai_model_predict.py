@@ -128,11 +128,8 @@ def test_post_model_outputs_select_concepts(live_emulator: LiveServer, tenant_id
 
 @pytest.fixture(scope="module")
 def limited_server() -> Iterator[LiveServer]:
-    server = LiveServer(Settings(clarifai_max_request_bytes=3 * 1024 * 1024)).start()
-    try:
+    with LiveServer(Settings(clarifai_max_request_bytes=3 * 1024 * 1024)) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
