@@ -18,7 +18,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import pytest
 
@@ -121,9 +121,11 @@ class LiveServer:
         if self._thread is not None:
             self._thread.join(10)
 
-    def __enter__(self) -> LiveServer:
+    def __enter__(self) -> Self:
         """`with LiveServer(settings) as server:` starts it (unless started) and stops it at the end."""
-        return self if self._thread is not None else self.start()
+        if self._thread is None:
+            self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
