@@ -117,9 +117,8 @@ def test_worker_sees_only_its_own_tenant(emulator_tenant):
 
 @pytest.fixture
 def shared_server() -> Iterator[LiveServer]:
-    server = LiveServer(Settings(step_latency_scale=0.0)).start()
-    yield server
-    server.stop()
+    with LiveServer(Settings(step_latency_scale=0.0)) as server:
+        yield server
 
 
 def test_xdist_workers_sharing_one_emulator_are_isolated(shared_server: LiveServer, tmp_path: Path) -> None:

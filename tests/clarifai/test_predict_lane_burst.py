@@ -51,9 +51,8 @@ async def _burst(port: int, request: bytes, n: int) -> list[tuple[int, bytes]]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
-    s = LiveServer(Settings(grpc_enabled=False, seed=3)).start()
-    yield s
-    s.stop()
+    with LiveServer(Settings(grpc_enabled=False, seed=3)) as s:
+        yield s
 
 
 def test_post_workflow_results_burst_of_50_identical_requests_is_served_by_the_lane(server: LiveServer) -> None:

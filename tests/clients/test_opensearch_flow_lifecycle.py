@@ -8,10 +8,10 @@ from typing import Any
 import opensearchpy
 import pytest
 from opensearchpy import OpenSearch
-from opensearchpy.connection import Urllib3HttpConnection
 
 from emulator.settings import Settings
 from emulator.testing import LiveServer, while_advancing
+from tests.clients.flow_it_support import RecordingConnection
 
 CONNECTOR = {"id": "create_connector_1", "type": "create_connector", "user_inputs": {
     "name": "OpenAI Chat Connector", "description": "The connector to public OpenAI model service for GPT 3.5",
@@ -39,22 +39,10 @@ def template(name: str, *nodes: dict[str, Any]) -> dict[str, Any]:
             "workflows": {"provision": {"nodes": list(nodes)}}}
 
 
-class RecordingConnection(Urllib3HttpConnection):
-    """Remembers the status of the last response: opensearch-py only returns bodies for 2xx."""
-
-    last_status = 0
-
-    def perform_request(self, *args: Any, **kwargs: Any) -> Any:
-        status, headers, data = super().perform_request(*args, **kwargs)
-        self.last_status = status
-        return status, headers, data
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
-    s = LiveServer(Settings(clock="manual", grpc_enabled=False, seed=11, step_latency_scale=1.0)).start()
-    yield s
-    s.stop()
+    with LiveServer(Settings(clock="manual", grpc_enabled=False, seed=11, step_latency_scale=1.0)) as s:
+        yield s
 
 
 class Flow:

@@ -16,9 +16,8 @@ SAFE = "can only contain letters, numbers, spaces, and basic punctuation (.,!?()
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
-    s = LiveServer(Settings(clock="manual", grpc_enabled=False, seed=5, step_latency_scale=0)).start()
-    yield s
-    s.stop()
+    with LiveServer(Settings(clock="manual", grpc_enabled=False, seed=5, step_latency_scale=0)) as s:
+        yield s
 
 
 @pytest.fixture

@@ -58,9 +58,8 @@ def toy_app(settings: Settings) -> EmulatorApp:
 @pytest.fixture(scope="module")
 def toy_server() -> Iterator[LiveServer]:
     settings = Settings(grpc_enabled=False)
-    server = LiveServer(settings, app=toy_app(settings)).start()
-    yield server
-    server.stop()
+    with LiveServer(settings, app=toy_app(settings)) as server:
+        yield server
 
 
 @pytest.fixture

@@ -19,9 +19,8 @@ FLOW = "/_plugins/_flow_framework/workflow"
 
 @pytest.fixture(scope="module")
 def target() -> Iterator[LiveServer]:
-    server = LiveServer(Settings(step_latency_scale=0.0)).start()
-    yield server
-    server.stop()
+    with LiveServer(Settings(step_latency_scale=0.0)) as server:
+        yield server
 
 
 def _without_req_id(raw: bytes) -> bytes:
