@@ -4,10 +4,12 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,6 +57,17 @@ def _timed_start() -> tuple[float, float]:
     finally:
         server.stop()
     return wall, cpu
+
+
+def test_live_server_as_a_context_manager_serves_inside_and_is_stopped_after() -> None:
+    server = LiveServer(Settings(grpc_enabled=False, seed=4)).start()
+    with server as same:  # already started: entered as it is, not started again
+        assert same is server and same.port == server.port
+        port = server.port
+        with urllib.request.urlopen(f"{server.url}/_emulator/health", timeout=10) as answer:
+            assert answer.status == 200
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
 def test_emulator_server_starts_in_under_half_a_second() -> None:
