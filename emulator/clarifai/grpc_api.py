@@ -106,7 +106,6 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
         response_cls = response_class(rpc)
         request_dict: dict[str, Any] | None = None
         answer: Answer | None = None  # None: the call never answers (drop, abort); the journal shows 0
-        journaled = False
         try:
             try:
                 call.arm(metadata.get(FAULT_HEADER))
@@ -125,17 +124,15 @@ class ClarifaiServicer(service_pb2_grpc.V2Servicer):  # type: ignore[misc]
             call.decide()
             answer = await self._run(rpc, request_dict, response_cls, call, metadata, context)
             return answer.payload
-        except _Aborted as aborted:
-            # journaled before the status leaves: a client that has seen it finds the call in the journal
-            call.end()
-            self._journal(call, request_dict, None, response_cls)
-            journaled = True
-            await context.abort(aborted.code, aborted.message)
-            raise TypeError("unreachable: context.abort() raises") from None
+        except _Aborted as exc:
+            aborted = exc
         finally:
-            if not journaled:
-                call.end()
-                self._journal(call, request_dict, answer, response_cls)
+            call.end()
+            self._journal(call, request_dict, answer, response_cls)
+        # a drop or truncate: the status leaves once the journal has the call, so a client that has
+        # seen it finds the call there
+        await context.abort(aborted.code, aborted.message)
+        raise TypeError("unreachable: context.abort() raises")
 
     async def _run(self, rpc: str, request_dict: dict[str, Any], response_cls: type[Message], call: Operation,
                    metadata: dict[str, str], context: grpc.aio.ServicerContext) -> Answer:

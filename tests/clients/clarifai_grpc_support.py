@@ -3,8 +3,6 @@ tenant, projections of responses onto what a user of the examples can observe, a
 workflow, fault rules and journal of a live server's tenant."""
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from clarifai_grpc.channel.clarifai_channel import ClarifaiChannel
@@ -89,11 +87,3 @@ def journal_of(server: LiveServer, tenant: str) -> list[Any]:
         return server.emulator.tenant(tenant).journal.entries()
     result: list[Any] = server.call(entries())
     return result
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Polls by round trips to the server loop (no sleeping); fails the test after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-

@@ -4,7 +4,8 @@ clarifai-grpc's channel retries or reports, each call journaled before its answe
 rules apply to one call, latency waits on the tenant clock."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
@@ -24,10 +25,16 @@ from tests.clients.clarifai_grpc_support import (
     journal_of,
     make_stub,
     predict_shared,
-    wait_until,
 )
 
 OK = status_code_pb2.SUCCESS
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Polls by round trips to the server loop (no sleeping); fails the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
 
 
 def test_post_workflows_grpc_error_fault_answers_in_band(live_emulator: LiveServer, tenant_id: str) -> None:
